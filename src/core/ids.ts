@@ -1,0 +1,20 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** sha256 hex of a string or bytes: the content hash used for incremental ingest and caches. */
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Sortable random id with a type prefix, e.g. `doc_01j...`. Time-ordered so inserts stay local in B-trees. */
+export function newId(prefix: string): string {
+  const time = Date.now().toString(36).padStart(9, '0');
+  const rand = randomBytes(8).toString('hex');
+  return `${prefix}_${time}${rand}`;
+}
+
+/** Stable id derived from parts (project + source): re-ingesting the same file keeps its document id. */
+export function stableId(prefix: string, ...parts: string[]): string {
+  return `${prefix}_${sha256(parts.join('\u0000')).slice(0, 24)}`;
+}
+
+export const DEFAULT_PROJECT = 'default';
