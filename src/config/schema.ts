@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/**
+ * The one schema for incontext.config.{json,yaml} + env + flags. Every object is
+ * strict so a typo is an error that names the key, never a silently ignored setting.
+ */
+const chunk = z
+  .strictObject({
+    strategy: z.enum(['auto', 'recursive', 'markdown', 'sentence']).default('auto'),
+    size: z.number().int().min(16).max(8192).default(384),
+    overlap: z.number().int().min(0).max(4096).default(48),
+  })
+  .refine((c) => c.overlap < c.size, { message: 'overlap must be smaller than size', path: ['overlap'] });
+
+const ingest = z.strictObject({
+  include: z.array(z.string()).default([]),
+  exclude: z.array(z.string()).default([]),
+  maxFileBytes: z.number().int().positive().default(50 * 1024 * 1024),
+  csvMode: z.enum(['row', 'table']).default('row'),
+});
+
+const embed = z.strictObject({
+  /** `local` (GloVe SIF), `local:hash`, `onnx:<dir>`, `openai:<model>`, `openai-compatible:<model>`, `ollama:<model>`. */
+  model: z.string().min(1).default('local'),
+  batchSize: z.number().int().min(1).max(2048).default(64),
+});
+
+const retrieve = z.strictObject({
+  mode: z.enum(['hybrid', 'vector', 'keyword']).default('hybrid'),
+  k: z.number().int().min(1).max(100).default(5),
+  /** Candidates taken from each retriever before fusion. */
+  candidates: z.number().int().min(1).max(1000).default(50),
+  /** Reciprocal-rank-fusion weights and constant. */
+  weights: z.strictObject({ vector: z.number().min(0).default(1), keyword: z.number().min(0).default(1) }).prefault({}),
+  rrfK: z.number().min(1).default(60),
+});
+
+const model = z.strictObject({
+  /** `local` (extractive, offline), `openai:<model>`, `anthropic:<model>`, `ollama:<model>`, `openai-compatible:<model>`. */
+  default: z.string().min(1).default('local'),
+  temperature: z.number().min(0).max(2).optional(),
+  maxOutputTokens: z.number().int().positive().default(512),
+});
+
+const server = z.strictObject({
+  port: z.number().int().min(0).max(65535).default(8686),
+  host: z.string().default('127.0.0.1'),
+  maxBodyBytes: z.number().int().positive().default(50 * 1024 * 1024),
+});
+
+export const configSchema = z.strictObject({
+  home: z.string().default('.incontext'),
+  project: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'project ids are lowercase letters, digits, _ and -, up to 63 characters')
+    .default('default'),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  ingest: ingest.prefault({}),
+  chunk: chunk.prefault({}),
+  embed: embed.prefault({}),
+  retrieve: retrieve.prefault({}),
+  model: model.prefault({}),
+  server: server.prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
