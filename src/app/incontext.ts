@@ -1,0 +1,232 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateText, streamText, type LanguageModel } from 'ai';
+import { loadConfig, parseConfig, type Config, type ConfigInput, type LoadConfigOptions } from '../config/index.js';
+import { createLogger, IncontextError, type Answer, type AnswerStreamPart, type Filter, type Hit, type Logger, type Usage } from '../core/index.js';
+import { resolveEmbedder, withEmbeddingCache, type Embedder } from '../embed/index.js';
+import { openSqliteStore, type Store, type StoredDocument } from '../store/index.js';
+import { retrieve, type RetrieveMode } from '../retrieve/index.js';
+import { estimateCost, resolveLanguageModel } from '../model/index.js';
+import { extractCitations, isAbstention, renderRagPrompt, type PromptMessage, type PromptRender } from '../prompt/index.js';
+import { ingestBytes, ingestPaths, type IngestOptions, type IngestReport, type PipelineDeps } from './ingest.js';
+
+export interface CreateIncontextOptions extends LoadConfigOptions {
+  /** A config object to use instead of reading files/env (still validated). */
+  config?: ConfigInput;
+  /** Injected parts, for tests and embedding in other apps. */
+  store?: Store;
+  embedder?: Embedder;
+  logger?: Logger;
+}
+
+export interface QueryOptions {
+  project?: string;
+  k?: number;
+  mode?: RetrieveMode;
+  filter?: Filter;
+}
+
+export interface AskOptions extends QueryOptions {
+  /** `provider:model`, e.g. `openai:gpt-4o-mini`; default from config. */
+  model?: string;
+  temperature?: number;
+  maxOutputTokens?: number;
+  signal?: AbortSignal;
+}
+
+export interface Explanation {
+  model: string;
+  template: string;
+  messages: PromptMessage[];
+  hits: Hit[];
+  inputTokens: number;
+  maxOutputTokens: number;
+  /** USD for input + max output at the model's list price; 0 for local models; null when the price is unknown. */
+  estimatedCostUsd: number | null;
+}
+
+export interface Incontext {
+  readonly config: Config;
+  readonly homeDir: string;
+  readonly store: Store;
+  embedder(): Promise<Embedder>;
+  ingest(paths: string[], options?: Partial<IngestOptions> & { project?: string }): Promise<IngestReport>;
+  ingestBytes(bytes: Uint8Array, name: string, options?: { project?: string; metadata?: Record<string, string> }): Promise<{ documents: number; chunks: number; documentIds: string[] }>;
+  search(query: string, options?: QueryOptions): Promise<Hit[]>;
+  explain(question: string, options?: AskOptions): Promise<Explanation>;
+  ask(question: string, options?: AskOptions): Promise<Answer>;
+  askStream(question: string, options?: AskOptions): AsyncIterable<AnswerStreamPart>;
+  embed(texts: string[]): Promise<{ model: string; vectors: Float32Array[] }>;
+  languageModel(spec?: string): { model: LanguageModel; id: string };
+  listDocuments(options?: { project?: string; limit?: number; offset?: number }): Promise<StoredDocument[]>;
+  deleteDocument(id: string, options?: { project?: string }): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function createIncontext(options: CreateIncontextOptions = {}): Incontext {
+  const cwd = options.cwd ?? process.cwd();
+  const loaded = options.config ? { config: parseConfig(options.config), homeDir: '' } : loadConfig(options);
+  const config = loaded.config;
+  const homeDir = loaded.homeDir || join(cwd, config.home);
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  if (!options.store) mkdirSync(homeDir, { recursive: true });
+  const store = options.store ?? openSqliteStore({ path: join(homeDir, 'incontext.db') });
+
+  let embedderP: Promise<Embedder> | undefined;
+  const embedder = (): Promise<Embedder> => {
+    embedderP ??= (async () => {
+      const base = options.embedder ?? (await resolveEmbedder(config.embed.model, env, join(homeDir, 'cache')));
+      return withEmbeddingCache(base, store.embeddingCache, { batchSize: config.embed.batchSize });
+    })();
+    return embedderP;
+  };
+  const project = (o?: { project?: string }) => o?.project ?? config.project;
+  const deps = async (): Promise<PipelineDeps> => ({
+    store,
+    embedder: await embedder(),
+    chunk: config.chunk,
+    load: { maxBytes: config.ingest.maxFileBytes, csvMode: config.ingest.csvMode },
+    cwd,
+  });
+
+  const models = new Map<string, { model: LanguageModel; id: string }>();
+  const languageModel = (spec = config.model.default) => {
+    let m = models.get(spec);
+    if (!m) {
+      const r = resolveLanguageModel(spec, env);
+      m = { model: r.model, id: r.id };
+      models.set(spec, m);
+    }
+    return m;
+  };
+
+  const search = async (query: string, o: QueryOptions = {}): Promise<Hit[]> => {
+    if (!query.trim()) throw new IncontextError('BAD_REQUEST', 'The query is empty', { input: { key: 'query' }, hint: 'Pass a question or search terms.' });
+    return retrieve(
+      { store, embedder: await embedder() },
+      {
+        projectId: project(o),
+        query,
+        k: o.k ?? config.retrieve.k,
+        mode: o.mode ?? config.retrieve.mode,
+        candidates: config.retrieve.candidates,
+        weights: config.retrieve.weights,
+        rrfK: config.retrieve.rrfK,
+        ...(o.filter ? { filter: o.filter } : {}),
+      },
+    );
+  };
+
+  const prepare = async (question: string, o: AskOptions) => {
+    const hits = await search(question, o);
+    const render: PromptRender = renderRagPrompt(question, hits);
+    const { model, id } = languageModel(o.model);
+    return { hits, render, model, id, maxOutputTokens: o.maxOutputTokens ?? config.model.maxOutputTokens };
+  };
+
+  const callSettings = (o: AskOptions, maxOutputTokens: number) => ({
+    maxOutputTokens,
+    ...(o.temperature ?? config.model.temperature) !== undefined ? { temperature: (o.temperature ?? config.model.temperature) as number } : {},
+    ...(o.signal ? { abortSignal: o.signal } : {}),
+    maxRetries: 2,
+  });
+
+  const toUsage = (u: { inputTokens?: number | undefined; outputTokens?: number | undefined } | undefined, render: PromptRender, text: string): Usage => {
+    if (u?.inputTokens !== undefined && u.outputTokens !== undefined) {
+      return { inputTokens: u.inputTokens, outputTokens: u.outputTokens, totalTokens: u.inputTokens + u.outputTokens };
+    }
+    const out = Math.ceil(text.length / 4);
+    return { inputTokens: render.inputTokens, outputTokens: out, totalTokens: render.inputTokens + out, estimated: true };
+  };
+
+  const finish = (text: string, hits: Hit[], usage: Usage, model: string): Answer => {
+    const abstained = isAbstention(text);
+    return { answer: text.trim(), citations: abstained ? [] : extractCitations(text, hits), hits, usage, model, abstained };
+  };
+
+  const api: Incontext = {
+    config,
+    homeDir,
+    store,
+    embedder,
+    async ingest(paths, o = {}) {
+      return ingestPaths(await deps(), paths, { ...o, projectId: project(o) });
+    },
+    async ingestBytes(bytes, name, o = {}) {
+      return ingestBytes(await deps(), project(o), bytes, name, o.metadata);
+    },
+    search,
+    async explain(question, o = {}) {
+      const { hits, render, id, maxOutputTokens } = await prepare(question, o);
+      const cost = estimateCost(id, { inputTokens: render.inputTokens, outputTokens: maxOutputTokens });
+      return { model: id, template: render.template, messages: render.messages, hits, inputTokens: render.inputTokens, maxOutputTokens, estimatedCostUsd: cost ?? null };
+    },
+    async ask(question, o = {}) {
+      const { hits, render, model, id, maxOutputTokens } = await prepare(question, o);
+      try {
+        const r = await generateText({ model, messages: render.messages, ...callSettings(o, maxOutputTokens) });
+        return finish(r.text, hits, toUsage(r.usage, render, r.text), id);
+      } catch (e) {
+        throw modelError(e, id);
+      }
+    },
+    askStream(question, o = {}) {
+      return streamAnswer(question, o);
+    },
+    async embed(texts) {
+      const e = await embedder();
+      return { model: e.id, vectors: await e.embed(texts, { kind: 'document' }) };
+    },
+    languageModel,
+    async listDocuments(o = {}) {
+      return store.listDocuments(project(o), { ...(o.limit ? { limit: o.limit } : {}), ...(o.offset ? { offset: o.offset } : {}) });
+    },
+    async deleteDocument(id, o = {}) {
+      return store.deleteDocument(project(o), id);
+    },
+    async close() {
+      await store.close();
+    },
+  };
+
+  async function* streamAnswer(question: string, o: AskOptions): AsyncIterable<AnswerStreamPart> {
+    let text = '';
+    try {
+      const { hits, render, model, id, maxOutputTokens } = await prepare(question, o);
+      for (const hit of hits) yield { type: 'hit', hit };
+      let streamError: unknown;
+      const result = streamText({ model, messages: render.messages, ...callSettings(o, maxOutputTokens), onError: ({ error }) => { streamError = error; } });
+      for await (const delta of result.textStream) {
+        text += delta;
+        yield { type: 'text-delta', text: delta };
+      }
+      if (streamError) throw streamError;
+      const answer = finish(text, hits, toUsage(await result.usage, render, text), id);
+      for (const citation of answer.citations) yield { type: 'citation', citation };
+      yield { type: 'usage', usage: answer.usage };
+      yield { type: 'done', answer };
+    } catch (e) {
+      const err = modelError(e, o.model ?? config.model.default);
+      logger.warn('ask stream failed', { code: err.code, message: err.message });
+      yield { type: 'error', error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
+    }
+  }
+
+  return api;
+}
+
+function modelError(e: unknown, model: string): IncontextError {
+  if (IncontextError.isInstance(e)) return e;
+  const err = e as { name?: string; message?: string; statusCode?: number };
+  const timeout = err.name === 'AbortError' || err.name === 'TimeoutError';
+  return new IncontextError(timeout ? 'PROVIDER_TIMEOUT' : 'MODEL_FAILED', `Model ${model} failed: ${err.message ?? String(e)}`, {
+    input: { key: 'model' },
+    hint: timeout
+      ? 'The provider did not answer in time; retry, or raise the timeout.'
+      : err.statusCode === 401
+        ? 'The provider rejected the API key: check the key in the environment.'
+        : 'Check the provider is reachable and the model name is right, or use --model local.',
+    cause: e,
+  });
+}

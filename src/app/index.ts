@@ -1,0 +1,6 @@
+export { createIncontext, type Incontext, type CreateIncontextOptions, type AskOptions, type QueryOptions, type Explanation } from './incontext.js';
+export type { IngestReport, IngestFailure, IngestProgress, IngestOptions } from './ingest.js';
+export * from '../core/index.js';
+export { loadConfig, configSchema, CONFIG_TEMPLATE, type Config, type ConfigInput } from '../config/index.js';
+export type { Store, StoredDocument } from '../store/index.js';
+export type { Embedder } from '../embed/index.js';

@@ -1,0 +1,186 @@
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { sha256, stableId, toIncontextError, type Chunk } from '../core/index.js';
+import { createChunker, type ChunkOptions, type ChunkStrategy } from '../chunk/index.js';
+import { loadBuffer, walk, type LoadedDocument, type LoadOptions } from '../ingest/index.js';
+import type { Embedder } from '../embed/index.js';
+import type { DocumentEntry, Store } from '../store/index.js';
+
+export interface IngestFailure {
+  path: string;
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export interface IngestReport {
+  ingested: number;
+  skipped: number;
+  failed: IngestFailure[];
+  pruned: number;
+  documents: number;
+  chunks: number;
+}
+
+export interface IngestProgress {
+  phase: 'scan' | 'file' | 'done';
+  done: number;
+  total: number;
+  path?: string;
+}
+
+export interface IngestOptions {
+  projectId: string;
+  prune?: boolean;
+  include?: string[];
+  exclude?: string[];
+  /** Re-embed and rewrite even when the content hash is unchanged. */
+  force?: boolean;
+  onProgress?: (p: IngestProgress) => void;
+}
+
+export interface PipelineDeps {
+  store: Store;
+  embedder: Embedder;
+  chunk: { strategy: 'auto' | ChunkStrategy; size: number; overlap: number };
+  load: LoadOptions;
+  cwd: string;
+}
+
+/** Origins are paths relative to the working directory (posix), so they read well and survive moving the data dir. */
+export function originFor(cwd: string, path: string): string {
+  const abs = isAbsolute(path) ? path : resolve(cwd, path);
+  const rel = relative(cwd, abs);
+  const p = rel.startsWith('..') || isAbsolute(rel) ? abs : rel;
+  return p.split(sep).join('/');
+}
+
+const chunkers = new Map<string, ReturnType<typeof createChunker>>();
+function chunkerFor(opts: PipelineDeps['chunk'], format: string) {
+  const strategy: ChunkStrategy = opts.strategy === 'auto' ? (format === 'markdown' ? 'markdown' : 'recursive') : opts.strategy;
+  const key = `${strategy}:${opts.size}:${opts.overlap}`;
+  let c = chunkers.get(key);
+  if (!c) {
+    const o: ChunkOptions = { strategy, size: opts.size, overlap: opts.overlap };
+    c = createChunker(o);
+    chunkers.set(key, c);
+  }
+  return c;
+}
+
+/** Load result → chunked, embedded entries ready for one atomic replaceOrigin. */
+export async function buildEntries(deps: PipelineDeps, projectId: string, docs: LoadedDocument[]): Promise<DocumentEntry[]> {
+  const now = new Date().toISOString();
+  const entries: DocumentEntry[] = [];
+  const allChunks: Chunk[] = [];
+  for (const d of docs) {
+    const documentId = stableId('doc', projectId, d.source);
+    const pieces = chunkerFor(deps.chunk, d.format).split(d.text);
+    const chunks: Chunk[] = pieces.map((p, i) => ({
+      id: stableId('chk', documentId, String(i), sha256(p.text).slice(0, 16)),
+      documentId,
+      projectId,
+      index: i,
+      text: p.text,
+      tokenCount: p.tokenCount,
+      start: p.start,
+      end: p.end,
+      metadata: { ...d.metadata, ...p.metadata },
+    }));
+    allChunks.push(...chunks);
+    entries.push({
+      document: {
+        id: documentId,
+        projectId,
+        origin: d.origin,
+        source: d.source,
+        format: d.format,
+        text: d.text,
+        metadata: d.metadata,
+        contentHash: d.contentHash,
+        createdAt: now,
+        updatedAt: now,
+        ...(d.title ? { title: d.title } : {}),
+      },
+      chunks,
+      vectors: [],
+    });
+  }
+  // One embed call for the whole file: the embedder batches, and the cache skips unchanged chunks.
+  const vectors = await deps.embedder.embed(
+    allChunks.map((c) => c.text),
+    { kind: 'document' },
+  );
+  let at = 0;
+  for (const e of entries) {
+    e.vectors = vectors.slice(at, at + e.chunks.length);
+    at += e.chunks.length;
+  }
+  return entries;
+}
+
+/** Ingest one in-memory file (uploads, API text). Returns the number of documents stored. */
+export async function ingestBytes(
+  deps: PipelineDeps,
+  projectId: string,
+  bytes: Uint8Array,
+  name: string,
+  extraMetadata: Record<string, string> = {},
+): Promise<{ documents: number; chunks: number; documentIds: string[] }> {
+  const docs = (await loadBuffer(bytes, name, deps.load)).map((d) => ({ ...d, metadata: { ...d.metadata, ...extraMetadata } }));
+  const entries = await buildEntries(deps, projectId, docs);
+  await deps.store.replaceOrigin(projectId, name, entries);
+  return {
+    documents: entries.length,
+    chunks: entries.reduce((n, e) => n + e.chunks.length, 0),
+    documentIds: entries.map((e) => e.document.id),
+  };
+}
+
+export async function ingestPaths(deps: PipelineDeps, paths: string[], o: IngestOptions): Promise<IngestReport> {
+  const report: IngestReport = { ingested: 0, skipped: 0, failed: [], pruned: 0, documents: 0, chunks: 0 };
+  const files: string[] = [];
+  for (const p of paths) {
+    try {
+      await stat(p);
+    } catch (e) {
+      report.failed.push({ path: p, code: 'FILE_UNREADABLE', message: `Path not found or unreadable: ${(e as Error).message}`, hint: 'Check the path and its permissions.' });
+      continue;
+    }
+    for await (const item of walk([p], { ...(o.include ? { include: o.include } : {}), ...(o.exclude ? { exclude: o.exclude } : {}) })) {
+      files.push(item.path);
+    }
+  }
+  o.onProgress?.({ phase: 'scan', done: 0, total: files.length });
+  const known = new Map((await deps.store.listOrigins(o.projectId)).map((s) => [s.origin, s.contentHash]));
+  const seen = new Set<string>();
+  for (const [i, file] of files.entries()) {
+    const origin = originFor(deps.cwd, file);
+    seen.add(origin);
+    o.onProgress?.({ phase: 'file', done: i, total: files.length, path: origin });
+    try {
+      const bytes = await readFile(file);
+      if (!o.force && known.get(origin) === sha256(bytes)) {
+        report.skipped++;
+        continue;
+      }
+      const r = await ingestBytes(deps, o.projectId, bytes, origin);
+      report.ingested++;
+      report.documents += r.documents;
+      report.chunks += r.chunks;
+    } catch (e) {
+      const err = toIncontextError(e);
+      report.failed.push({ path: origin, code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
+    }
+  }
+  if (o.prune) {
+    const roots = paths.map((p) => originFor(deps.cwd, p).replace(/\/$/, ''));
+    for (const origin of known.keys()) {
+      const under = roots.some((r) => r === '.' || r === '' || origin === r || origin.startsWith(r + '/'));
+      if (under && !seen.has(origin)) report.pruned += (await deps.store.deleteOrigin(o.projectId, origin)) > 0 ? 1 : 0;
+    }
+  }
+  o.onProgress?.({ phase: 'done', done: files.length, total: files.length });
+  return report;
+}
+

@@ -1,0 +1,1 @@
+export { retrieve, fuseRrf, type RetrieveOptions, type RetrieveDeps, type RetrieveMode } from './retrieve.js';

@@ -1,0 +1,34 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { z } from 'zod';
+import { IncontextError, toIncontextError } from '../core/index.js';
+
+export function errorResponse(c: Context, e: unknown): Response {
+  const err =
+    e instanceof HTTPException
+      ? new IncontextError(e.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', e.message || 'Bad request', { status: e.status })
+      : toIncontextError(e);
+  const body = { error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.input?.key ? { param: err.input.key } : {}) } };
+  return c.json(body, err.status as 400);
+}
+
+/** Parse a JSON body with a Zod schema; errors name the offending field. */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch (cause) {
+    throw new IncontextError('BAD_REQUEST', 'The request body is not valid JSON', { hint: 'Send a JSON object with Content-Type: application/json.', cause });
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const key = issue?.path.join('.') || '(body)';
+    const keys = issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : '';
+    throw new IncontextError('BAD_REQUEST', keys ? `Unknown field(s): ${keys}` : `Invalid field "${key}": ${issue?.message ?? 'invalid'}`, {
+      input: { key: keys || key },
+      hint: 'See GET /openapi.json for the request schema.',
+    });
+  }
+  return r.data;
+}

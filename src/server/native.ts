@@ -1,0 +1,135 @@
+import { Hono, type Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { IncontextError, type Hit } from '../core/index.js';
+import type { Incontext } from '../app/index.js';
+import { readJson } from './errors.js';
+import { AskRequest, IngestTextRequest, SearchRequest } from './schemas.js';
+
+const PROJECT_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** Project from the `X-Incontext-Project` header or `?project=`; API keys bind it once tenancy lands. */
+export function projectOf(c: Context, fallback: string): string {
+  const p = c.req.header('x-incontext-project') ?? c.req.query('project') ?? fallback;
+  if (!PROJECT_RE.test(p)) {
+    throw new IncontextError('BAD_REQUEST', `Invalid project id "${p}"`, { input: { key: 'project' }, hint: 'Project ids are lowercase letters, digits, _ and -.' });
+  }
+  return p;
+}
+
+/** Hits on the wire: flat and stable, the same shape as `incontext search --json`. */
+export function hitJson(h: Hit) {
+  return {
+    chunkId: h.chunk.id,
+    documentId: h.document.id,
+    source: h.document.source,
+    ...(h.document.title ? { title: h.document.title } : {}),
+    score: h.score,
+    scores: h.scores,
+    rank: h.rank,
+    text: h.chunk.text,
+    metadata: h.chunk.metadata,
+  };
+}
+
+const SAFE_NAME = /^[^\0]{1,512}$/;
+
+function uploadName(name: string): string {
+  // Keep only the base name: an upload can never address a path outside its own record.
+  const base = name.split(/[\\/]/).pop() ?? '';
+  if (!SAFE_NAME.test(base) || base === '.' || base === '..') {
+    throw new IncontextError('BAD_REQUEST', `Invalid upload file name "${name}"`, { input: { key: 'file' }, hint: 'Give the file a plain name such as report.pdf.' });
+  }
+  return `upload/${base}`;
+}
+
+export function nativeRoutes(ic: Incontext): Hono {
+  const api = new Hono();
+  const project = (c: Context) => projectOf(c, ic.config.project);
+
+  api.post('/ingest', async (c) => {
+    const p = project(c);
+    const type = c.req.header('content-type') ?? '';
+    if (type.startsWith('multipart/form-data')) {
+      const form = await c.req.parseBody({ all: true });
+      const files = Object.values(form).flat().filter((v): v is File => v instanceof File);
+      if (!files.length) throw new IncontextError('BAD_REQUEST', 'No file in the multipart body', { input: { key: 'file' }, hint: 'Send files as form fields, e.g. curl -F file=@guide.pdf.' });
+      const results = [];
+      for (const f of files) {
+        const name = uploadName(f.name);
+        try {
+          const r = await ic.ingestBytes(new Uint8Array(await f.arrayBuffer()), name, { project: p });
+          results.push({ source: name, ...r });
+        } catch (e) {
+          const err = IncontextError.isInstance(e) ? e : new IncontextError('INTERNAL', String(e));
+          results.push({ source: name, error: err.toJSON() });
+        }
+      }
+      const failed = results.filter((r) => 'error' in r).length;
+      return c.json({ results, ingested: results.length - failed, failed }, failed === results.length ? 422 : 200);
+    }
+    const body = await readJson(c, IngestTextRequest);
+    const r = await ic.ingestBytes(new TextEncoder().encode(body.text), `api/${body.source}`, {
+      project: p,
+      metadata: { ...(body.metadata ?? {}), ...(body.title ? { title: body.title } : {}) },
+    });
+    return c.json({ source: `api/${body.source}`, ...r });
+  });
+
+  api.get('/documents', async (c) => {
+    const limit = Math.min(Number(c.req.query('limit') ?? 100) || 100, 1000);
+    const offset = Math.max(Number(c.req.query('offset') ?? 0) || 0, 0);
+    const docs = await ic.listDocuments({ project: project(c), limit, offset });
+    return c.json({
+      documents: docs.map((d) => ({ id: d.id, source: d.source, origin: d.origin, title: d.title, format: d.format, chunks: d.chunkCount, contentHash: d.contentHash, updatedAt: d.updatedAt })),
+      limit,
+      offset,
+    });
+  });
+
+  api.delete('/documents/:id', async (c) => {
+    const id = c.req.param('id');
+    if (!(await ic.deleteDocument(id, { project: project(c) }))) {
+      throw new IncontextError('NOT_FOUND', `No document ${id} in this project`, { input: { key: 'id' }, hint: 'List documents with GET /api/documents.' });
+    }
+    return c.json({ deleted: id });
+  });
+
+  api.post('/search', async (c) => {
+    const body = await readJson(c, SearchRequest);
+    const hits = await ic.search(body.query, { project: project(c), ...strip(body) });
+    return c.json({ hits: hits.map(hitJson) });
+  });
+
+  api.post('/ask', async (c) => {
+    const body = await readJson(c, AskRequest);
+    const o = { project: project(c), ...strip(body), signal: c.req.raw.signal };
+    if (body.explain) {
+      const x = await ic.explain(body.question, o);
+      return c.json({ ...x, hits: x.hits.map(hitJson) });
+    }
+    const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');
+    if (!wantsStream) {
+      const a = await ic.ask(body.question, o);
+      return c.json({ answer: a.answer, citations: a.citations, abstained: a.abstained, usage: a.usage, model: a.model, hits: a.hits.map(hitJson) });
+    }
+    return streamSSE(c, async (stream) => {
+      for await (const part of ic.askStream(body.question, o)) {
+        const data =
+          part.type === 'hit'
+            ? { type: 'hit', hit: hitJson(part.hit) }
+            : part.type === 'done'
+              ? { type: 'done', answer: { ...part.answer, hits: part.answer.hits.map(hitJson) } }
+              : part;
+        await stream.writeSSE({ event: part.type, data: JSON.stringify(data) });
+      }
+    });
+  });
+
+  return api;
+}
+
+function strip<T extends { k?: number | undefined; mode?: unknown; filter?: unknown; model?: string | undefined; temperature?: number | undefined; maxOutputTokens?: number | undefined }>(b: T) {
+  const out: Record<string, unknown> = {};
+  for (const key of ['k', 'mode', 'filter', 'model', 'temperature', 'maxOutputTokens'] as const) if (b[key] !== undefined) out[key] = b[key];
+  return out as { k?: number; mode?: 'hybrid' | 'vector' | 'keyword'; filter?: Record<string, never>; model?: string; temperature?: number; maxOutputTokens?: number };
+}

@@ -1,0 +1,166 @@
+import { Hono, type Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { generateText, streamText, type ModelMessage } from 'ai';
+import { z } from 'zod';
+import { IncontextError, newId, toIncontextError, type Usage } from '../core/index.js';
+import type { Incontext } from '../app/index.js';
+import { readJson } from './errors.js';
+import { projectOf } from './native.js';
+import { ChatCompletionRequest, EmbeddingsRequest } from './schemas.js';
+
+/** The model name that answers with retrieval over the project instead of a plain completion. */
+export const RAG_MODEL = 'incontext-rag';
+
+type ChatRequest = z.output<typeof ChatCompletionRequest>;
+type ChatMessage = ChatRequest['messages'][number];
+
+function contentText(content: ChatMessage['content']): string {
+  if (typeof content === 'string') return content;
+  if (!content) return '';
+  return content.map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
+}
+
+function toModelMessages(messages: ChatMessage[]): ModelMessage[] {
+  return messages.flatMap((m): ModelMessage[] => {
+    const text = contentText(m.content);
+    if (m.role === 'system' || m.role === 'developer') return [{ role: 'system', content: text }];
+    if (m.role === 'user') return [{ role: 'user', content: text }];
+    if (m.role === 'assistant') return [{ role: 'assistant', content: text }];
+    return []; // tool results need tool-call round trips: the gateway issue adds them.
+  });
+}
+
+/** `provider:model` passes through; a bare name uses the provider of the configured default model. */
+function modelSpec(ic: Incontext, model: string): string {
+  if (model.includes(':')) return model;
+  const provider = ic.config.model.default.split(':')[0] ?? 'local';
+  return provider === 'local' ? 'local' : `${provider}:${model}`;
+}
+
+function usageJson(u: Usage | undefined) {
+  return u ? { prompt_tokens: u.inputTokens, completion_tokens: u.outputTokens, total_tokens: u.totalTokens } : undefined;
+}
+
+function settings(body: ChatRequest, signal: AbortSignal) {
+  const stop = typeof body.stop === 'string' ? [body.stop] : (body.stop ?? undefined);
+  const s: Record<string, unknown> = { abortSignal: signal, maxRetries: 2 };
+  if (body.temperature != null) s.temperature = body.temperature;
+  if (body.top_p != null) s.topP = body.top_p;
+  const max = body.max_completion_tokens ?? body.max_tokens;
+  if (max != null) s.maxOutputTokens = max;
+  if (stop) s.stopSequences = stop;
+  if (body.seed != null) s.seed = body.seed;
+  if (body.presence_penalty != null) s.presencePenalty = body.presence_penalty;
+  if (body.frequency_penalty != null) s.frequencyPenalty = body.frequency_penalty;
+  return s;
+}
+
+export function openaiRoutes(ic: Incontext): Hono {
+  const v1 = new Hono();
+
+  v1.get('/models', (c) => {
+    const created = Math.floor(Date.now() / 1000);
+    const ids = [RAG_MODEL, ic.config.model.default];
+    return c.json({ object: 'list', data: [...new Set(ids)].map((id) => ({ id, object: 'model', created, owned_by: 'incontext' })) });
+  });
+
+  v1.post('/embeddings', async (c) => {
+    const body = await readJson(c, EmbeddingsRequest);
+    const input = typeof body.input === 'string' ? [body.input] : body.input;
+    const { model, vectors } = await ic.embed(input);
+    const data = vectors.map((v, index) => ({
+      object: 'embedding',
+      index,
+      embedding: body.encoding_format === 'base64' ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') : Array.from(v),
+    }));
+    const tokens = input.reduce((n, t) => n + Math.ceil(t.length / 4), 0);
+    return c.json({ object: 'list', model, data, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+  });
+
+  v1.post('/chat/completions', async (c) => {
+    const body = await readJson(c, ChatCompletionRequest);
+    const id = `chatcmpl-${newId('x').slice(2)}`;
+    const created = Math.floor(Date.now() / 1000);
+    if (body.model === RAG_MODEL) return ragCompletion(c, ic, body, id, created);
+    const { model, id: modelId } = ic.languageModel(modelSpec(ic, body.model));
+    const messages = toModelMessages(body.messages);
+    if (!body.stream) {
+      const r = await generateText({ model, messages, ...settings(body, c.req.raw.signal) }).catch((e: unknown) => {
+        throw upstreamError(e, modelId);
+      });
+      const u = r.usage;
+      return c.json(completionJson(id, created, body.model, r.text, r.finishReason, { inputTokens: u.inputTokens ?? 0, outputTokens: u.outputTokens ?? 0, totalTokens: (u.inputTokens ?? 0) + (u.outputTokens ?? 0) }));
+    }
+    return streamChunks(c, id, created, body, async (emit) => {
+      let error: unknown;
+      const r = streamText({ model, messages, ...settings(body, c.req.raw.signal), onError: ({ error: e }) => { error = e; } });
+      for await (const delta of r.textStream) await emit(delta);
+      if (error) throw upstreamError(error, modelId);
+      const u = await r.usage;
+      return { finish: await r.finishReason, usage: { inputTokens: u.inputTokens ?? 0, outputTokens: u.outputTokens ?? 0, totalTokens: (u.inputTokens ?? 0) + (u.outputTokens ?? 0) } };
+    });
+  });
+
+  return v1;
+}
+
+function upstreamError(e: unknown, model: string): IncontextError {
+  if (IncontextError.isInstance(e)) return e;
+  const err = toIncontextError(e, 'MODEL_FAILED');
+  return new IncontextError('MODEL_FAILED', `Model ${model} failed: ${err.message}`, { hint: 'Check the provider configuration and that it is reachable.', cause: e, status: 502 });
+}
+
+function completionJson(id: string, created: number, model: string, text: string, finish: string, usage: Usage, extra: Record<string, unknown> = {}) {
+  return {
+    id,
+    object: 'chat.completion',
+    created,
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: finishReason(finish) }],
+    usage: usageJson(usage),
+    ...extra,
+  };
+}
+
+function finishReason(f: string): string {
+  return f === 'length' ? 'length' : f === 'content-filter' ? 'content_filter' : f === 'tool-calls' ? 'tool_calls' : 'stop';
+}
+
+type Emit = (delta: string) => Promise<void>;
+
+/** OpenAI chunk framing; errors after the first byte become an `error` chunk, never a hung connection. */
+function streamChunks(c: Context, id: string, created: number, body: ChatRequest, run: (emit: Emit) => Promise<{ finish: string; usage?: Usage; extra?: Record<string, unknown> }>) {
+  const base = { id, object: 'chat.completion.chunk', created, model: body.model };
+  return streamSSE(c, async (stream) => {
+    const send = (obj: unknown) => stream.writeSSE({ data: JSON.stringify(obj) });
+    await send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
+    try {
+      const r = await run((delta) => send({ ...base, choices: [{ index: 0, delta: { content: delta }, logprobs: null, finish_reason: null }] }));
+      await send({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(r.finish) }], ...(r.extra ?? {}) });
+      if (body.stream_options?.include_usage && r.usage) await send({ ...base, choices: [], usage: usageJson(r.usage) });
+    } catch (e) {
+      const err = toIncontextError(e);
+      await send({ error: { message: err.message, type: err.code, code: err.code } });
+    }
+    await stream.writeSSE({ data: '[DONE]' });
+  });
+}
+
+async function ragCompletion(c: Context, ic: Incontext, body: ChatRequest, id: string, created: number) {
+  const question = contentText([...body.messages].reverse().find((m) => m.role === 'user')?.content ?? null);
+  if (!question.trim()) throw new IncontextError('BAD_REQUEST', 'No user message to answer', { input: { key: 'messages' }, hint: 'Send at least one message with role "user".' });
+  const project = projectOf(c, ic.config.project);
+  const o = { project, signal: c.req.raw.signal, ...(body.max_tokens ? { maxOutputTokens: body.max_tokens } : {}) };
+  if (!body.stream) {
+    const a = await ic.ask(question, o);
+    return c.json(completionJson(id, created, body.model, a.answer, 'stop', a.usage, { citations: a.citations }));
+  }
+  return streamChunks(c, id, created, body, async (emit) => {
+    for await (const part of ic.askStream(question, o)) {
+      if (part.type === 'text-delta') await emit(part.text);
+      else if (part.type === 'error') throw new IncontextError(part.error.code as 'MODEL_FAILED', part.error.message);
+      else if (part.type === 'done') return { finish: 'stop', usage: part.answer.usage, extra: { citations: part.answer.citations } };
+    }
+    return { finish: 'stop' };
+  });
+}
