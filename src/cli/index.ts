@@ -1,0 +1,28 @@
+import { Command, CommanderError } from 'commander';
+import { registerCommands } from './commands.js';
+import { EXIT, reportError } from './output.js';
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('incontext')
+    .description('ingest, retrieve and answer with citations — one self-hosted LLM app stack')
+    .option('--home <dir>', 'data directory (env INCONTEXT_HOME, default ./.incontext)')
+    .option('--project <id>', 'project (tenant) id (env INCONTEXT_PROJECT, default "default")')
+    .option('--config <file>', 'config file (default ./incontext.config.{json,yaml})')
+    .option('--json', 'machine-readable output')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerCommands(program, (c) => {
+    exitCode = c;
+  });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return EXIT.ok;
+      return EXIT.usage;
+    }
+    return reportError(e, argv.includes('--json'));
+  }
+}
