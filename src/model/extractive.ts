@@ -1,0 +1,177 @@
+/**
+ * The extractive answerer behind the local model: pick the sentence(s) of the
+ * numbered context blocks that best answer the question, or abstain.
+ *
+ * A sentence's score combines
+ * - coverage: the IDF-weighted share of the question's content words it contains
+ *   (IDF over the sentences of the blocks, so words every block repeats count little),
+ *   with a little credit for words found only in the sentence before it or in the
+ *   block title (the subject is often named once and then referred to as "they");
+ * - the question-type cue: who/when/where/how many want a person, date, place or number,
+ *   and a sentence without one that is not already in the question rarely answers;
+ * - proximity: matched words close together beat the same words scattered;
+ * - the block's rank as a mild prior, since the retriever ranked them.
+ * Support is judged on coverage alone so the abstain threshold means the same
+ * thing for every question: "this share of what was asked is written here".
+ */
+import type { ContextBlock } from '../core/index.js';
+import { answerType, isCandidate, type AnswerType } from './cues.js';
+import { isContentWord, splitSentences, words, type WordToken } from './text.js';
+import { trimToClause } from './trim.js';
+
+export interface ExtractiveOptions {
+  /** Minimum support (IDF-weighted share of the question's content words) to answer at all. */
+  minSupport?: number;
+  /** At most this many sentences in the answer (1–3). */
+  maxSentences?: number;
+  /** Trim a confident answer to its most relevant clause. */
+  trim?: boolean;
+}
+
+export interface ScoredSentence {
+  blockIndex: number;
+  rank: number;
+  text: string;
+  tokens: WordToken[];
+  position: number;
+  coverage: number;
+  score: number;
+  matched: Set<string>;
+}
+
+export interface ExtractiveResult {
+  /** The answer text with `[n]` citation markers, or undefined when abstaining. */
+  text: string | undefined;
+  /** Support of the best sentence, 0–1. */
+  support: number;
+  type: AnswerType;
+  picks: ScoredSentence[];
+}
+
+export const DEFAULT_MIN_SUPPORT = 0.6;
+
+interface QuestionTerm {
+  stem: string;
+  lower: string;
+  capitalised: boolean;
+}
+
+function questionTerms(question: string): QuestionTerm[] {
+  const seen = new Map<string, QuestionTerm>();
+  for (const t of words(question)) {
+    if (!isContentWord(t.lower) || seen.has(t.stem)) continue;
+    seen.set(t.stem, { stem: t.stem, lower: t.lower, capitalised: /^\p{Lu}/u.test(t.text) && t.start > 0 });
+  }
+  return [...seen.values()];
+}
+
+export function extractAnswer(blocks: ContextBlock[], question: string, options: ExtractiveOptions = {}): ExtractiveResult {
+  const minSupport = options.minSupport ?? DEFAULT_MIN_SUPPORT;
+  const maxSentences = Math.min(3, Math.max(1, options.maxSentences ?? 2));
+  const type = answerType(question);
+  const terms = questionTerms(question);
+  const sentences: ScoredSentence[] = [];
+  const titles = new Map<number, Set<string>>();
+  blocks.forEach((block, rank) => {
+    titles.set(block.index, new Set(words(block.title ?? '').map((t) => t.stem)));
+    splitSentences(block.text).forEach((s, position) => {
+      sentences.push({ blockIndex: block.index, rank, text: s.text, tokens: words(s.text), position, coverage: 0, score: 0, matched: new Set() });
+    });
+  });
+  if (terms.length === 0 || sentences.length === 0) return { text: undefined, support: 0, type, picks: [] };
+
+  const idf = inverseDocumentFrequency(sentences);
+  const maxIdf = Math.log(1 + (sentences.length + 0.5) / 0.5);
+  const weightOf = (stem: string) => idf.get(stem) ?? maxIdf;
+  const total = terms.reduce((sum, t) => sum + weightOf(t.stem), 0);
+  const questionStems = new Set(terms.map((t) => t.stem));
+
+  sentences.forEach((s, i) => {
+    const stems = new Set(s.tokens.map((t) => t.stem));
+    const prev = i > 0 && sentences[i - 1]!.blockIndex === s.blockIndex ? new Set(sentences[i - 1]!.tokens.map((t) => t.stem)) : undefined;
+    const title = titles.get(s.blockIndex);
+    let own = 0;
+    let borrowed = 0;
+    for (const term of terms) {
+      if (stems.has(term.stem)) {
+        own += weightOf(term.stem);
+        s.matched.add(term.stem);
+      } else if (prev?.has(term.stem) || title?.has(term.stem)) borrowed += weightOf(term.stem);
+    }
+    s.coverage = (own + 0.5 * borrowed) / total;
+    const typeFactor = type === 'other' ? 1 : hasCandidate(type, s.tokens, questionStems) ? 1 : 0.7;
+    const rankPrior = 1 / (1 + 0.05 * s.rank);
+    s.score = s.coverage * typeFactor * (0.85 + 0.15 * proximity(s.tokens, s.matched)) * rankPrior;
+  });
+
+  const ranked = [...sentences].sort((a, b) => b.score - a.score);
+  const best = ranked[0]!;
+  const support = best.coverage;
+  if (support < minSupport) return { text: undefined, support, type, picks: [] };
+
+  const picks = [best];
+  for (const s of ranked.slice(1)) {
+    if (picks.length >= maxSentences) break;
+    // A second sentence must be nearly as good and say something the first does not.
+    if (s.score < 0.85 * best.score) break;
+    if (picks.some((p) => sameText(p.text, s.text))) continue;
+    picks.push(s);
+  }
+  const trim = options.trim ?? true;
+  const parts = picks.map((p, i) => {
+    const body = trim && i === 0 && picks.length === 1 ? trimToClause(p.tokens, p.text, questionStems, type) : p.text;
+    return cite(body, p.blockIndex);
+  });
+  return { text: parts.join(' '), support, type, picks };
+}
+
+function inverseDocumentFrequency(sentences: ScoredSentence[]): Map<string, number> {
+  const df = new Map<string, number>();
+  for (const s of sentences) for (const stem of new Set(s.tokens.map((t) => t.stem))) df.set(stem, (df.get(stem) ?? 0) + 1);
+  const n = sentences.length;
+  const idf = new Map<string, number>();
+  for (const [stem, f] of df) idf.set(stem, Math.log(1 + (n - f + 0.5) / (f + 0.5)));
+  return idf;
+}
+
+export function hasCandidate(type: AnswerType, tokens: WordToken[], questionStems: Set<string>): boolean {
+  return tokens.some((t, i) => !questionStems.has(t.stem) && isCandidate(type, tokens, i));
+}
+
+/** Matched words over the width of the smallest window holding one of each. */
+function proximity(tokens: WordToken[], matched: Set<string>): number {
+  if (matched.size <= 1) return 1;
+  const need = matched.size;
+  const counts = new Map<string, number>();
+  let have = 0;
+  let best = Infinity;
+  let left = 0;
+  for (let right = 0; right < tokens.length; right++) {
+    const r = tokens[right]!.stem;
+    if (matched.has(r)) {
+      counts.set(r, (counts.get(r) ?? 0) + 1);
+      if (counts.get(r) === 1) have++;
+    }
+    while (have === need) {
+      best = Math.min(best, right - left + 1);
+      const l = tokens[left]!.stem;
+      if (matched.has(l)) {
+        counts.set(l, counts.get(l)! - 1);
+        if (counts.get(l) === 0) have--;
+      }
+      left++;
+    }
+  }
+  return Number.isFinite(best) ? need / best : 0;
+}
+
+function sameText(a: string, b: string): boolean {
+  return a.toLowerCase().replace(/\W+/g, ' ').trim() === b.toLowerCase().replace(/\W+/g, ' ').trim();
+}
+
+/** "... in 1066." + 2 -> "... in 1066 [2]." */
+export function cite(text: string, index: number): string {
+  const body = text.trim().replace(/[\s,;:.!?]+$/, '');
+  const end = /[!?]$/.test(text.trim()) ? text.trim().slice(-1) : '.';
+  return `${body} [${index}]${end}`;
+}

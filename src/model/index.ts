@@ -1,0 +1,13 @@
+export { createLocalModel, LOCAL_MODEL_GUIDANCE, LOCAL_PROVIDER, type LocalModelOptions } from './local.js';
+export { extractAnswer, DEFAULT_MIN_SUPPORT, type ExtractiveOptions, type ExtractiveResult } from './extractive.js';
+export { answerType, type AnswerType } from './cues.js';
+export {
+  resolveLanguageModel,
+  parseModelSpec,
+  ollamaBaseURL,
+  PROVIDERS,
+  type ProviderName,
+  type ResolvedModel,
+} from './registry.js';
+export { priceFor, estimateCost, PRICES_AS_OF, type ModelPrice } from './prices.js';
+export { countTokens } from './tokens.js';

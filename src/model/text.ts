@@ -1,0 +1,150 @@
+/**
+ * The small bits of English text handling the extractive answerer needs:
+ * word tokens with offsets, a light suffix stemmer, stopwords and a sentence
+ * splitter that survives abbreviations. Deliberately dependency-free so the
+ * local model has nothing to download or load.
+ */
+
+export interface WordToken {
+  /** The word as written. */
+  text: string;
+  /** Lowercased. */
+  lower: string;
+  stem: string;
+  start: number;
+  end: number;
+}
+
+// Function words plus the question scaffolding ("name", "called") that says what
+// kind of answer is wanted but is rarely written next to the answer itself.
+export const STOPWORDS = new Set(
+  (
+    'a an the and or but nor so yet of in on at to for from by with without about into onto upon over under ' +
+    'between among through during before after above below up down out off than then as if because while ' +
+    'is are was were be been being am do does did done doing have has had having will would shall should can ' +
+    'could may might must ought i me my mine we us our ours you your yours he him his she her hers it its ' +
+    'they them their theirs this that these those there here what which who whom whose when where why how ' +
+    'whats whos not no also just only very too more most much many some any each every all both either ' +
+    'neither other another such same own one ones s t did get got make made name named called kind type ' +
+    'something someone thing things'
+  ).split(/\s+/),
+);
+
+/** Words that decide the expected answer type, kept apart from the content words. */
+export const QUESTION_WORDS = new Set(['what', 'which', 'who', 'whom', 'whose', 'when', 'where', 'why', 'how']);
+
+const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
+
+export function words(text: string): WordToken[] {
+  const out: WordToken[] = [];
+  for (const m of text.matchAll(WORD)) {
+    const raw = m[0];
+    const lower = raw.toLowerCase().replace(/['’]s$/, '');
+    out.push({ text: raw, lower, stem: stem(lower), start: m.index, end: m.index + raw.length });
+  }
+  return out;
+}
+
+const STEM_CACHE = new Map<string, string>();
+
+/**
+ * A light Porter-style stemmer: enough to meet "conquered"/"conquest" no, but
+ * "ruled"/"rules"/"ruling" and "centuries"/"century" yes. Numbers stay as they are.
+ */
+export function stem(word: string): string {
+  const cached = STEM_CACHE.get(word);
+  if (cached !== undefined) return cached;
+  let w = word.toLowerCase();
+  if (w.length > 3 && !/^\d/.test(w)) {
+    if (w.endsWith('ies') && w.length > 4) w = `${w.slice(0, -3)}y`;
+    else if (w.endsWith('sses')) w = w.slice(0, -2);
+    else if (w.endsWith('ss') || w.endsWith('us') || w.endsWith('is')) {
+      /* keep: class, status, basis */
+    } else if (w.endsWith('es') && /(?:sh|ch|x|z)es$/.test(w)) w = w.slice(0, -2);
+    else if (w.endsWith('s')) w = w.slice(0, -1);
+    // One suffix only, and few of them: matching question words to sentence words
+    // needs the same stem for both forms far more than it needs linguistic roots.
+    const suffixes: Array<[string, string]> = [
+      ['ational', 'at'],
+      ['ization', 'iz'],
+      ['isation', 'iz'],
+      ['ation', 'at'],
+      ['ment', ''],
+      ['ness', ''],
+      ['ingly', ''],
+      ['edly', ''],
+      ['ing', ''],
+      ['ed', ''],
+      ['ly', ''],
+      ['ian', 'i'],
+      ['e', ''],
+      ['y', 'i'],
+    ];
+    for (const [suffix, repl] of suffixes) {
+      if (w.endsWith(suffix) && w.length - suffix.length >= 3) {
+        w = w.slice(0, -suffix.length) + repl;
+        break;
+      }
+    }
+    // "stopped" -> "stopp" -> "stop": undouble a final consonant left by -ed/-ing.
+    if (/([bdfgmnprt])\1$/.test(w) && w !== word) w = w.slice(0, -1);
+  }
+  STEM_CACHE.set(word, w);
+  return w;
+}
+
+export function isContentWord(lower: string): boolean {
+  return !STOPWORDS.has(lower) && !QUESTION_WORDS.has(lower) && (lower.length > 1 || /\d/.test(lower));
+}
+
+export interface Sentence {
+  text: string;
+  start: number;
+  end: number;
+}
+
+// Tokens that end with a period without ending a sentence.
+const ABBREVIATIONS = new Set(
+  (
+    'mr mrs ms dr prof st sr jr vs etc e.g i.e cf al fig no nos vol pp ca c approx est inc ltd co corp dept ' +
+    'jan feb mar apr jun jul aug sep sept oct nov dec mt ft gen gov col capt lt sgt rev u.s u.k a.d b.c'
+  ).split(/\s+/),
+);
+
+/** Split text into sentences with character offsets. */
+export function splitSentences(text: string): Sentence[] {
+  const out: Sentence[] = [];
+  let start = 0;
+  const boundary = /([.!?]+)(["'”’)\]]*)(\s+|$)/g;
+  for (const m of text.matchAll(boundary)) {
+    const end = m.index + m[1]!.length + (m[2]?.length ?? 0);
+    const before = text.slice(start, m.index);
+    const lastWord = /([\p{L}.]+)$/u.exec(before)?.[1]?.toLowerCase() ?? '';
+    const next = text.slice(m.index + m[0].length, m.index + m[0].length + 2);
+    const atEnd = m.index + m[0].length >= text.length;
+    if (!atEnd) {
+      if (m[1] === '.' && (ABBREVIATIONS.has(lastWord) || /^\p{Lu}$/u.test(lastWord.toUpperCase()) && lastWord.length === 1)) continue;
+      // A sentence starts with a capital, a digit or an opening quote/bracket.
+      if (!/^["'“‘(\[]?[\p{Lu}\d]/u.test(next)) continue;
+    }
+    pushSentence(out, text, start, end);
+    start = m.index + m[0].length;
+  }
+  if (start < text.length) pushSentence(out, text, start, text.length);
+  return out;
+}
+
+function pushSentence(out: Sentence[], text: string, start: number, end: number): void {
+  const raw = text.slice(start, end);
+  const lead = raw.length - raw.trimStart().length;
+  const body = raw.trim();
+  if (!body) return;
+  // Blank lines separate sentences even without punctuation (lists, headings).
+  let offset = start + lead;
+  for (const part of body.split(/\n\s*\n/)) {
+    const at = text.indexOf(part, offset);
+    const trimmed = part.trim();
+    if (trimmed) out.push({ text: trimmed, start: at + (part.length - part.trimStart().length), end: at + (part.length - part.trimStart().length) + trimmed.length });
+    offset = at + part.length;
+  }
+}
