@@ -289,6 +289,9 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     get pending() {
       return queue.size;
     },
+    get inFlight() {
+      return live.size;
+    },
     script: (...items) => queue.push(items),
     setHandler: (next) => {
       handler = next;

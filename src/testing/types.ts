@@ -166,6 +166,8 @@ export interface FakeUpstream {
   readonly requests: readonly RecordedRequest[];
   /** Number of script items not yet consumed. */
   readonly pending: number;
+  /** Requests still open (being answered, hanging or streaming); 0 once clients are done or gone. */
+  readonly inFlight: number;
   /** Queue replies, consumed in order by matching requests. */
   script(...items: readonly ReplyItem[]): void;
   /** Replace the handler (undefined removes it). */
