@@ -13,10 +13,13 @@ export interface DocumentEntry {
   chunks: Chunk[];
   /** One vector per chunk, same order. */
   vectors: Float32Array[];
+  /** Id of the embedder that made `vectors` (e.g. `local:glove-sif-100d`); searches compare only vectors of one model. */
+  model: string;
 }
 
 export interface OriginState {
   origin: string;
+  /** The documents' shared contentHash (the file's hash); if they differ, sha256 of their hashes in id order. */
   contentHash: string;
   documentCount: number;
 }

@@ -1,0 +1,321 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { IncontextError, normalizeFilter, type Chunk } from '../../core/index.js';
+import type { EmbeddingCacheBackend } from '../../embed/index.js';
+import { ftsMatchExpression } from '../text.js';
+import { dotTopK } from '../topk.js';
+import type { DocumentEntry, KeywordQuery, OriginState, ScoredChunk, Store, StoredDocument, StoreStats, VectorQuery } from '../types.js';
+import { checkK, checkQueryVector, dimensionMismatch, normalised, originHash, validateEntries } from '../validate.js';
+import { filterToSql } from './filter-sql.js';
+import { migrate } from './migrations.js';
+import { HIT_COLUMNS, blobVector, inSlices, toChunk, toDocument, toHit, vectorBlob, type ChunkRow, type DocumentRow, type HitRow } from './rows.js';
+import { VectorCache } from './vector-cache.js';
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:' for a throwaway store. */
+  path: string;
+  readonly?: boolean;
+}
+
+export interface SqliteStore extends Store {
+  readonly kind: 'sqlite';
+  readonly path: string;
+  /** 'ok', or what PRAGMA integrity_check, the foreign keys and the FTS index report as broken. */
+  integrityCheck(): string;
+}
+
+const SLICE = 500;
+const DOC_COLUMNS = `d.*, (SELECT count(*) FROM chunks c WHERE c.project_id = d.project_id AND c.document_id = d.id) AS chunk_count`;
+const ORIGIN_DOCS = 'SELECT id FROM documents WHERE project_id = @project AND origin = @origin';
+
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const { path } = options;
+  const readonly = options.readonly === true;
+  let db: Database.Database;
+  try {
+    if (!readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { readonly, fileMustExist: readonly });
+  } catch (err) {
+    throw new IncontextError('STORE_FAILED', `Cannot open the store at ${path}: ${(err as Error).message}`, {
+      input: { path },
+      hint: readonly ? 'A read-only store must already exist; ingest something first.' : 'Check that the directory is writable.',
+      cause: err,
+    });
+  }
+  try {
+    db.pragma('busy_timeout = 5000');
+    if (!readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+    }
+    db.pragma('foreign_keys = ON');
+    migrate(db, path, undefined, readonly);
+  } catch (err) {
+    db.close();
+    throw wrap(err, path, 'open the store');
+  }
+  return new SqliteStoreImpl(db, path, readonly);
+}
+
+function wrap(err: unknown, path: string, doing: string): IncontextError {
+  if (IncontextError.isInstance(err)) return err;
+  const code = (err as { code?: string }).code ?? '';
+  const hint = code.startsWith('SQLITE_READONLY')
+    ? 'The store was opened read-only; open it without readonly to write.'
+    : code.startsWith('SQLITE_BUSY')
+      ? 'Another process holds the write lock; retry when it finishes.'
+      : code.startsWith('SQLITE_CONSTRAINT')
+        ? 'An id in this batch already belongs to another origin of the project; ids must be unique within a project (derive them from the origin).'
+      : code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB')
+        ? 'The file is damaged or not an incontext store; restore a backup or re-ingest into a new path.'
+        : 'See the cause; if it persists, run an integrity check on the store file.';
+  return new IncontextError('STORE_FAILED', `Failed to ${doing}: ${(err as Error).message}`, { input: { path }, hint, cause: err });
+}
+
+class SqliteStoreImpl implements SqliteStore {
+  readonly kind = 'sqlite' as const;
+  readonly embeddingCache: EmbeddingCacheBackend;
+  private readonly vectors: VectorCache;
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly path: string,
+    private readonly readonly: boolean,
+  ) {
+    this.vectors = new VectorCache(db);
+    this.embeddingCache = {
+      getMany: async (model, hashes) => this.run('read the embedding cache', () => this.cacheGet(model, hashes)),
+      setMany: async (model, entries) => this.run('write the embedding cache', () => this.cacheSet(model, entries)),
+    };
+  }
+
+  private run<T>(doing: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw wrap(err, this.path, doing);
+    }
+  }
+
+  async replaceOrigin(projectId: string, origin: string, entries: DocumentEntry[]): Promise<void> {
+    const dims = validateEntries(projectId, origin, entries);
+    const model = entries.find((e) => e.vectors.length > 0)?.model;
+    const db = this.db;
+    const insertDoc = db.prepare(
+      `INSERT INTO documents (project_id, id, origin, source, title, format, text, metadata, content_hash, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertChunk = db.prepare(
+      `INSERT INTO chunks (project_id, id, document_id, idx, text, token_count, start, "end", metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertVector = db.prepare('INSERT INTO vectors (project_id, chunk_id, model, dims, vector) VALUES (?, ?, ?, ?, ?)');
+    const write = db.transaction(() => {
+      this.deleteOriginRows(projectId, origin);
+      if (model !== undefined && dims !== undefined) {
+        const existing = db.prepare('SELECT dims FROM vectors WHERE project_id = ? AND model = ? LIMIT 1').pluck().get(projectId, model) as number | undefined;
+        if (existing !== undefined && existing !== dims) throw dimensionMismatch(model, existing, dims);
+      }
+      for (const { document: d, chunks, vectors } of entries) {
+        insertDoc.run(projectId, d.id, origin, d.source, d.title ?? null, d.format, d.text, JSON.stringify(d.metadata), d.contentHash, d.createdAt, d.updatedAt);
+        chunks.forEach((c, i) => {
+          insertChunk.run(projectId, c.id, d.id, c.index, c.text, c.tokenCount, c.start, c.end, JSON.stringify(c.metadata));
+          const v = vectors[i];
+          if (v !== undefined && model !== undefined) insertVector.run(projectId, c.id, model, v.length, vectorBlob(normalised(v)));
+        });
+      }
+    });
+    try {
+      this.run(`replace origin ${origin}`, () => write.immediate());
+    } finally {
+      this.vectors.invalidate(projectId);
+    }
+  }
+
+  private deleteOriginRows(projectId: string, origin: string): number {
+    const p = { project: projectId, origin };
+    this.db.prepare(`DELETE FROM vectors WHERE project_id = @project AND chunk_id IN (SELECT id FROM chunks WHERE project_id = @project AND document_id IN (${ORIGIN_DOCS}))`).run(p);
+    this.db.prepare(`DELETE FROM chunks WHERE project_id = @project AND document_id IN (${ORIGIN_DOCS})`).run(p);
+    return this.db.prepare('DELETE FROM documents WHERE project_id = @project AND origin = @origin').run(p).changes;
+  }
+
+  async listOrigins(projectId: string): Promise<OriginState[]> {
+    return this.run('list origins', () => {
+      const rows = this.db
+        .prepare('SELECT origin, count(*) AS n, min(content_hash) AS lo, max(content_hash) AS hi FROM documents WHERE project_id = ? GROUP BY origin ORDER BY origin')
+        .all(projectId) as Array<{ origin: string; n: number; lo: string; hi: string }>;
+      const hashes = this.db.prepare('SELECT content_hash FROM documents WHERE project_id = ? AND origin = ? ORDER BY id').pluck();
+      return rows.map((r) => ({
+        origin: r.origin,
+        documentCount: r.n,
+        contentHash: r.lo === r.hi ? r.lo : originHash(hashes.all(projectId, r.origin) as string[]),
+      }));
+    });
+  }
+
+  async deleteOrigin(projectId: string, origin: string): Promise<number> {
+    try {
+      return this.run(`delete origin ${origin}`, () => this.db.transaction(() => this.deleteOriginRows(projectId, origin)).immediate());
+    } finally {
+      this.vectors.invalidate(projectId);
+    }
+  }
+
+  async getDocument(projectId: string, id: string): Promise<StoredDocument | undefined> {
+    return this.run('read a document', () => {
+      const row = this.db.prepare(`SELECT ${DOC_COLUMNS} FROM documents d WHERE d.project_id = ? AND d.id = ?`).get(projectId, id) as DocumentRow | undefined;
+      return row && toDocument(row);
+    });
+  }
+
+  async listDocuments(projectId: string, options: { limit?: number; offset?: number } = {}): Promise<StoredDocument[]> {
+    return this.run('list documents', () => {
+      const rows = this.db
+        .prepare(`SELECT ${DOC_COLUMNS} FROM documents d WHERE d.project_id = ? ORDER BY d.source, d.id LIMIT ? OFFSET ?`)
+        .all(projectId, options.limit ?? -1, options.offset ?? 0) as DocumentRow[];
+      return rows.map(toDocument);
+    });
+  }
+
+  async deleteDocument(projectId: string, id: string): Promise<boolean> {
+    const p = { project: projectId, id };
+    try {
+      return this.run(`delete document ${id}`, () =>
+        this.db
+          .transaction(() => {
+            this.db.prepare('DELETE FROM vectors WHERE project_id = @project AND chunk_id IN (SELECT id FROM chunks WHERE project_id = @project AND document_id = @id)').run(p);
+            this.db.prepare('DELETE FROM chunks WHERE project_id = @project AND document_id = @id').run(p);
+            return this.db.prepare('DELETE FROM documents WHERE project_id = @project AND id = @id').run(p).changes > 0;
+          })
+          .immediate(),
+      );
+    } finally {
+      this.vectors.invalidate(projectId);
+    }
+  }
+
+  async getChunks(projectId: string, ids: string[]): Promise<Chunk[]> {
+    return this.run('read chunks', () => {
+      const found = new Map<string, Chunk>();
+      inSlices([...new Set(ids)], SLICE, (slice) =>
+        this.db.prepare(`SELECT * FROM chunks WHERE project_id = ? AND id IN (${slice.map(() => '?').join(',')})`).all(projectId, ...slice) as ChunkRow[],
+      ).forEach((r) => found.set(r.id, toChunk(r)));
+      return ids.flatMap((id) => found.get(id) ?? []);
+    });
+  }
+
+  async vectorSearch(query: VectorQuery): Promise<ScoredChunk[]> {
+    checkQueryVector(query.vector, query.k);
+    const conditions = normalizeFilter(query.filter);
+    return this.run('search vectors', () => {
+      if (query.k === 0) return [];
+      const set = this.vectors.get(query.projectId, query.model);
+      if (!set) return [];
+      if (set.dims !== query.vector.length) throw dimensionMismatch(query.model, set.dims, query.vector.length);
+      let allowed: Uint8Array | undefined;
+      if (conditions.length > 0) {
+        const where = filterToSql('c.metadata', conditions);
+        const seqs = this.db.prepare(`SELECT c.seq FROM chunks c WHERE c.project_id = ? AND ${where.sql}`).pluck().all(query.projectId, ...where.params) as number[];
+        if (seqs.length === 0) return [];
+        allowed = this.vectors.mask(set, seqs);
+      }
+      const top = dotTopK(set.data, set.dims, set.n, normalised(query.vector), query.k, allowed);
+      const seqs = Array.from(top.rows, (r) => set.seqs[r]!);
+      return this.hitsBySeq(seqs, Array.from(top.scores));
+    });
+  }
+
+  private hitsBySeq(seqs: number[], scores: number[]): ScoredChunk[] {
+    const rows = new Map<number, HitRow>();
+    inSlices(seqs, SLICE, (slice) =>
+      this.db
+        .prepare(`SELECT ${HIT_COLUMNS} FROM chunks c JOIN documents d ON d.project_id = c.project_id AND d.id = c.document_id WHERE c.seq IN (${slice.map(() => '?').join(',')})`)
+        .all(...slice) as HitRow[],
+    ).forEach((r) => rows.set(r.seq, r));
+    return seqs.flatMap((seq, i) => {
+      const row = rows.get(seq);
+      return row ? [toHit(row, scores[i]!)] : [];
+    });
+  }
+
+  async keywordSearch(query: KeywordQuery): Promise<ScoredChunk[]> {
+    checkK(query.k);
+    const conditions = normalizeFilter(query.filter);
+    const match = ftsMatchExpression(query.query);
+    if (match === undefined || query.k === 0) return [];
+    return this.run('search keywords', () => {
+      const where = filterToSql('c.metadata', conditions);
+      const rows = this.db
+        .prepare(
+          `SELECT ${HIT_COLUMNS}, -bm25(chunks_fts) AS score FROM chunks_fts
+           JOIN chunks c ON c.seq = chunks_fts.rowid
+           JOIN documents d ON d.project_id = c.project_id AND d.id = c.document_id
+           WHERE chunks_fts MATCH ? AND c.project_id = ? AND ${where.sql}
+           ORDER BY bm25(chunks_fts), c.seq LIMIT ?`,
+        )
+        .all(match, query.projectId, ...where.params, query.k) as Array<HitRow & { score: number }>;
+      return rows.map((r) => toHit(r, r.score));
+    });
+  }
+
+  async embeddingModels(projectId: string): Promise<Array<{ model: string; dimensions: number; chunks: number }>> {
+    return this.run('list embedding models', () =>
+      this.db
+        .prepare('SELECT model, dims AS dimensions, count(*) AS chunks FROM vectors WHERE project_id = ? GROUP BY model, dims ORDER BY model')
+        .all(projectId) as Array<{ model: string; dimensions: number; chunks: number }>,
+    );
+  }
+
+  async stats(projectId: string): Promise<StoreStats> {
+    return this.run('count the store', () => {
+      const one = (sql: string): number => this.db.prepare(sql).pluck().get(projectId) as number;
+      return {
+        documents: one('SELECT count(*) FROM documents WHERE project_id = ?'),
+        chunks: one('SELECT count(*) FROM chunks WHERE project_id = ?'),
+        origins: one('SELECT count(DISTINCT origin) FROM documents WHERE project_id = ?'),
+      };
+    });
+  }
+
+  private cacheGet(model: string, hashes: string[]): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    inSlices([...new Set(hashes)], SLICE, (slice) =>
+      this.db
+        .prepare(`SELECT text_hash, vector FROM embedding_cache WHERE model = ? AND text_hash IN (${slice.map(() => '?').join(',')})`)
+        .all(model, ...slice) as Array<{ text_hash: string; vector: Buffer }>,
+    ).forEach((r) => out.set(r.text_hash, blobVector(r.vector)));
+    return out;
+  }
+
+  private cacheSet(model: string, entries: Array<[string, Float32Array]>): void {
+    const put = this.db.prepare('INSERT OR REPLACE INTO embedding_cache (model, text_hash, vector) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      for (const [hash, vector] of entries) put.run(model, hash, vectorBlob(vector));
+    }).immediate();
+  }
+
+  integrityCheck(): string {
+    return this.run('check integrity', () => {
+      const problems: string[] = [];
+      const pragma = this.db.pragma('integrity_check') as Array<{ integrity_check: string }>;
+      const messages = pragma.map((r) => r.integrity_check).filter((m) => m !== 'ok');
+      problems.push(...messages);
+      const fk = this.db.pragma('foreign_key_check') as Array<{ table: string; rowid: number }>;
+      problems.push(...fk.map((r) => `foreign key violation in ${r.table} row ${r.rowid}`));
+      if (!this.readonly) {
+        try {
+          // Compares the FTS index with the chunks table it is built from.
+          this.db.prepare("INSERT INTO chunks_fts (chunks_fts) VALUES ('integrity-check')").run();
+        } catch (err) {
+          problems.push(`fts: ${(err as Error).message}`);
+        }
+      }
+      return problems.length ? problems.join('\n') : 'ok';
+    });
+  }
+
+  async close(): Promise<void> {
+    this.vectors.clear();
+    if (this.db.open) this.db.close();
+  }
+}
