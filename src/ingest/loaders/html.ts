@@ -1,0 +1,66 @@
+import { Readability } from '@mozilla/readability';
+import { parseHTML } from 'linkedom';
+import type { Metadata } from '../../core/index.js';
+import { domToText } from './html-text.js';
+import { makeDoc, type Loader } from './shared.js';
+
+/** Page chrome that is never the content a question is answered from. */
+const CHROME = 'nav, header, footer, aside, script, style, noscript, template, form, [role=navigation], [role=banner], [role=contentinfo], [aria-hidden=true]';
+
+function clean(s: string | null | undefined): string | undefined {
+  const t = s?.replace(/\s+/g, ' ').trim();
+  return t ? t : undefined;
+}
+
+function parse(html: string): Document {
+  return parseHTML(html).document as unknown as Document;
+}
+
+/** Main content via Readability; undefined when it finds nothing usable. */
+function readable(html: string): string | undefined {
+  try {
+    const article = new Readability(parse(html)).parse();
+    if (!article?.content) return undefined;
+    const text = domToText(parse(`<!doctype html><html><body>${article.content}</body></html>`).body);
+    return text.trim() ? text : undefined;
+  } catch {
+    // Readability gives up on some odd DOMs; the fallback below still extracts the body.
+    return undefined;
+  }
+}
+
+/** Body text without the page chrome; prefers an explicit <main>/<article> when there is exactly one. */
+function fallback(doc: Document): string {
+  const mains = doc.querySelectorAll('main, [role=main]');
+  const articles = doc.querySelectorAll('article');
+  const root = mains.length === 1 ? mains[0] : articles.length === 1 ? articles[0] : doc.body ?? doc.documentElement;
+  if (!root) return '';
+  for (const el of Array.from(root.querySelectorAll(CHROME))) el.remove();
+  return domToText(root);
+}
+
+export function htmlToDocumentParts(html: string): { text: string; title: string | undefined; metadata: Metadata } {
+  const doc = parse(html);
+  const h1 = clean(doc.querySelector('h1')?.textContent);
+  const title = clean(doc.querySelector('title')?.textContent) ?? h1;
+  const metadata: Metadata = {};
+  const lang = clean(doc.documentElement?.getAttribute('lang'));
+  if (lang) metadata['lang'] = lang;
+  const description = clean(doc.querySelector('meta[name="description"]')?.getAttribute('content'));
+  if (description) metadata['description'] = description;
+  const author = clean(doc.querySelector('meta[name="author"]')?.getAttribute('content'));
+  if (author) metadata['author'] = author;
+
+  const main = readable(html);
+  const rest = fallback(doc);
+  // Readability can latch onto a small block on pages with little prose; then the cleaned body is the better answer.
+  let text = main && main.length >= rest.length * 0.3 ? main : rest;
+  // Readability drops an <h1> that repeats the page title; put it back so the heading structure stays whole.
+  if (h1 && !text.includes(h1)) text = `# ${h1}\n\n${text}`;
+  return { text, title, metadata };
+}
+
+export const loadHtml: Loader = async (input) => {
+  const { text, title, metadata } = htmlToDocumentParts(input.text);
+  return [makeDoc(input, { format: 'html', text, title, metadata })];
+};
