@@ -31,7 +31,7 @@ import type {
   ReplyItem,
 } from './types.js';
 
-const DEFAULT_MODELS = ['gpt-4o-mini', 'text-embedding-3-small', 'claude-sonnet-4-5'];
+const DEFAULT_MODELS = ['gpt-4o-mini', 'text-embedding-3-small', 'claude-sonnet-5-5'];
 const GENERATION: Partial<Record<FakeEndpoint, GenerationProtocol>> = {
   'openai.chat': openaiChat,
   'openai.responses': openaiResponses,
