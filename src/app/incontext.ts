@@ -6,7 +6,7 @@ import { createLogger, IncontextError, type Answer, type AnswerStreamPart, type 
 import { resolveEmbedder, withEmbeddingCache, type Embedder } from '../embed/index.js';
 import { openSqliteStore, type Store, type StoredDocument } from '../store/index.js';
 import { retrieve, type RetrieveMode } from '../retrieve/index.js';
-import { estimateCost, resolveLanguageModel } from '../model/index.js';
+import { estimateCost, parseModelSpec, resolveLanguageModel } from '../model/index.js';
 import { extractCitations, isAbstention, renderRagPrompt, type PromptMessage, type PromptRender } from '../prompt/index.js';
 import { ingestBytes, ingestPaths, type IngestOptions, type IngestReport, type PipelineDeps } from './ingest.js';
 
@@ -158,7 +158,12 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     },
     search,
     async explain(question, o = {}) {
-      const { hits, render, id, maxOutputTokens } = await prepare(question, o);
+      // Never resolves the model: explaining a call must work before any key is configured.
+      const { provider, modelId } = parseModelSpec(o.model ?? config.model.default);
+      const id = `${provider}:${modelId}`;
+      const hits = await search(question, o);
+      const render = renderRagPrompt(question, hits);
+      const maxOutputTokens = o.maxOutputTokens ?? config.model.maxOutputTokens;
       const cost = estimateCost(id, { inputTokens: render.inputTokens, outputTokens: maxOutputTokens });
       return { model: id, template: render.template, messages: render.messages, hits, inputTokens: render.inputTokens, maxOutputTokens, estimatedCostUsd: cost ?? null };
     },

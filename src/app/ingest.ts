@@ -104,6 +104,7 @@ export async function buildEntries(deps: PipelineDeps, projectId: string, docs: 
       },
       chunks,
       vectors: [],
+      model: deps.embedder.id,
     });
   }
   // One embed call for the whole file: the embedder batches, and the cache skips unchanged chunks.

@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CORPUS, tempDir, writeTree } from './helpers.js';
+
+const run = promisify(execFile);
+const BIN = join(import.meta.dirname, '..', 'bin', 'incontext.js');
+
+/** Runs the built CLI exactly as a user would (needs `npm run build` first, as the test command does). */
+async function cli(cwd: string, args: string[], env: Record<string, string> = {}) {
+  try {
+    const r = await run(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', INCONTEXT_EMBED_MODEL: 'local:hash', INCONTEXT_LOG_LEVEL: 'silent', ...env } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+let cwd: string;
+beforeAll(() => {
+  expect(existsSync(join(import.meta.dirname, '..', 'dist', 'cli', 'index.js')), 'run npm run build before the CLI tests').toBe(true);
+  cwd = tempDir('ic-cli-');
+  writeTree(join(cwd, 'corpus'), { ...CORPUS, 'broken.docx': 'PK\u0003\u0004 not really a zip' });
+});
+
+describe('incontext CLI', () => {
+  it('ingest --json reports ingested, skipped and failed files and exits 1 on failures', async () => {
+    const r = await cli(cwd, ['ingest', 'corpus', '--json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { ingested: number; skipped: number; failed: Array<{ path: string; code: string; message: string }> };
+    expect(report.ingested).toBe(4);
+    expect(report.failed).toEqual([{ path: 'corpus/broken.docx', code: 'PARSE_FAILED', message: expect.any(String), hint: expect.any(String) }]);
+    const again = JSON.parse((await cli(cwd, ['ingest', 'corpus', '--json', '--exclude', '*.docx'])).stdout) as { skipped: number };
+    expect(again.skipped).toBe(4);
+  });
+
+  it('search --json and --queries', async () => {
+    const r = await cli(cwd, ['search', 'Battle of Hastings', '-k', '2', '--json']);
+    expect(r.code).toBe(0);
+    const { hits } = JSON.parse(r.stdout) as { hits: Array<{ chunkId: string; documentId: string; source: string; score: number; text: string }> };
+    expect(hits).toHaveLength(2);
+    expect(hits[0]).toMatchObject({ source: 'corpus/normans.md', chunkId: expect.any(String), documentId: expect.any(String), score: expect.any(Number) });
+    writeFileSync(join(cwd, 'q.jsonl'), '{"id":"a","query":"chlorophyll"}\n{"id":"b","query":"borrow checker"}\n');
+    const batch = await cli(cwd, ['search', '--queries', 'q.jsonl', '--json', '-k', '1']);
+    const lines = batch.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; hits: Array<{ source: string }> });
+    expect(lines.map((l) => [l.id, l.hits[0]?.source])).toEqual([
+      ['a', 'corpus/photosynthesis.txt'],
+      ['b', 'corpus/guides/rust.md'],
+    ]);
+  });
+
+  it('ask --json answers with citations; --explain shows the prompt', async () => {
+    const r = await cli(cwd, ['ask', 'What is the capital of Australia?', '--json']);
+    expect(r.code).toBe(0);
+    const a = JSON.parse(r.stdout) as { answer: string; citations: Array<{ source: string; chunkId: string; documentId: string }>; usage: { totalTokens: number }; model: string };
+    expect(a.answer).toMatch(/Canberra/);
+    expect(a.citations[0]?.source).toMatch(/^corpus\/faq\.csv#row=1$/);
+    expect(a.model).toBe('local:extractive');
+    const x = await cli(cwd, ['ask', 'What is the capital of Australia?', '--explain']);
+    expect(x.stdout).toMatch(/input tokens/);
+    expect(x.stdout).toContain('--- user ---');
+    expect(x.stdout).toContain('[1] source: corpus/faq.csv#row=1');
+  });
+
+  it('docs list and rm', async () => {
+    const list = JSON.parse((await cli(cwd, ['docs', 'list', '--json'])).stdout) as { documents: Array<{ id: string; source: string }> };
+    const rust = list.documents.find((d) => d.source === 'corpus/guides/rust.md');
+    expect(rust).toBeDefined();
+    const rm = await cli(cwd, ['docs', 'rm', rust?.id ?? '', '--json']);
+    expect(JSON.parse(rm.stdout)).toEqual({ removed: [rust?.id], missing: [] });
+    expect((await cli(cwd, ['docs', 'rm', 'doc_nope'])).code).toBe(1);
+  });
+
+  it('init writes a config; a typo in it fails with exit 2 naming the key', async () => {
+    const dir = tempDir('ic-cli-init-');
+    expect((await cli(dir, ['init'])).code).toBe(0);
+    const text = readFileSync(join(dir, 'incontext.config.yaml'), 'utf8');
+    writeFileSync(join(dir, 'incontext.config.yaml'), text.replace('  mode: hybrid', '  mdoe: hybrid'));
+    const r = await cli(dir, ['search', 'x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('retrieve.mdoe');
+    expect(r.stderr).toContain('did you mean "retrieve.mode"');
+  });
+
+  it('bad usage exits 2', async () => {
+    expect((await cli(cwd, ['search', 'x', '--frobnicate'])).code).toBe(2);
+    expect((await cli(cwd, ['search', 'x', '-k', 'lots'])).code).toBe(2);
+    expect((await cli(cwd, ['nonsense'])).code).toBe(2);
+    const help = await cli(cwd, ['ask', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--explain');
+  });
+});
