@@ -4,9 +4,11 @@
  * bare terms so no punctuation can reach a query parser.
  */
 
-// Function words only: content words, even common ones, can carry the answer.
+// Function words only (content words, even common ones, can carry the answer),
+// plus the fragments contractions split into ("what's" → what, s).
 const STOPWORDS = new Set(
   (
+    's t d ll re ve m ' +
     'a an and are as at be been being but by did do does for from had has have how i if in into is it its ' +
     'me my of on or our so than that the their them then there these they this those to was we were what ' +
     'when where which who whom whose why will with would you your'
