@@ -135,14 +135,14 @@ function u32(bytes: Buffer, offset: number): number {
  * meaningful. A text without words gets a pseudo-random unit vector seeded by its hash.
  */
 export function fakeEmbedding(input: string, dimensions: number): number[] {
-  const vector = new Array<number>(dimensions).fill(0);
+  const vector: number[] = Array.from({ length: dimensions }, () => 0);
   const words = input.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
   for (const word of words) {
     const h = createHash('sha256').update(word).digest();
     const index = u32(h, 0) % dimensions;
     vector[index] = (vector[index] ?? 0) + ((h[4] ?? 0) & 1 ? 1 : -1);
   }
-  if (vector.every((v) => v === 0)) {
+  if (!vector.some((v) => v !== 0)) {
     let block = createHash('sha256').update(`empty:${input}`).digest();
     for (let i = 0; i < dimensions; i++) {
       const offset = (i * 4) % 32;

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { IncontextError } from '../core/index.js';
 import { anthropicErrorBody, anthropicMessages, anthropicModels } from './anthropic.js';
 import {
   parseBody,
@@ -214,10 +215,8 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const controller = new AbortController();
     live.add(controller);
-    res.on('close', () => {
-      live.delete(controller);
-      controller.abort();
-    });
+    controller.signal.addEventListener('abort', () => live.delete(controller), { once: true });
+    res.on('close', () => controller.abort());
     const url = new URL(req.url ?? '/', 'http://fake.invalid');
     const text = await readBody(req);
     const { headers, key } = recordHeaders(req);
@@ -270,9 +269,18 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (error: Error): void => {
+      reject(
+        new IncontextError('INTERNAL', `The fake upstream could not listen on ${host}:${options.port ?? 0}: ${error.message}`, {
+          cause: error,
+          input: { key: 'port' },
+          hint: 'Pass port: 0 (the default) to let the system pick a free port.',
+        }),
+      );
+    };
+    server.once('error', fail);
     server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });
