@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IncontextError } from '../core/index.js';
-import { MODEL, PASSAGES, TOPICS, axis, makeEntry, topicEntries } from './conformance-fixtures.js';
+import { MODEL, PASSAGES, TOPICS, axis, makeEntry, prng, topicEntries } from './conformance-fixtures.js';
 import type { Store } from './types.js';
 
 async function seed(store: Store, projectId: string): Promise<void> {
@@ -52,6 +52,34 @@ export function searchTests(get: () => Store, P: string): void {
         { model: 'small-3d', dimensions: 3, chunks: 1 },
         { model: MODEL, dimensions: 6, chunks: 6 },
       ]);
+    });
+
+    it('agrees with a brute-force cosine ranking on random vectors (odd dimensions, filter, ties of k)', async () => {
+      const store = get();
+      const rnd = prng(7);
+      const dims = 37;
+      const docs = Array.from({ length: 300 }, (_, i) =>
+        makeEntry(P, `bulk-${i % 5}.txt`, {
+          id: `b${i}`,
+          texts: [`bulk record ${i}`],
+          vectors: [Array.from({ length: dims }, () => rnd() * 2 - 1)],
+          model: 'rand-37',
+          metadata: { parity: i % 2 },
+        }),
+      );
+      for (let o = 0; o < 5; o++) await store.replaceOrigin(P, `bulk-${o}.txt`, docs.filter((_, i) => i % 5 === o));
+      const query = Float32Array.from({ length: dims }, () => rnd() * 2 - 1);
+      const qn = Math.hypot(...query);
+      const brute = docs
+        .map((d) => ({ id: d.chunks[0]!.id, parity: d.document.metadata.parity, score: d.vectors[0]!.reduce((s, x, j) => s + x * query[j]!, 0) / qn }))
+        .sort((a, b) => b.score - a.score);
+      for (const k of [1, 10, 299, 300]) {
+        const hits = await store.vectorSearch({ projectId: P, model: 'rand-37', vector: query, k });
+        expect(hits.map((h) => h.chunk.id)).toEqual(brute.slice(0, k).map((b) => b.id));
+        hits.forEach((h, i) => expect(h.score).toBeCloseTo(brute[i]!.score, 4));
+      }
+      const odd = await store.vectorSearch({ projectId: P, model: 'rand-37', vector: query, k: 25, filter: { parity: 1 } });
+      expect(odd.map((h) => h.chunk.id)).toEqual(brute.filter((b) => b.parity === 1).slice(0, 25).map((b) => b.id));
     });
 
     it('applies the filter before taking the top k', async () => {

@@ -1,19 +1,192 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runStoreConformance } from './conformance.js';
-import { openSqliteStore } from './index.js';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IncontextError } from '../core/index.js';
+import { MODEL, PASSAGES, makeEntry, runStoreConformance, seedTopics } from './conformance.js';
+import { axis } from './conformance-fixtures.js';
+import { openSqliteStore, SQLITE_SCHEMA_VERSION, type SqliteStore } from './index.js';
+import { SQLITE_MIGRATIONS, migrate } from './sqlite/migrations.js';
 
-let dir: string | undefined;
+let conformanceDir: string | undefined;
 
 runStoreConformance(
   'sqlite',
   () => {
-    dir = mkdtempSync(join(tmpdir(), 'incontext-store-'));
-    return openSqliteStore({ path: join(dir, 'store.db') });
+    conformanceDir = mkdtempSync(join(tmpdir(), 'incontext-store-'));
+    return openSqliteStore({ path: join(conformanceDir, 'store.db') });
   },
   () => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    dir = undefined;
+    if (conformanceDir) rmSync(conformanceDir, { recursive: true, force: true });
+    conformanceDir = undefined;
   },
 );
+
+async function failure(p: Promise<unknown> | (() => unknown)): Promise<IncontextError> {
+  let err: unknown;
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    err = e;
+  }
+  if (!IncontextError.isInstance(err)) throw new Error(`expected an IncontextError, got ${String(err)}`);
+  return err;
+}
+
+describe('SQLite store', () => {
+  let dir: string;
+  let path: string;
+  const open: SqliteStore[] = [];
+  const openStore = (readonly = false): SqliteStore => {
+    const s = openSqliteStore({ path, readonly });
+    open.push(s);
+    return s;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'incontext-sqlite-'));
+    path = join(dir, 'nested', 'store.db');
+  });
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates the file in WAL mode with every table and the current schema version', async () => {
+    const store = openStore();
+    await store.replaceOrigin('default', 'a.md', [makeEntry('default', 'a.md', { id: 'a', texts: ['hello'] })]);
+    const raw = new Database(path, { readonly: true });
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      const tables = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]).sort();
+      expect(tables).toEqual(expect.arrayContaining(['chunks', 'chunks_fts', 'documents', 'embedding_cache', 'schema_migrations', 'vectors']));
+      expect(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(SQLITE_MIGRATIONS.map((m) => m.version));
+      expect(SQLITE_SCHEMA_VERSION).toBe(SQLITE_MIGRATIONS.at(-1)!.version);
+      expect(raw.prepare("SELECT project_id FROM documents WHERE id = 'a'").pluck().get()).toBe('default');
+      const blob = raw.prepare('SELECT vector FROM vectors').pluck().get() as Buffer;
+      expect(blob.byteLength).toBe(6 * 4);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('upgrades a file written at the previous schema version, keeping its data', async () => {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'nested'));
+    const old = new Database(path);
+    migrate(old, path, SQLITE_MIGRATIONS.slice(0, -1));
+    old.prepare(
+      `INSERT INTO documents (project_id, id, origin, source, format, text, metadata, content_hash, created_at, updated_at)
+       VALUES ('default', 'legacy', 'legacy.md', 'legacy.md', 'markdown', 'written by an older version', '{"v":1}', 'h', 't', 't')`,
+    ).run();
+    expect(old.prepare('SELECT max(version) FROM schema_migrations').pluck().get()).toBe(SQLITE_SCHEMA_VERSION - 1);
+    old.close();
+
+    const store = openStore();
+    expect((await store.getDocument('default', 'legacy'))?.metadata).toEqual({ v: 1 });
+    await store.embeddingCache.setMany('m', [['h', new Float32Array([1, 2])]]);
+    expect((await store.embeddingCache.getMany('m', ['h'])).size).toBe(1);
+    expect(store.integrityCheck()).toBe('ok');
+    await store.close();
+    const raw = new Database(path, { readonly: true });
+    expect(raw.prepare('SELECT max(version) FROM schema_migrations').pluck().get()).toBe(SQLITE_SCHEMA_VERSION);
+    raw.close();
+  });
+
+  it('refuses a file written by a newer version, saying to upgrade', async () => {
+    await openStore().close();
+    const raw = new Database(path);
+    raw.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'from the future', 'now')").run(SQLITE_SCHEMA_VERSION + 1);
+    raw.close();
+    const err = await failure(() => openSqliteStore({ path }));
+    expect(err.code).toBe('STORE_FAILED');
+    expect(err.message).toContain(`schema version ${SQLITE_SCHEMA_VERSION + 1}`);
+    expect(err.hint).toMatch(/upgrade incontext/i);
+    expect(err.input?.path).toBe(path);
+  });
+
+  it('read-only: searches work, writes fail with a hint, missing or outdated files are refused', async () => {
+    expect((await failure(() => openSqliteStore({ path, readonly: true }))).code).toBe('STORE_FAILED');
+    const writer = openStore();
+    await seedTopics(writer, 'p');
+    const reader = openStore(true);
+    expect((await reader.keywordSearch({ projectId: 'p', query: 'magma', k: 1 }))[0]?.document.id).toBe('doc-volcano');
+    const err = await failure(reader.deleteOrigin('p', 'volcano.md'));
+    expect(err.code).toBe('STORE_FAILED');
+    expect(err.hint).toMatch(/read-only/);
+    expect(await writer.getDocument('p', 'doc-volcano')).toBeDefined();
+
+    const oldPath = join(dir, 'old.db');
+    const old = new Database(oldPath);
+    migrate(old, oldPath, SQLITE_MIGRATIONS.slice(0, 1));
+    old.close();
+    expect((await failure(() => openSqliteStore({ path: oldPath, readonly: true }))).hint).toMatch(/read-write/);
+  });
+
+  it('passes integrity_check (pages, foreign keys, FTS index) after failed writes', async () => {
+    const store = openStore();
+    await seedTopics(store, 'p');
+    const stolen = [makeEntry('p', 'x.md', { id: 'x-new', texts: ['fresh'] }), makeEntry('p', 'x.md', { id: 'doc-jazz', texts: ['dup'] })];
+    expect((await failure(store.replaceOrigin('p', 'x.md', stolen))).code).toBe('STORE_FAILED');
+    const ragged = makeEntry('p', 'jazz.md', { id: 'doc-jazz', texts: ['a', 'b'] });
+    ragged.vectors.pop();
+    expect((await failure(store.replaceOrigin('p', 'jazz.md', [ragged]))).code).toBe('BAD_REQUEST');
+    expect(store.integrityCheck()).toBe('ok');
+    await store.deleteDocument('p', 'doc-tcp');
+    await store.replaceOrigin('p', 'volcano.md', [makeEntry('p', 'volcano.md', { id: 'v2', texts: ['new volcano text', 'second'] })]);
+    expect(store.integrityCheck()).toBe('ok');
+  });
+
+  it('integrityCheck reports an FTS index out of step with the chunks', async () => {
+    const store = openStore();
+    await seedTopics(store, 'p');
+    await store.close();
+    const raw = new Database(path);
+    raw.exec('DROP TRIGGER chunks_fts_delete');
+    raw.exec("DELETE FROM chunks WHERE id = 'doc-jazz#0'");
+    raw.close();
+    expect(openStore().integrityCheck()).not.toBe('ok');
+  });
+
+  it('keeps data across close and reopen', async () => {
+    const store = openStore();
+    await seedTopics(store, 'p');
+    await store.embeddingCache.setMany('m', [['h', new Float32Array([0.5])]]);
+    const before = await store.vectorSearch({ projectId: 'p', model: MODEL, vector: axis(3), k: 3 });
+    await store.close();
+    const again = openStore();
+    expect(await again.vectorSearch({ projectId: 'p', model: MODEL, vector: axis(3), k: 3 })).toEqual(before);
+    expect((await again.keywordSearch({ projectId: 'p', query: 'chlorophyll', k: 1 }))[0]?.document.id).toBe('doc-photosynthesis');
+    expect(Array.from((await again.embeddingCache.getMany('m', ['h'])).get('h')!)).toEqual([0.5]);
+    expect(await again.stats('p')).toEqual({ documents: 6, chunks: 6, origins: 6 });
+    await again.close();
+    await again.close();
+  });
+
+  it('the vector cache follows writes, its own and those of another connection', async () => {
+    const store = openStore();
+    await seedTopics(store, 'p');
+    const q = axis(4);
+    const first = async (s: SqliteStore): Promise<string | undefined> => (await s.vectorSearch({ projectId: 'p', model: MODEL, vector: q, k: 1 }))[0]?.chunk.id;
+    expect(await first(store)).toBe('doc-aqueduct#0');
+    await store.replaceOrigin('p', 'exact.md', [makeEntry('p', 'exact.md', { id: 'exact', texts: [PASSAGES.aqueduct], vectors: [[0, 0, 0, 0, 1, 0]] })]);
+    expect(await first(store)).toBe('exact#0');
+    await store.deleteDocument('p', 'exact');
+    expect(await first(store)).toBe('doc-aqueduct#0');
+
+    const other = openStore();
+    expect(await first(other)).toBe('doc-aqueduct#0');
+    await store.replaceOrigin('p', 'exact.md', [makeEntry('p', 'exact.md', { id: 'exact', texts: ['x'], vectors: [[0, 0, 0, 0, 1, 0]] })]);
+    expect(await first(other)).toBe('exact#0');
+    await store.deleteOrigin('p', 'exact.md');
+    expect(await first(other)).toBe('doc-aqueduct#0');
+  });
+
+  it('opens an in-memory database for throwaway use', async () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    open.push(store);
+    await seedTopics(store, 'p');
+    expect((await store.keywordSearch({ projectId: 'p', query: 'bebop', k: 1 }))[0]?.document.id).toBe('doc-jazz');
+  });
+});

@@ -304,8 +304,8 @@ class SqliteStoreImpl implements SqliteStore {
       problems.push(...fk.map((r) => `foreign key violation in ${r.table} row ${r.rowid}`));
       if (!this.readonly) {
         try {
-          // Compares the FTS index with the chunks table it is built from.
-          this.db.prepare("INSERT INTO chunks_fts (chunks_fts) VALUES ('integrity-check')").run();
+          // rank = 1 makes FTS5 also compare the index with the external content table.
+          this.db.prepare("INSERT INTO chunks_fts (chunks_fts, rank) VALUES ('integrity-check', 1)").run();
         } catch (err) {
           problems.push(`fts: ${(err as Error).message}`);
         }
