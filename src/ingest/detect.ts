@@ -66,27 +66,37 @@ function indexOfAscii(bytes: Uint8Array, needle: string, limit = bytes.length): 
 export function decodeText(bytes: Uint8Array): string | undefined {
   if (startsWith(bytes, [0xff, 0xfe])) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
   if (startsWith(bytes, [0xfe, 0xff])) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
-  if (bytes.includes(0)) return undefined;
-  let text: string;
+  // A stray NUL (stripped later) does not make a text file binary; text never has them by the hundred.
+  let nul = 0;
+  for (const b of bytes) if (b === 0) nul++;
+  if (nul > Math.max(1, bytes.length * 0.01)) return undefined;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    return controlRatio(text) > 0.1 ? undefined : text;
   } catch {
-    const lenient = new TextDecoder('utf-8').decode(bytes);
-    let bad = 0;
-    let good = 0;
-    for (const ch of lenient) {
-      if (ch === '\uFFFD') bad++;
-      else if (ch.charCodeAt(0) > 0x7f) good++;
-    }
-    if (bad / Math.max(1, lenient.length) > 0.1) return undefined;
-    text = good >= bad ? lenient : new TextDecoder('windows-1252').decode(bytes);
+    // not valid UTF-8: decide below between UTF-8 with a few damaged bytes, legacy text and binary
   }
+  const lenient = new TextDecoder('utf-8').decode(bytes);
+  let bad = 0;
+  let good = 0;
+  for (const ch of lenient) {
+    if (ch === '\uFFFD') bad++;
+    else if (ch.charCodeAt(0) > 0x7f) good++;
+  }
+  if (good >= bad && bad / Math.max(1, lenient.length) <= 0.1) return controlRatio(lenient) > 0.1 ? undefined : lenient;
+  // Windows-1252 maps nearly every byte to a printable character, so only a text with almost no
+  // control characters counts as legacy text; compressed or random bytes have about 10%.
+  const legacy = new TextDecoder('windows-1252').decode(bytes);
+  return controlRatio(legacy) > 0.02 ? undefined : legacy;
+}
+
+function controlRatio(text: string): number {
   let control = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0x0c && c !== 0x1b) || c === 0x7f) control++;
+    if ((c > 0 && c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0x0c && c !== 0x1b) || c === 0x7f) control++;
   }
-  return control / Math.max(1, text.length) > 0.1 ? undefined : text;
+  return control / Math.max(1, text.length);
 }
 
 const HTML_START = /^\s*(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html)[\s>]/i;

@@ -9,10 +9,21 @@ export const DEFAULT_EXCLUDES = ['**/node_modules/**', '**/.git/**', '**/.incont
 
 type Matcher = (path: string) => boolean;
 
+/**
+ * Patterns with a `/` match the whole root-relative path; patterns without one
+ * match the base name at any depth (as in .gitignore), so `*.md` means every
+ * Markdown file. picomatch's own `basename` option breaks patterns that do
+ * contain a slash, hence the split.
+ */
 function matcher(patterns: string[]): Matcher | undefined {
   if (patterns.length === 0) return undefined;
   // dot: patterns say what they mean; dotfiles are dropped by the default excludes, not by glob quirks.
-  return picomatch(patterns, { dot: true, basename: true });
+  const opts = { dot: true };
+  const pathPatterns = patterns.filter((p) => p.includes('/'));
+  const namePatterns = patterns.filter((p) => !p.includes('/'));
+  const byPath = pathPatterns.length ? picomatch(pathPatterns, opts) : undefined;
+  const byName = namePatterns.length ? picomatch(namePatterns, opts) : undefined;
+  return (path) => (byPath?.(path) ?? false) || (byName?.(path.slice(path.lastIndexOf('/') + 1)) ?? false);
 }
 
 function walkError(path: string, err: unknown): IncontextError {
@@ -27,7 +38,7 @@ function walkError(path: string, err: unknown): IncontextError {
 }
 
 /** Code-unit order, not locale order: the same tree gives the same sequence on every machine. */
-function byPath(a: { rel: string }, b: { rel: string }): number {
+function byRel(a: { rel: string }, b: { rel: string }): number {
   return a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0;
 }
 
@@ -67,7 +78,7 @@ async function collect(root: string, include: Matcher | undefined, exclude: Matc
     }
   };
   await visit('', new Set());
-  return found.sort(byPath);
+  return found.sort(byRel);
 }
 
 /**

@@ -21,7 +21,10 @@ function readable(html: string): string | undefined {
   try {
     const article = new Readability(parse(html)).parse();
     if (!article?.content) return undefined;
-    const text = domToText(parse(`<!doctype html><html><body>${article.content}</body></html>`).body);
+    // On short pages Readability keeps the whole body, nav included.
+    const body = parse(`<!doctype html><html><body>${article.content}</body></html>`).body;
+    removeChrome(body);
+    const text = domToText(body);
     return text.trim() ? text : undefined;
   } catch {
     // Readability gives up on some odd DOMs; the fallback below still extracts the body.
@@ -35,8 +38,17 @@ function fallback(doc: Document): string {
   const articles = doc.querySelectorAll('article');
   const root = mains.length === 1 ? mains[0] : articles.length === 1 ? articles[0] : doc.body ?? doc.documentElement;
   if (!root) return '';
-  for (const el of Array.from(root.querySelectorAll(CHROME))) el.remove();
+  removeChrome(root);
   return domToText(root);
+}
+
+/** Drop navigation and page furniture; a <header>/<footer> inside an article or <main> is the article's own and stays. */
+function removeChrome(root: Element): void {
+  for (const el of Array.from(root.querySelectorAll(CHROME))) {
+    const tag = el.localName.toLowerCase();
+    if ((tag === 'header' || tag === 'footer') && el.parentElement?.closest('article, main, [role=main]')) continue;
+    el.remove();
+  }
 }
 
 export function htmlToDocumentParts(html: string): { text: string; title: string | undefined; metadata: Metadata } {

@@ -71,6 +71,15 @@ function pageText(lines: Line[]): string {
   return out;
 }
 
+/** A page break is a paragraph break unless a sentence visibly runs on across it. */
+function joinPages(pages: string[]): string {
+  return pages.reduce((acc, page) => {
+    if (!acc) return page;
+    const runsOn = !/[.!?:;"')\]]\s*$/.test(acc) && /^\s*[a-z]/.test(page);
+    return acc + (runsOn ? '\n' : '\n\n') + page;
+  }, '');
+}
+
 export const loadPdf: Loader = async (input) => {
   let pdf: Awaited<ReturnType<typeof getDocumentProxy>>;
   // pdf.js transfers the buffer it is given; a copy keeps the caller's bytes intact.
@@ -95,7 +104,7 @@ export const loadPdf: Loader = async (input) => {
       pages.push(pageText(toLines(content.items.filter(isTextItem))));
       page.cleanup();
     }
-    const text = pages.filter((p) => p.trim() !== '').join('\n\n');
+    const text = joinPages(pages.filter((p) => p.trim() !== ''));
     if (!text.trim()) {
       throw fileEmpty(
         input.path,
