@@ -114,3 +114,13 @@ describe('markdown splitter', () => {
     expect(sections[0]!.code).toEqual([[5, 23]]);
   });
 });
+
+describe('markdown with Windows line endings', () => {
+  it('finds headings and closes fences before \\r\\n', () => {
+    const text = guide.replace(/\n/g, '\r\n');
+    const pieces = markdown(64, 8).split(text);
+    expectValidPieces(text, pieces, 64);
+    expect(pathOf(pieces, 'npm install incontext')).toEqual(['Incontext Guide', 'Install', 'From npm']);
+    expect(pathOf(pieces, 're-embedding unchanged files')).toEqual(['Incontext Guide', 'Troubleshooting']);
+  });
+});

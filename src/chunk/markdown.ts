@@ -14,8 +14,8 @@ export interface Section {
   code: Array<[number, number]>;
 }
 
-const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})(.*)$/;
-const ATX = /^ {0,3}(#{1,6})(?=[ \t]|$)(.*)$/;
+const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})([^\n]*)$/;
+const ATX = /^ {0,3}(#{1,6})(?=[ \t\r]|$)([^\n]*)$/;
 
 /** Heading text without the optional closing run of #s: "## Install ##" → "Install". */
 function headingText(rest: string): string {
@@ -33,7 +33,7 @@ export function parseSections(text: string): Section[] {
     const lineEnd = nl < 0 ? text.length : nl;
     const line = text.slice(lineStart, lineEnd);
     if (fence) {
-      const close = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(line);
+      const close = /^ {0,3}(`{3,}|~{3,})[ \t]*\r?$/.exec(line);
       if (close && close[1]![0] === fence.char && close[1]!.length >= fence.length) {
         current.code.push([fence.start, lineEnd]);
         fence = undefined;
