@@ -119,6 +119,25 @@ describe('@ai-sdk/anthropic against the fake upstream', () => {
     expect(upstream.requests).toHaveLength(2);
   });
 
+  it('delivers an in-stream overloaded_error as an error part', async () => {
+    upstream.script({ error: { status: 529, afterChunks: 1 }, text: 'partial answer here' });
+    const result = streamText({
+      model: anthropic('claude-sonnet-5-5'),
+      prompt: 'x',
+      maxRetries: 0,
+      onError: () => undefined,
+    });
+    const deltas: string[] = [];
+    const errors: unknown[] = [];
+    for await (const part of result.fullStream) {
+      if (part.type === 'text-delta') deltas.push(part.text);
+      if (part.type === 'error') errors.push(part.error);
+    }
+    expect(deltas).toEqual(['partial']);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ statusCode: 529, isRetryable: true, message: 'Overloaded' });
+  });
+
   it('fails the stream when the socket is reset mid-stream', async () => {
     upstream.script({ resetAfterChunks: 1, text: 'first second third' });
     const result = streamText({

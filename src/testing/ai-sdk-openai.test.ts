@@ -151,6 +151,25 @@ describe.each([
     expect(upstream.requests).toHaveLength(2);
   });
 
+  it('delivers an in-stream error after output as an error part', async () => {
+    upstream.script({ error: { status: 429, afterChunks: 2 }, text: 'a b c d' });
+    const result = streamText({ model: model(), prompt: 'x', maxRetries: 0, onError: () => undefined });
+    const { parts, thrown } = await collect(result.fullStream as AsyncIterable<Part>);
+    expect(thrown).toBeUndefined();
+    expect(parts.filter((p) => p.type === 'text-delta').map((p) => p.text)).toEqual(['a', ' b']);
+    const errors = parts.filter((p) => p.type === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.error).toMatchObject({ statusCode: 429, isRetryable: true, message: 'Rate limit reached for requests.' });
+  });
+
+  it('retries an in-stream error that arrives before any output', async () => {
+    upstream.script({ error: { status: 429, afterChunks: 0, retryAfter: 0 } }, { text: 'recovered' });
+    const result = streamText({ model: model(), prompt: 'x', onError: () => undefined });
+    expect(await result.text).toBe('recovered');
+    expect(upstream.requests).toHaveLength(2);
+    expect(upstream.requests.every((r) => r.stream)).toBe(true);
+  });
+
   it('reports a broken SSE event as a JSON parse error part and keeps streaming', async () => {
     upstream.script({ malformed: 'sse', text: 'one two three' });
     const result = streamText({ model: model(), prompt: 'x', onError: () => undefined });

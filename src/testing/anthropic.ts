@@ -85,7 +85,7 @@ export const anthropicMessages: GenerationProtocol = {
   events(reply) {
     const events: SseEvent[] = [];
     const emit = (type: string, fields: Record<string, unknown>, content = false): void => {
-      events.push({ event: type, data: { type, ...fields }, content });
+      events.push({ event: type, data: { type, ...fields }, content, head: type === 'message_start' });
     };
     emit('message_start', {
       message: {
@@ -140,6 +140,7 @@ export const anthropicMessages: GenerationProtocol = {
     return events;
   },
   brokenEvent: { event: 'content_block_delta', data: '{"type":"content_block_delta","index":0,"delta":' },
+  errorEvent: (status, message) => ({ event: 'error', data: anthropicErrorBody(status, message) }),
 };
 
 export function anthropicModels(ids: readonly string[]): unknown {

@@ -21,6 +21,8 @@ export interface SseEvent {
   data: unknown;
   /** Counts towards `resetAfterChunks` and marks where `malformed: 'sse'` breaks in. */
   content?: boolean;
+  /** Part of the stream's opening that carries no output yet (e.g. `message_start`, `response.created`). */
+  head?: boolean;
 }
 
 export function readBody(req: IncomingMessage): Promise<string> {

@@ -195,6 +195,20 @@ describe('official @anthropic-ai/sdk client', () => {
     expect(apiError.error).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
   });
 
+  it('throws the in-stream error event of messages.stream as APIError', async () => {
+    upstream.script({ error: { status: 529, afterChunks: 1 } });
+    const stream = anthropic.messages.stream({
+      model: 'claude-sonnet-5-5',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'a b c' }],
+    });
+    const error = await stream.finalMessage().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.APIError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+      error: { type: 'overloaded_error' },
+    });
+  });
+
   it('rejects a request without max_tokens with 400, as the real API does', async () => {
     const response = await fetch(`${upstream.url}/v1/messages`, {
       method: 'POST',

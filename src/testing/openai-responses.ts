@@ -5,6 +5,7 @@
  * `response.completed`, each with a `sequence_number`.
  */
 import type { SseEvent } from './http.js';
+import { openaiError } from './openai.js';
 import { unixSeconds, type GenerationProtocol, type GenerationReply } from './protocol.js';
 import { asArray, asRecord, contentTexts, fakeId, splitChunks } from './script.js';
 
@@ -97,7 +98,8 @@ export const openaiResponses: GenerationProtocol = {
     let seq = 0;
     const events: SseEvent[] = [];
     const emit = (type: string, fields: Record<string, unknown>, content = false): void => {
-      events.push({ event: type, data: { type, sequence_number: seq++, ...fields }, content });
+      const head = type === 'response.created' || type === 'response.in_progress';
+      events.push({ event: type, data: { type, sequence_number: seq++, ...fields }, content, head });
     };
     emit('response.created', { response: responseObject(reply, 'in_progress') });
     emit('response.in_progress', { response: responseObject(reply, 'in_progress') });
@@ -133,4 +135,11 @@ export const openaiResponses: GenerationProtocol = {
     return events;
   },
   brokenEvent: { event: 'response.output_text.delta', data: '{"type":"response.output_text.delta","delta":' },
+  errorEvent(status, message, sequence) {
+    const e = openaiError(status, message);
+    return {
+      event: 'error',
+      data: { type: 'error', sequence_number: sequence, code: e.code ?? e.type, message: e.message, param: null },
+    };
+  },
 };

@@ -27,15 +27,18 @@ const OPENAI_ERRORS: Record<number, { type: string; code: string | null; message
   503: { type: 'server_error', code: null, message: 'The engine is currently overloaded.' },
 };
 
-export function openaiErrorBody(status: number, message?: string): unknown {
+export function openaiError(status: number, message?: string): { message: string; type: string; code: string | null } {
   const known = OPENAI_ERRORS[status] ?? {
     type: status >= 500 ? 'server_error' : 'invalid_request_error',
     code: null,
     message: `Fake upstream error ${status}.`,
   };
-  return {
-    error: { message: message ?? known.message, type: known.type, param: null, code: known.code },
-  };
+  return { message: message ?? known.message, type: known.type, code: known.code };
+}
+
+export function openaiErrorBody(status: number, message?: string): unknown {
+  const e = openaiError(status, message);
+  return { error: { message: e.message, type: e.type, param: null, code: e.code } };
 }
 
 function messages(body: unknown): Record<string, unknown>[] {
@@ -121,7 +124,7 @@ export const openaiChat: GenerationProtocol = {
       },
       content,
     });
-    const events: SseEvent[] = [chunk({ role: 'assistant', content: '', refusal: null }, null, false)];
+    const events: SseEvent[] = [{ ...chunk({ role: 'assistant', content: '', refusal: null }, null, false), head: true }];
     for (const piece of reply.chunks) events.push(chunk({ content: piece }));
     reply.toolCalls.forEach((call, index) => {
       events.push(
@@ -139,6 +142,7 @@ export const openaiChat: GenerationProtocol = {
     return events;
   },
   brokenEvent: { data: '{"id":"chatcmpl-broken","choices":[{"delta":{"content":"unterminated' },
+  errorEvent: (status, message) => ({ data: openaiErrorBody(status, message) }),
 };
 
 export type EmbeddingResult =

@@ -37,6 +37,23 @@ export interface GenerationProtocol {
   events(reply: GenerationReply): SseEvent[];
   /** An event in the protocol's framing whose data is not valid JSON. */
   brokenEvent: SseEvent;
+  /** The protocol's in-stream error event; `sequence` is the number of events sent before it. */
+  errorEvent(status: number, message: string | undefined, sequence: number): SseEvent;
+}
+
+/** Events up to the `n`-th content event; with `n` 0 only the opening events that carry no output. */
+export function cutAfterContent(events: readonly SseEvent[], n: number): SseEvent[] {
+  if (n <= 0) return events.filter((event) => event.head === true);
+  const out: SseEvent[] = [];
+  let seen = 0;
+  for (const event of events) {
+    if (event.content === true) {
+      if (seen >= n) break;
+      seen++;
+    }
+    out.push(event);
+  }
+  return out;
 }
 
 export interface ErrorShape {

@@ -18,7 +18,7 @@ import {
 } from './http.js';
 import { openaiChat, openaiEmbeddings, openaiErrorBody, openaiModels } from './openai.js';
 import { openaiResponses } from './openai-responses.js';
-import type { GenerationProtocol, GenerationReply } from './protocol.js';
+import { cutAfterContent, type GenerationProtocol, type GenerationReply } from './protocol.js';
 import { asRecord, echoText, fakeId, ReplyQueue, resolveUsage, splitChunks, toolArguments } from './script.js';
 import type {
   ErrorReplySpec,
@@ -139,9 +139,12 @@ async function answer(ex: Exchange, endpoint: FakeEndpoint, item: ReplyItem | un
   if (item?.delayMs !== undefined) await sleep(item.delayMs, ex.signal);
   if (ex.signal.aborted) return;
   if (item !== undefined && 'hang' in item) return untilAborted(ex.signal);
-  if (item !== undefined && 'error' in item) return sendError(ex, item.error);
-  const plan = toPlan(item);
   const protocol = GENERATION[endpoint];
+  const midStream = item !== undefined && 'error' in item && item.error.afterChunks !== undefined;
+  if (item !== undefined && 'error' in item && !(midStream && protocol !== undefined && ex.record.stream)) {
+    return sendError(ex, item.error);
+  }
+  const plan = toPlan(item);
   if (protocol !== undefined) {
     const missing = invalidField(endpoint, ex.record.body);
     if (missing !== undefined) {
@@ -158,16 +161,24 @@ async function answer(ex: Exchange, endpoint: FakeEndpoint, item: ReplyItem | un
   if (protocol === undefined) return answerUtility(ex, endpoint, options);
   const reply = buildReply(protocol, ex.record, plan);
   if (!ex.record.stream) return sendJson(ex, 200, protocol.json(reply), idHeaders(ex.record));
+  let events = protocol.events(reply);
+  let headers = idHeaders(ex.record);
+  if (item !== undefined && 'error' in item) {
+    events = cutAfterContent(events, item.error.afterChunks ?? 0);
+    events.push(protocol.errorEvent(item.error.status, item.error.message, events.length));
+    // Clients that retry an in-stream error read the delay from the response headers.
+    if (item.error.retryAfter !== undefined) headers = { ...headers, 'retry-after': String(item.error.retryAfter) };
+  }
   await sendSse(
     ex,
     {
-      events: protocol.events(reply),
+      events,
       brokenEvent: protocol.brokenEvent,
       ...(plan.chunkDelayMs === undefined ? {} : { chunkDelayMs: plan.chunkDelayMs }),
       ...(plan.resetAfterChunks === undefined ? {} : { resetAfterChunks: plan.resetAfterChunks }),
       ...(plan.malformed === undefined ? {} : { malformed: plan.malformed }),
     },
-    idHeaders(ex.record),
+    headers,
   );
 }
 

@@ -61,17 +61,26 @@ export interface ToolCallsReply extends ReplyBase {
 export interface ErrorReplySpec {
   /** HTTP status, e.g. 400, 401, 404, 429, 500, 529. */
   status: number;
-  /** Seconds, sent as the `Retry-After` header. */
+  /** Seconds, sent as the `Retry-After` header (also on a stream that carries the error in-band). */
   retryAfter?: number;
   /** Overrides the protocol's error body (an object is sent as JSON, a string verbatim). */
   body?: unknown;
   /** Message for the protocol's default error body. */
   message?: string;
+  /**
+   * Streaming requests only: answer 200, stream this many content chunks, then
+   * send the error as an in-stream error event (as the real APIs do when they
+   * fail mid-answer, e.g. Anthropic's `overloaded_error`) and end the stream.
+   */
+  afterChunks?: number;
 }
 
 /** Answer with an HTTP error in the protocol's own error shape. */
 export interface ErrorReply extends ReplyBase {
   error: ErrorReplySpec;
+  /** With `error.afterChunks`: the text streamed before the error (default: the echo reply). */
+  text?: string;
+  chunkSize?: number;
 }
 
 /** Accept the request and never answer, until the client aborts or the server closes. */
