@@ -197,7 +197,7 @@ export async function markdownToPdf(md: ParsedMarkdown): Promise<Uint8Array> {
   // A blank gap clearly bigger than line spacing is how a PDF says "new paragraph".
   const gap = (size = BODY) => (y -= size * 0.9);
 
-  for (const block of md.blocks) {
+  md.blocks.forEach((block, i) => {
     switch (block.type) {
       case 'heading': {
         const size = SIZES[block.level] ?? BODY;
@@ -216,6 +216,8 @@ export async function markdownToPdf(md: ParsedMarkdown): Promise<Uint8Array> {
         break;
       case 'item':
         para(block.text, fonts.body, BODY, 12, block.ordered ? `${block.n}. ` : '- ');
+        // The list ends here: set it off from what follows like any paragraph.
+        if (md.blocks[i + 1]?.type !== 'item') gap();
         break;
       case 'code':
         for (const l of block.lines) line(drawable(fonts.code, l) || ' ', fonts.code, CODE, 12);
@@ -229,7 +231,7 @@ export async function markdownToPdf(md: ParsedMarkdown): Promise<Uint8Array> {
         gap();
         break;
     }
-  }
+  });
   return pdf.save();
 }
 

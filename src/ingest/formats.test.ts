@@ -155,6 +155,11 @@ describe('csv', () => {
     expect(docs[0]?.text.split('\n\n')).toHaveLength(3);
   });
 
+  it('detects a semicolon-delimited export', async () => {
+    const [doc] = await loadBuffer(Buffer.from('Produkt;Preis\n"Käse; alt";4,50\n'), 'preise.csv');
+    expect(doc?.metadata).toEqual({ Produkt: 'Käse; alt', Preis: '4,50' });
+  });
+
   it('reads .tsv with tabs', async () => {
     const [doc] = await loadBuffer(Buffer.from('city\tpopulation\nLyon\t522250\n'), 'cities.tsv');
     expect(doc?.metadata).toEqual({ city: 'Lyon', population: 522250 });

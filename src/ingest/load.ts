@@ -22,7 +22,7 @@ const LOADERS: Record<SourceKind, Loader> = {
   html: loadHtml,
   pdf: loadPdf,
   docx: loadDocx,
-  csv: async (input) => loadDelimited(input, ','),
+  csv: async (input) => loadDelimited(input),
   tsv: async (input) => loadDelimited(input, '\t'),
   json: async (input) => loadJson(input),
   jsonl: async (input) => loadJsonl(input),

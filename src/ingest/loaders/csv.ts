@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import type { Metadata, MetadataValue } from '../../core/index.js';
 import { IncontextError } from '../../core/index.js';
 import { fileEmpty, parseFailed } from '../errors.js';
-import { makeDoc, stem, type LoaderInput } from './shared.js';
+import { makeDoc, stem, titleField, type LoaderInput } from './shared.js';
 import type { LoadedDocument } from '../types.js';
 
 /** Plain decimal numbers only: `007` or `+1` stay strings, since they are usually codes, not quantities. */
@@ -56,9 +56,20 @@ function parseRows(input: LoaderInput, delimiter: string): string[][] {
   }
 }
 
-const TITLE_FIELDS = ['title', 'name', 'subject', 'heading'];
+/**
+ * Spreadsheets in many locales export "CSV" with semicolons (the comma is their
+ * decimal mark). When the header line has no comma but does have semicolons or
+ * tabs, that is the delimiter.
+ */
+export function sniffDelimiter(text: string): string {
+  const header = (text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '').replace(/"[^"]*"/g, '');
+  if (header.includes(',')) return ',';
+  if (header.includes(';')) return ';';
+  if (header.includes('\t')) return '\t';
+  return ',';
+}
 
-export function loadDelimited(input: LoaderInput, delimiter: string): LoadedDocument[] {
+export function loadDelimited(input: LoaderInput, delimiter = sniffDelimiter(input.text)): LoadedDocument[] {
   const rows = parseRows(input, delimiter);
   const [header, ...data] = rows;
   if (!header || data.length === 0) {
@@ -87,11 +98,11 @@ export function loadDelimited(input: LoaderInput, delimiter: string): LoadedDocu
       }),
     ];
   }
-  const titleField = names.find((n) => TITLE_FIELDS.includes(n.toLowerCase()));
+  const titleKey = titleField(names);
   const docs: LoadedDocument[] = [];
   records.forEach((r, i) => {
     if (r.text === '') return;
-    const t = titleField ? r.metadata[titleField] : undefined;
+    const t = titleKey ? r.metadata[titleKey] : undefined;
     docs.push(
       makeDoc(input, {
         format: 'csv',

@@ -5,7 +5,12 @@ import { domToText } from './html-text.js';
 import { makeDoc, type Loader } from './shared.js';
 
 /** Page chrome that is never the content a question is answered from. */
-const CHROME = 'nav, header, footer, aside, script, style, noscript, template, form, [role=navigation], [role=banner], [role=contentinfo], [aria-hidden=true]';
+const CHROME = [
+  'nav, header, footer, aside, script, style, noscript, template, form, dialog',
+  '[role=navigation], [role=banner], [role=contentinfo], [role=dialog], [aria-hidden=true]',
+  // Consent banners sit next to the article and Readability happily keeps them.
+  '[id*=cookie i], [class*=cookie i], [id*=consent i], [class*=consent i]',
+].join(', ');
 
 function clean(s: string | null | undefined): string | undefined {
   const t = s?.replace(/\s+/g, ' ').trim();
@@ -19,7 +24,10 @@ function parse(html: string): Document {
 /** Main content via Readability; undefined when it finds nothing usable. */
 function readable(html: string): string | undefined {
   try {
-    const article = new Readability(parse(html)).parse();
+    const doc = parse(html);
+    // Readability strips ids and classes from its output, so banners must go before it runs.
+    if (doc.body) removeChrome(doc.body);
+    const article = new Readability(doc).parse();
     if (!article?.content) return undefined;
     // On short pages Readability keeps the whole body, nav included.
     const body = parse(`<!doctype html><html><body>${article.content}</body></html>`).body;

@@ -3,9 +3,8 @@ import { fileEmpty, parseFailed } from '../errors.js';
 import type { LoadedDocument } from '../types.js';
 import { jsonErrorLine } from './json-locate.js';
 import { toMetadata } from './metadata.js';
-import { makeDoc, stem, type LoaderInput } from './shared.js';
+import { makeDoc, stem, titleField, type LoaderInput } from './shared.js';
 
-const TITLE_FIELDS = ['title', 'name', 'subject', 'heading', 'question'];
 /** Longer strings are body text; as metadata they would only bloat every chunk row. */
 const MAX_METADATA_STRING = 256;
 
@@ -65,7 +64,7 @@ function recordDoc(input: LoaderInput, value: Json, fragment: string, label: str
         .join('\n\n')
     : fieldLines(value);
   if (!text.trim()) return undefined;
-  const titleKey = Object.keys(value).find((k) => TITLE_FIELDS.includes(k.toLowerCase()));
+  const titleKey = titleField(Object.keys(value));
   const t = titleKey === undefined ? undefined : value[titleKey];
   return makeDoc(input, {
     format: 'json',

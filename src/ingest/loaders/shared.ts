@@ -55,3 +55,14 @@ export function firstLineTitle(text: string, maxLength = 120): string | undefine
   const clean = line.replace(/^#+\s+/, '');
   return clean.length <= maxLength ? clean : undefined;
 }
+
+/** Record fields that make a good title for a CSV row or JSON record, in order of preference. */
+export const TITLE_FIELDS = ['title', 'name', 'subject', 'heading', 'question', 'term', 'label'];
+
+export function titleField(keys: string[]): string | undefined {
+  for (const want of TITLE_FIELDS) {
+    const hit = keys.find((k) => k.toLowerCase() === want);
+    if (hit !== undefined) return hit;
+  }
+  return undefined;
+}
