@@ -77,6 +77,19 @@ describe('html', () => {
     }
   });
 
+  it('finds the post on a blog page without semantic tags, dropping sidebar, comments and cookie banner', async () => {
+    const [doc] = await loadFile(fixture('blog-no-article.html'));
+    expect(doc?.title).toBe('Why we moved to SQLite – Acme Engineering');
+    expect(doc?.metadata).toEqual({ lang: 'en', description: 'Lessons from a migration', author: 'Jo Smith' });
+    expect(doc?.text).toMatch(/^# Why we moved to SQLite\n\n/);
+    expect(doc?.text).toContain('the 99th percentile dropped from 12 ms to under 2 ms');
+    expect(doc?.text).toContain('PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;');
+    expect(doc?.text).toContain('Metric | Before | After\np99 read | 12 ms | 1.8 ms');
+    for (const chrome of ['Jobs at Acme', 'Sign in', 'Popular posts', 'Ten tips for Kubernetes', 'Great post', 'cookies']) {
+      expect(doc?.text).not.toContain(chrome);
+    }
+  });
+
   it('falls back to the body without chrome when there is no article element', async () => {
     const [doc] = await loadFile(fixture('page-no-article.html'));
     expect(doc?.title).toBe('Status page');
