@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { atomize, Break } from './atoms.js';
 import { countTokens, createChunker } from './index.js';
 import { cjk, expectValidPieces, guide, longText, prose } from './__fixtures__/fixtures.js';
 
@@ -86,5 +87,21 @@ describe('recursive splitter', () => {
     expect(recursive(64, 8).split(text)).toEqual([
       { text: 'A short note.', start: 4, end: 17, tokenCount: countTokens('A short note.'), metadata: {} },
     ]);
+  });
+});
+
+describe('recursive cut points', () => {
+  it('ranks paragraph > line > sentence > word, ignoring abbreviations and decimals', () => {
+    const text = 'Dr. Hays measured 3.14 units, e.g. Twice. Then she left!\nNext line.\n\nFinal paragraph.';
+    const atoms = atomize(text, 0, text.length, 100, Break.PARAGRAPH);
+    const levelAt = (word: string) => atoms.find((a) => text.slice(a.start, a.end).trim().startsWith(word))?.level;
+    expect(levelAt('Hays')).toBe(Break.WORD);
+    expect(levelAt('units')).toBe(Break.WORD);
+    expect(levelAt('Twice')).toBe(Break.WORD);
+    expect(levelAt('Then')).toBe(Break.SENTENCE);
+    expect(levelAt('Next')).toBe(Break.LINE);
+    expect(levelAt('Final')).toBe(Break.PARAGRAPH);
+    expect(atoms.map((a) => text.slice(a.start, a.end)).join('')).toBe(text);
+    expect(atoms.reduce((sum, a) => sum + a.tokens, 0)).toBe(countTokens(text));
   });
 });
