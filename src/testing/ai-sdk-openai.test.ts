@@ -1,4 +1,5 @@
 import { createOpenAI } from '@ai-sdk/openai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import {
   APICallError,
   RetryError,
@@ -223,6 +224,24 @@ describe('@ai-sdk/openai embeddings', () => {
     const many = await embedMany({ model, values: ['a b', 'c'] });
     expect(many.embeddings.map((e) => e.length)).toEqual([1536, 1536]);
     expect(upstream.requests.at(-1)?.path).toBe('/v1/embeddings');
+  });
+});
+
+describe('@ai-sdk/openai-compatible (the path for any OpenAI-compatible server)', () => {
+  it('streams text with usage and embeds', async () => {
+    const local = createOpenAICompatible({
+      name: 'local',
+      baseURL: upstream.openaiBaseURL,
+      apiKey: 'k',
+      includeUsage: true,
+    });
+    upstream.script({ text: 'compatible reply', chunkDelayMs: 1 });
+    const result = streamText({ model: local('llama'), prompt: 'four words of prompt' });
+    expect(await result.text).toBe('compatible reply');
+    expect((await result.usage).inputTokens).toBe(4);
+    expect(upstream.requests[0]?.body).toMatchObject({ stream_options: { include_usage: true } });
+    const { embedding } = await embed({ model: local.embeddingModel('nomic'), value: 'hello' });
+    expect(embedding).toEqual(fakeEmbedding('hello', 1536).map((v) => expect.closeTo(v, 6) as unknown));
   });
 });
 

@@ -135,39 +135,48 @@ function buildReply(protocol: GenerationProtocol, record: RecordedRequest, plan:
 
 const BROKEN_JSON = '{"id": "broken", "object": ';
 
-async function answer(ex: Exchange, endpoint: FakeEndpoint, item: ReplyItem | undefined, options: Required<Pick<FakeUpstreamOptions, 'models' | 'embeddingDimensions'>>): Promise<void> {
+type Settings = Required<Pick<FakeUpstreamOptions, 'models' | 'embeddingDimensions'>>;
+
+async function answer(ex: Exchange, endpoint: FakeEndpoint, item: ReplyItem | undefined, settings: Settings): Promise<void> {
   if (item?.delayMs !== undefined) await sleep(item.delayMs, ex.signal);
   if (ex.signal.aborted) return;
   if (item !== undefined && 'hang' in item) return untilAborted(ex.signal);
   const protocol = GENERATION[endpoint];
-  const midStream = item !== undefined && 'error' in item && item.error.afterChunks !== undefined;
-  if (item !== undefined && 'error' in item && !(midStream && protocol !== undefined && ex.record.stream)) {
-    return sendError(ex, item.error);
-  }
-  const plan = toPlan(item);
+  const streaming = protocol !== undefined && ex.record.stream;
+  const error = item !== undefined && 'error' in item ? item.error : undefined;
+  if (error !== undefined && !(streaming && error.afterChunks !== undefined)) return sendError(ex, error);
   if (protocol !== undefined) {
     const missing = invalidField(endpoint, ex.record.body);
     if (missing !== undefined) {
       return sendError(ex, { status: 400, message: `Missing or invalid required field '${missing}'.` });
     }
   }
-  if (plan.resetAfterChunks !== undefined && !(protocol !== undefined && ex.record.stream)) {
+  const plan = toPlan(item);
+  if (!streaming && plan.resetAfterChunks !== undefined) {
     ex.req.socket.destroy();
     return;
   }
-  if (plan.malformed !== undefined && !(protocol !== undefined && ex.record.stream)) {
-    return sendJson(ex, 200, BROKEN_JSON, idHeaders(ex.record));
-  }
-  if (protocol === undefined) return answerUtility(ex, endpoint, options);
+  if (!streaming && plan.malformed !== undefined) return sendJson(ex, 200, BROKEN_JSON, idHeaders(ex.record));
+  if (protocol === undefined) return answerUtility(ex, endpoint, settings);
   const reply = buildReply(protocol, ex.record, plan);
-  if (!ex.record.stream) return sendJson(ex, 200, protocol.json(reply), idHeaders(ex.record));
+  if (!streaming) return sendJson(ex, 200, protocol.json(reply), idHeaders(ex.record));
+  return streamReply(ex, protocol, reply, plan, error);
+}
+
+async function streamReply(
+  ex: Exchange,
+  protocol: GenerationProtocol,
+  reply: GenerationReply,
+  plan: Plan,
+  error: ErrorReplySpec | undefined,
+): Promise<void> {
   let events = protocol.events(reply);
   let headers = idHeaders(ex.record);
-  if (item !== undefined && 'error' in item) {
-    events = cutAfterContent(events, item.error.afterChunks ?? 0);
-    events.push(protocol.errorEvent(item.error.status, item.error.message, events.length));
+  if (error !== undefined) {
+    events = cutAfterContent(events, error.afterChunks ?? 0);
+    events.push(protocol.errorEvent(error.status, error.message, events.length));
     // Clients that retry an in-stream error read the delay from the response headers.
-    if (item.error.retryAfter !== undefined) headers = { ...headers, 'retry-after': String(item.error.retryAfter) };
+    if (error.retryAfter !== undefined) headers = { ...headers, 'retry-after': String(error.retryAfter) };
   }
   await sendSse(
     ex,
@@ -182,11 +191,7 @@ async function answer(ex: Exchange, endpoint: FakeEndpoint, item: ReplyItem | un
   );
 }
 
-function answerUtility(
-  ex: Exchange,
-  endpoint: FakeEndpoint,
-  options: Required<Pick<FakeUpstreamOptions, 'models' | 'embeddingDimensions'>>,
-): void {
+function answerUtility(ex: Exchange, endpoint: FakeEndpoint, options: Settings): void {
   if (endpoint === 'openai.models') return sendJson(ex, 200, openaiModels(options.models), idHeaders(ex.record));
   if (endpoint === 'anthropic.models') return sendJson(ex, 200, anthropicModels(options.models), idHeaders(ex.record));
   const result = openaiEmbeddings(ex.record.body, options.embeddingDimensions);
