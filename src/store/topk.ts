@@ -47,6 +47,29 @@ export function dotTopK(data: Float32Array, dims: number, n: number, query: Floa
   return drain(heapRows, heapScores, filled);
 }
 
+/** Top-k of precomputed scores (the SIMD path computes all scores first). */
+export function topKOfScores(scores: Float32Array, n: number, k: number, allowed?: Uint8Array): TopK {
+  const size = Math.min(k, n);
+  const heapRows = new Int32Array(size);
+  const heapScores = new Float64Array(size);
+  let filled = 0;
+  let floor = -Infinity;
+  for (let r = 0; r < n; r++) {
+    if (allowed !== undefined && allowed[r] === 0) continue;
+    const score = scores[r]!;
+    if (filled < size) {
+      heapPush(heapRows, heapScores, filled++, r, score);
+      if (filled === size) floor = heapScores[0]!;
+    } else if (score > floor) {
+      heapRows[0] = r;
+      heapScores[0] = score;
+      siftDown(heapRows, heapScores, size);
+      floor = heapScores[0]!;
+    }
+  }
+  return drain(heapRows, heapScores, filled);
+}
+
 function heapPush(rows: Int32Array, scores: Float64Array, at: number, row: number, score: number): void {
   let i = at;
   while (i > 0) {

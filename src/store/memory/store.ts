@@ -1,6 +1,6 @@
 import { IncontextError, matchesFilter, normalizeFilter, type Chunk } from '../../core/index.js';
 import type { EmbeddingCacheBackend } from '../../embed/index.js';
-import { dotTopK } from '../topk.js';
+import { PackedVectors } from '../packed.js';
 import type { DocumentEntry, KeywordQuery, OriginState, ScoredChunk, Store, StoredDocument, StoreStats, VectorQuery } from '../types.js';
 import { checkK, checkQueryVector, dimensionMismatch, normalised, originHash, validateEntries } from '../validate.js';
 import { Bm25Index } from './bm25.js';
@@ -12,6 +12,8 @@ interface Project {
   chunks: Map<string, Chunk>;
   /** model → chunk id → unit vector, in insertion order (ties rank like SQLite's rowid order). */
   vectors: Map<string, Map<string, Float32Array>>;
+  /** Packed copies for search, built on first use and dropped on every write. */
+  packed: Map<string, { vectors: PackedVectors; ids: string[] }>;
   bm25: Bm25Index;
 }
 
@@ -47,7 +49,7 @@ class MemoryStore implements Store {
   private project(id: string): Project {
     if (this.closed) throw new IncontextError('STORE_FAILED', 'The memory store is closed', { hint: 'Create a new store with createMemoryStore().' });
     let p = this.projects.get(id);
-    if (!p) this.projects.set(id, (p = { docs: new Map(), chunks: new Map(), vectors: new Map(), bm25: new Bm25Index() }));
+    if (!p) this.projects.set(id, (p = { docs: new Map(), chunks: new Map(), vectors: new Map(), packed: new Map(), bm25: new Bm25Index() }));
     return p;
   }
 
@@ -77,6 +79,7 @@ class MemoryStore implements Store {
     }));
     // Nothing below can throw: the write is all-or-nothing.
     this.removeOrigin(p, origin);
+    p.packed.clear();
     for (const { doc, chunks, vectors } of prepared) {
       p.docs.set(doc.id, { doc, chunkIds: chunks.map((c) => c.id) });
       chunks.forEach((c, i) => {
@@ -105,6 +108,7 @@ class MemoryStore implements Store {
   private removeDocument(p: Project, id: string): boolean {
     const entry = p.docs.get(id);
     if (!entry) return false;
+    p.packed.clear();
     for (const chunkId of entry.chunkIds) {
       const chunk = p.chunks.get(chunkId);
       if (chunk) p.bm25.remove(chunkId, chunk.text);
@@ -181,17 +185,24 @@ class MemoryStore implements Store {
     const p = this.project(query.projectId);
     const byModel = p.vectors.get(query.model);
     if (!byModel || query.k === 0) return [];
-    const ids = [...byModel.keys()];
-    const dims = byModel.values().next().value?.length ?? 0;
-    if (dims !== query.vector.length) throw dimensionMismatch(query.model, dims, query.vector.length);
-    const data = new Float32Array(ids.length * dims);
-    const allowed = new Uint8Array(ids.length);
-    ids.forEach((id, r) => {
-      data.set(byModel.get(id)!, r * dims);
-      const chunk = p.chunks.get(id);
-      allowed[r] = chunk && matchesFilter(chunk.metadata, conditions) ? 1 : 0;
-    });
-    const top = dotTopK(data, dims, ids.length, normalised(query.vector), query.k, allowed);
+    let packed = p.packed.get(query.model);
+    if (!packed) {
+      const ids = [...byModel.keys()];
+      const vectors = new PackedVectors(byModel.values().next().value?.length ?? 0, ids.length);
+      ids.forEach((id, r) => vectors.setRow(r, byModel.get(id)!));
+      p.packed.set(query.model, (packed = { vectors, ids }));
+    }
+    const { vectors, ids } = packed;
+    if (vectors.dims !== query.vector.length) throw dimensionMismatch(query.model, vectors.dims, query.vector.length);
+    let allowed: Uint8Array | undefined;
+    if (conditions.length > 0) {
+      allowed = new Uint8Array(ids.length);
+      ids.forEach((id, r) => {
+        const chunk = p.chunks.get(id);
+        allowed![r] = chunk && matchesFilter(chunk.metadata, conditions) ? 1 : 0;
+      });
+    }
+    const top = vectors.search(normalised(query.vector), query.k, allowed);
     return Array.from(top.rows).flatMap((r, i) => this.hit(p, ids[r]!, top.scores[i]!));
   }
 

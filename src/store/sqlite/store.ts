@@ -4,7 +4,6 @@ import Database from 'better-sqlite3';
 import { IncontextError, normalizeFilter, type Chunk } from '../../core/index.js';
 import type { EmbeddingCacheBackend } from '../../embed/index.js';
 import { ftsMatchExpression } from '../text.js';
-import { dotTopK } from '../topk.js';
 import type { DocumentEntry, KeywordQuery, OriginState, ScoredChunk, Store, StoredDocument, StoreStats, VectorQuery } from '../types.js';
 import { checkK, checkQueryVector, dimensionMismatch, normalised, originHash, validateEntries } from '../validate.js';
 import { filterToSql } from './filter-sql.js';
@@ -211,7 +210,7 @@ class SqliteStoreImpl implements SqliteStore {
       if (query.k === 0) return [];
       const set = this.vectors.get(query.projectId, query.model);
       if (!set) return [];
-      if (set.dims !== query.vector.length) throw dimensionMismatch(query.model, set.dims, query.vector.length);
+      if (set.vectors.dims !== query.vector.length) throw dimensionMismatch(query.model, set.vectors.dims, query.vector.length);
       let allowed: Uint8Array | undefined;
       if (conditions.length > 0) {
         const where = filterToSql('c.metadata', conditions);
@@ -219,7 +218,7 @@ class SqliteStoreImpl implements SqliteStore {
         if (seqs.length === 0) return [];
         allowed = this.vectors.mask(set, seqs);
       }
-      const top = dotTopK(set.data, set.dims, set.n, normalised(query.vector), query.k, allowed);
+      const top = set.vectors.search(normalised(query.vector), query.k, allowed);
       const seqs = Array.from(top.rows, (r) => set.seqs[r]!);
       return this.hitsBySeq(seqs, Array.from(top.scores));
     });

@@ -1,11 +1,10 @@
 import type Database from 'better-sqlite3';
 import { IncontextError } from '../../core/index.js';
+import { PackedVectors } from '../packed.js';
 
-/** All vectors of one (project, model), packed row after row; row r belongs to chunk seqs[r]. */
+/** All vectors of one (project, model); row r belongs to chunk seqs[r]. */
 export interface VectorSet {
-  dims: number;
-  n: number;
-  data: Float32Array;
+  vectors: PackedVectors;
   seqs: Float64Array;
   rowOfSeq: Map<number, number> | undefined;
 }
@@ -50,9 +49,9 @@ export class VectorCache {
   mask(set: VectorSet, seqs: Iterable<number>): Uint8Array {
     if (!set.rowOfSeq) {
       set.rowOfSeq = new Map();
-      for (let r = 0; r < set.n; r++) set.rowOfSeq.set(set.seqs[r]!, r);
+      for (let r = 0; r < set.vectors.n; r++) set.rowOfSeq.set(set.seqs[r]!, r);
     }
-    const allowed = new Uint8Array(set.n);
+    const allowed = new Uint8Array(set.vectors.n);
     for (const seq of seqs) {
       const r = set.rowOfSeq.get(seq);
       if (r !== undefined) allowed[r] = 1;
@@ -71,28 +70,27 @@ export class VectorCache {
       .get(projectId, model) as { n: number; dims: number | null };
     if (head.n === 0 || head.dims === null) return undefined;
     const { n, dims } = { n: head.n, dims: head.dims };
-    const data = new Float32Array(n * dims);
-    // Byte view: blobs from SQLite need not be 4-byte aligned, so copy bytes rather than view floats.
-    const bytes = new Uint8Array(data.buffer);
+    const vectors = new PackedVectors(dims, n);
     const seqs = new Float64Array(n);
+    // No ORDER BY: sorting 100k rows carrying blobs costs seconds; the index order is insertion order.
     const rows = this.db
       .prepare(
         `SELECT c.seq AS seq, v.vector AS vector FROM vectors v
          JOIN chunks c ON c.project_id = v.project_id AND c.id = v.chunk_id
-         WHERE v.project_id = ? AND v.model = ? ORDER BY c.seq`,
+         WHERE v.project_id = ? AND v.model = ?`,
       )
       .iterate(projectId, model) as IterableIterator<{ seq: number; vector: Buffer }>;
     let r = 0;
     for (const row of rows) {
-      if (row.vector.byteLength !== dims * 4) {
-        throw new IncontextError('STORE_FAILED', `Vector of chunk #${row.seq} (model ${model}) has ${row.vector.byteLength / 4} dimensions, others ${dims}`, {
+      if (row.vector.byteLength !== dims * 4 || r >= n) {
+        throw new IncontextError('STORE_FAILED', `Vector of chunk #${row.seq} (model ${model}) does not match the others (${dims} dimensions)`, {
           hint: 'The store is inconsistent; re-ingest the affected files with --force.',
         });
       }
-      bytes.set(row.vector, r * dims * 4);
+      vectors.setRowBytes(r, row.vector);
       seqs[r] = row.seq;
       r++;
     }
-    return { dims, n: r, data, seqs, rowOfSeq: undefined };
+    return { vectors, seqs, rowOfSeq: undefined };
   }
 }
