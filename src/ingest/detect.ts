@@ -118,7 +118,7 @@ function sniffText(text: string, ext: string): SourceKind {
   return 'text';
 }
 
-function looksLikeJsonl(text: string): boolean {
+export function looksLikeJsonl(text: string): boolean {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   if (lines.length < 2) return false;
   return lines.every((l) => {

@@ -35,6 +35,14 @@ describe('empty input', () => {
     expect(err.hint).toMatch(/OCR/);
   });
 
+  it('fails a DOCX with no text with FILE_EMPTY', async () => {
+    const { Document, Packer, Paragraph } = await import('docx');
+    const bytes = await Packer.toBuffer(new Document({ sections: [{ children: [new Paragraph({ text: '' })] }] }));
+    const err = await failure(() => loadBuffer(bytes, 'blank.docx'));
+    expect(err.code).toBe('FILE_EMPTY');
+    expect(err.input?.path).toBe('blank.docx');
+  });
+
   it('fails an HTML page that is only chrome with FILE_EMPTY', async () => {
     const html = '<html><body><nav><a href="/">Home</a></nav><footer>(c) 2024</footer><script>x()</script></body></html>';
     const err = await failure(() => loadBuffer(Buffer.from(html), 'chrome.html'));

@@ -211,6 +211,14 @@ describe('json and jsonl', () => {
     expect(err.input).toEqual({ path: fixture('invalid.json'), line: 4 });
   });
 
+  it('reads JSON Lines saved with a .json extension as lines', async () => {
+    const docs = await loadBuffer(Buffer.from('{"q": "one"}\n{"q": "two"}\n'), 'export.json');
+    expect(docs.map((d) => [d.source, d.text])).toEqual([
+      ['export.json#line=1', 'q: one'],
+      ['export.json#line=2', 'q: two'],
+    ]);
+  });
+
   it('gives one document per JSONL line, numbered by physical line', async () => {
     const docs = await loadFile(fixture('faq.jsonl'), { root: FIXTURES, jsonTextFields: ['question', 'answer'] });
     expect(docs.map((d) => d.source)).toEqual(['faq.jsonl#line=1', 'faq.jsonl#line=3']);

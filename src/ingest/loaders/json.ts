@@ -1,4 +1,5 @@
 import { IncontextError } from '../../core/index.js';
+import { looksLikeJsonl } from '../detect.js';
 import { fileEmpty, parseFailed } from '../errors.js';
 import type { LoadedDocument } from '../types.js';
 import { jsonErrorLine } from './json-locate.js';
@@ -91,6 +92,8 @@ export function loadJson(input: LoaderInput): LoadedDocument[] {
   try {
     value = JSON.parse(input.text.replace(/^\uFEFF/, '')) as Json;
   } catch (err) {
+    // JSON Lines saved as .json is a common slip; read it as what it is.
+    if (looksLikeJsonl(input.text)) return loadJsonl(input);
     throw parseFailed(input.path, 'a JSON file', err, jsonErrorLine(input.text.replace(/^\uFEFF/, '')));
   }
   const name = stem(input.origin);
