@@ -233,7 +233,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     live.add(controller);
     controller.signal.addEventListener('abort', () => live.delete(controller), { once: true });
     res.on('close', () => controller.abort());
-    const url = new URL(req.url ?? '/', 'http://fake.invalid');
+    const url = new URL(req.url ?? '/', 'http://localhost');
     const text = await readBody(req);
     const { headers, key } = recordHeaders(req);
     const body = parseBody(text);
