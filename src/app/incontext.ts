@@ -125,6 +125,12 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     return { hits, render, model, id, maxOutputTokens: o.maxOutputTokens ?? config.model.maxOutputTokens };
   };
 
+  /** AI SDK 7 takes the system prompt as `instructions`, the conversation as `messages`. */
+  const promptOf = (render: PromptRender) => ({
+    instructions: render.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n'),
+    messages: render.messages.filter((m) => m.role !== 'system') as Array<{ role: 'user' | 'assistant'; content: string }>,
+  });
+
   const callSettings = (o: AskOptions, maxOutputTokens: number) => ({
     maxOutputTokens,
     ...(o.temperature ?? config.model.temperature) !== undefined ? { temperature: (o.temperature ?? config.model.temperature) as number } : {},
@@ -170,7 +176,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     async ask(question, o = {}) {
       const { hits, render, model, id, maxOutputTokens } = await prepare(question, o);
       try {
-        const r = await generateText({ model, messages: render.messages, ...callSettings(o, maxOutputTokens) });
+        const r = await generateText({ model, ...promptOf(render), ...callSettings(o, maxOutputTokens) });
         return finish(r.text, hits, toUsage(r.usage, render, r.text), id);
       } catch (e) {
         throw modelError(e, id);
@@ -201,7 +207,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
       const { hits, render, model, id, maxOutputTokens } = await prepare(question, o);
       for (const hit of hits) yield { type: 'hit', hit };
       let streamError: unknown;
-      const result = streamText({ model, messages: render.messages, ...callSettings(o, maxOutputTokens), onError: ({ error }) => { streamError = error; } });
+      const result = streamText({ model, ...promptOf(render), ...callSettings(o, maxOutputTokens), onError: ({ error }) => { streamError = error; } });
       for await (const delta of result.textStream) {
         text += delta;
         yield { type: 'text-delta', text: delta };

@@ -141,11 +141,12 @@ export async function ingestBytes(
 export async function ingestPaths(deps: PipelineDeps, paths: string[], o: IngestOptions): Promise<IngestReport> {
   const report: IngestReport = { ingested: 0, skipped: 0, failed: [], pruned: 0, documents: 0, chunks: 0 };
   const files: string[] = [];
-  for (const p of paths) {
+  for (const given of paths) {
+    const p = resolve(deps.cwd, given);
     try {
       await stat(p);
     } catch (e) {
-      report.failed.push({ path: p, code: 'FILE_UNREADABLE', message: `Path not found or unreadable: ${(e as Error).message}`, hint: 'Check the path and its permissions.' });
+      report.failed.push({ path: given, code: 'FILE_UNREADABLE', message: `Path not found or unreadable: ${(e as Error).message}`, hint: 'Check the path and its permissions.' });
       continue;
     }
     for await (const item of walk([p], { ...(o.include ? { include: o.include } : {}), ...(o.exclude ? { exclude: o.exclude } : {}) })) {

@@ -43,7 +43,8 @@ function usageJson(u: Usage | undefined) {
 
 function settings(body: ChatRequest, signal: AbortSignal) {
   const stop = typeof body.stop === 'string' ? [body.stop] : (body.stop ?? undefined);
-  const s: Record<string, unknown> = { abortSignal: signal, maxRetries: 2 };
+  // OpenAI chats may carry system messages anywhere in the conversation.
+  const s: Record<string, unknown> = { abortSignal: signal, maxRetries: 2, allowSystemInMessages: true };
   if (body.temperature != null) s.temperature = body.temperature;
   if (body.top_p != null) s.topP = body.top_p;
   const max = body.max_completion_tokens ?? body.max_tokens;
