@@ -6,7 +6,7 @@
  * "u.s." and "node.js" are not).
  */
 
-const TOKEN = /[\p{L}\p{N}]+(?:['.\-][\p{L}\p{N}]+)*/gu;
+const TOKEN = /[\p{L}\p{N}]+(?:['.-][\p{L}\p{N}]+)*/gu;
 const APOSTROPHES = /[\u2018\u2019\u02bc`\u00b4]/g;
 const DASHES = /[\u2010\u2011\u2012\u2013]/g;
 const MARKS = /\p{M}+/gu;

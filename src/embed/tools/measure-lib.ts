@@ -1,15 +1,6 @@
-/**
- * Measures the local embedders on the development sets (not a test: it needs
- * ../shared/datasets and the built GloVe cache). Prints hit@5 of the gold
- * paragraph on the SQuAD "Normans" slice and nDCG@10 / recall@10 on SciFact.
- *   npx tsx src/embed/tools/measure-retrieval.ts [cacheDir]
- */
+/** Shared helpers of the measurement scripts: the dev sets and their metrics. */
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashEmbed } from '../hashing.js';
-import { loadGloveCache } from '../glove/cache.js';
-import { DEFAULT_SIF, SifModel, type SifSettings } from '../glove/sif.js';
 import { dot } from '../normalize.js';
 
 const DATA = join(import.meta.dirname, '../../../../shared/datasets');
@@ -20,16 +11,16 @@ const readJsonl = <T>(name: string): T[] =>
     .map((l) => JSON.parse(l) as T);
 
 interface Doc { doc_id: string; title: string; text: string }
-const ragDocs = readJsonl<Doc>('rag-dev-corpus.jsonl');
-const ragQa = readJsonl<{ question: string; doc: string }>('rag-dev-qa.jsonl');
+export const ragDocs = readJsonl<Doc>('rag-dev-corpus.jsonl');
+export const ragQa = readJsonl<{ question: string; doc: string }>('rag-dev-qa.jsonl');
 export const sciDocs = readJsonl<Doc>('scifact-corpus.jsonl');
-const sciQueries = readJsonl<{ id: string; query: string }>('scifact-dev-queries.jsonl');
+export const sciQueries = readJsonl<{ id: string; query: string }>('scifact-dev-queries.jsonl');
 const qrels = new Map<string, Set<string>>();
 for (const q of readJsonl<{ query_id: string; doc_id: string; score: number }>('scifact-dev-qrels.jsonl')) {
   if (q.score > 0) qrels.set(q.query_id, (qrels.get(q.query_id) ?? new Set()).add(q.doc_id));
 }
 
-type EmbedFn = (texts: string[]) => Float32Array[];
+export type EmbedFn = (texts: string[]) => Float32Array[];
 
 function rank(queries: Float32Array[], docs: Float32Array[], k: number): number[][] {
   return queries.map((q) =>
@@ -74,7 +65,3 @@ export function evaluate(embed: EmbedFn): { hit5: number; ndcg10: number; recall
 
 export const fmt = (r: ReturnType<typeof evaluate>) =>
   `hit@5 ${r.hit5.toFixed(3)}  nDCG@10 ${r.ndcg10.toFixed(3)}  recall@10 ${r.recall10.toFixed(3)}`;
-
-
-console.log(`hash-384            ${fmt(evaluate((ts) => ts.map((t) => hashEmbed(t, 384))))}`);
-
