@@ -53,20 +53,27 @@ function equals(col: string, path: string, value: MetadataValue): SqlFragment {
       params: [path, path, JSON.stringify(value)],
     };
   }
-  const top = scalar(`json_type(${col}, ?)`, `json_extract(${col}, ?)`, value, [path]);
-  const inner = scalar('je.type', 'je.value', value, []);
+  // One json_type call picks the branch: cheaper than testing each type separately on every row.
+  const inner = scalar('je.type', 'je.value', value);
+  const arrayBranch = `EXISTS (SELECT 1 FROM json_each(${col}, ?) AS je WHERE ${inner.sql})`;
+  let direct: SqlFragment;
+  if (value === null) direct = { sql: "WHEN 'null' THEN 1", params: [] };
+  else if (typeof value === 'boolean') direct = { sql: `WHEN '${value ? 'true' : 'false'}' THEN 1`, params: [] };
+  else if (typeof value === 'number') {
+    direct = { sql: `WHEN 'integer' THEN json_extract(${col}, ?) = ? WHEN 'real' THEN json_extract(${col}, ?) = ?`, params: [path, value, path, value] };
+  } else direct = { sql: `WHEN 'text' THEN json_extract(${col}, ?) = ?`, params: [path, value] };
   return {
-    sql: `COALESCE((${top.sql}) OR (json_type(${col}, ?) = 'array' AND EXISTS (SELECT 1 FROM json_each(${col}, ?) AS je WHERE ${inner.sql})), 0)`,
-    params: [...top.params, path, path, ...inner.params],
+    sql: `(CASE json_type(${col}, ?) ${direct.sql} WHEN 'array' THEN ${arrayBranch} ELSE 0 END)`,
+    params: [path, ...direct.params, path, ...inner.params],
   };
 }
 
-/** `typeExpr` and `valueExpr` each take `pathParam` (one path, or nothing for json_each columns). */
-function scalar(typeExpr: string, valueExpr: string, value: Exclude<MetadataValue, string[]>, pathParam: string[]): SqlFragment {
-  if (value === null) return { sql: `${typeExpr} = 'null'`, params: pathParam };
-  if (typeof value === 'boolean') return { sql: `${typeExpr} = '${value ? 'true' : 'false'}'`, params: pathParam };
+/** The same test on json_each's columns, for arrays that contain the value. */
+function scalar(typeExpr: string, valueExpr: string, value: Exclude<MetadataValue, string[]>): SqlFragment {
+  if (value === null) return { sql: `${typeExpr} = 'null'`, params: [] };
+  if (typeof value === 'boolean') return { sql: `${typeExpr} = '${value ? 'true' : 'false'}'`, params: [] };
   const type = typeof value === 'number' ? `IN ('integer', 'real')` : `= 'text'`;
-  return { sql: `${typeExpr} ${type} AND ${valueExpr} = ?`, params: [...pathParam, ...pathParam, value] };
+  return { sql: `${typeExpr} ${type} AND ${valueExpr} = ?`, params: [value] };
 }
 
 function range(col: string, path: string, c: Extract<NormalizedCondition, { op: 'range' }>): SqlFragment {
