@@ -117,6 +117,28 @@ describe('pdf (generated with pdf-lib by make-doc-fixtures)', () => {
     expect(doc?.text).toMatch(/\n\nTermination\n\n/);
   });
 
+  it('drops running headers, footers and page numbers, and rejoins words hyphenated at a line end', async () => {
+    const { PDFDocument, StandardFonts } = await import('pdf-lib');
+    const pdf = await PDFDocument.create();
+    const font = await pdf.embedFont(StandardFonts.Helvetica);
+    for (let n = 1; n <= 4; n++) {
+      const page = pdf.addPage([400, 500]);
+      const draw = (text: string, y: number) => page.drawText(text, { x: 40, y, size: 10, font });
+      draw('Acme staff handbook - internal', 470);
+      draw(`Section ${n} explains the rules for area ${n}. Good records help`, 420);
+      draw(n === 2 ? 'everyone: expense manage-' : 'everyone: keep them current.', 407);
+      draw(n === 2 ? 'ment is reviewed monthly.' : 'Questions go to the office.', 394);
+      draw(`Page ${n} of 4`, 30);
+    }
+    const [doc] = await loadBuffer(await pdf.save(), 'handbook.pdf');
+    const text = doc?.text ?? '';
+    expect(text).not.toMatch(/Page \d of 4/);
+    // Kept once, on the first page, where it reads as the document's own heading.
+    expect(text.match(/Acme staff handbook/g)).toHaveLength(1);
+    expect(text).toContain('expense management is reviewed monthly.');
+    expect(text).toContain('Section 4 explains the rules for area 4.');
+  });
+
   it('takes the title from the first line when the PDF info has none', async () => {
     const { PDFDocument, StandardFonts } = await import('pdf-lib');
     const pdf = await PDFDocument.create();
