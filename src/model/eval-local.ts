@@ -5,7 +5,7 @@
  * through `generateText` exactly as incontext would, and is scored with SQuAD
  * normalisation after removing the `[n]` citation markers.
  *
- *   npx tsx src/model/eval-local.ts [--data DIR] [--k 4] [--min-support 0.6] [--no-trim] [--show N]
+ *   npx tsx src/model/eval-local.ts [--data DIR] [--k 4] [--min-support 0.6] [--max-sentences 2] [--no-trim] [--show N]
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -94,12 +94,14 @@ async function main(): Promise<void> {
   const k = Number(arg('k') ?? 4);
   const show = Number(arg('show') ?? 0);
   const minSupport = arg('min-support');
+  const maxSentences = arg('max-sentences');
   const paragraphs = readJsonl<Paragraph>(resolve(dir, 'rag-dev-corpus.jsonl'));
   const questions = readJsonl<Question>(resolve(dir, 'rag-dev-qa.jsonl'));
   const byId = new Map(paragraphs.map((p) => [p.doc_id, p]));
   const rank = bm25Ranker(paragraphs);
   const model = createLocalModel({
     ...(minSupport ? { minSupport: Number(minSupport) } : {}),
+    ...(maxSentences ? { maxSentences: Number(maxSentences) } : {}),
     ...(process.argv.includes('--no-trim') ? { trim: false } : {}),
   });
 

@@ -17,7 +17,7 @@
 import type { ContextBlock } from '../core/index.js';
 import { answerType, isCandidate, type AnswerType } from './cues.js';
 import { isContentWord, splitSentences, words, type WordToken } from './text.js';
-import { trimToClause } from './trim.js';
+import { trimToClause, type TrimQuestion } from './trim.js';
 
 export interface ExtractiveOptions {
   /** Minimum support (IDF-weighted share of the question's content words) to answer at all. */
@@ -49,27 +49,49 @@ export interface ExtractiveResult {
 }
 
 export const DEFAULT_MIN_SUPPORT = 0.6;
+const RP = Number(process.env.RP ?? 0.05), BP = Number(process.env.BP ?? 0.3), PX = Number(process.env.PX ?? 0.15), TF = Number(process.env.TF ?? 0.7);
 
 interface QuestionTerm {
   stem: string;
   lower: string;
-  capitalised: boolean;
+  /** Share of its IDF a match earns: less for words that only name the answer's kind. */
+  weight: number;
 }
 
+// "What country ...", "which religion ...": the noun after the wh-word names the kind
+// of answer and is seldom written next to it ("... Normandy, a region in France").
+const TYPE_NOUN = /\b(?:what|which|whose)\s+(?:kind of\s+|type of\s+|sort of\s+)?([\p{L}]+)/giu;
+
+// Words that frame a question ("where is X located", "what is it known for") and
+// are seldom repeated by the sentence that answers it.
+const SCAFFOLD = new Set(['located', 'situated', 'known', 'happen', 'happened', 'occur', 'occurred', 'take', 'took', 'place', 'used', 'considered', 'refer', 'refers', 'referred', 'mean', 'means', 'meant']);
+
 function questionTerms(question: string): QuestionTerm[] {
+  const typeNouns = new Set([...question.matchAll(TYPE_NOUN)].map((m) => m[1]!.toLowerCase()));
+  for (const w of SCAFFOLD) typeNouns.add(w);
   const seen = new Map<string, QuestionTerm>();
   for (const t of words(question)) {
     if (!isContentWord(t.lower) || seen.has(t.stem)) continue;
-    seen.set(t.stem, { stem: t.stem, lower: t.lower, capitalised: /^\p{Lu}/u.test(t.text) && t.start > 0 });
+    seen.set(t.stem, { stem: t.stem, lower: t.lower, weight: typeNouns.has(t.lower) ? 0.3 : 1 });
   }
   return [...seen.values()];
 }
 
-export function extractAnswer(blocks: ContextBlock[], question: string, options: ExtractiveOptions = {}): ExtractiveResult {
-  const minSupport = options.minSupport ?? DEFAULT_MIN_SUPPORT;
-  const maxSentences = Math.min(3, Math.max(1, options.maxSentences ?? 2));
+export interface RankedSentences {
+  type: AnswerType;
+  /** What trimming needs to know about the question. */
+  trim: TrimQuestion;
+  /** Stems of the question's content words. */
+  questionStems: Set<string>;
+  /** Best first. */
+  ranked: ScoredSentence[];
+}
+
+/** Score every sentence of the blocks against the question, best first. */
+export function rankSentences(blocks: ContextBlock[], question: string): RankedSentences {
   const type = answerType(question);
   const terms = questionTerms(question);
+  const questionStems = new Set(terms.map((t) => t.stem));
   const sentences: ScoredSentence[] = [];
   const titles = new Map<number, Set<string>>();
   blocks.forEach((block, rank) => {
@@ -78,13 +100,22 @@ export function extractAnswer(blocks: ContextBlock[], question: string, options:
       sentences.push({ blockIndex: block.index, rank, text: s.text, tokens: words(s.text), position, coverage: 0, score: 0, matched: new Set() });
     });
   });
-  if (terms.length === 0 || sentences.length === 0) return { text: undefined, support: 0, type, picks: [] };
+  const wantsSubject = /^\s*who\s+(?!(?:did|does|do|was|is|were|are|has|had|have|will|would|can|could)\b)/i.test(question);
+  const trim: TrimQuestion = { type, weights: new Map(), wantsSubject };
+  if (terms.length === 0 || sentences.length === 0) return { type, trim, questionStems, ranked: [] };
 
   const idf = inverseDocumentFrequency(sentences);
   const maxIdf = Math.log(1 + (sentences.length + 0.5) / 0.5);
-  const weightOf = (stem: string) => idf.get(stem) ?? maxIdf;
-  const total = terms.reduce((sum, t) => sum + weightOf(t.stem), 0);
-  const questionStems = new Set(terms.map((t) => t.stem));
+  const idfOf = (stem: string) => idf.get(stem) ?? maxIdf;
+  const weightOf = (term: QuestionTerm) => term.weight * idfOf(term.stem);
+  const total = terms.reduce((sum, t) => sum + weightOf(t), 0);
+  for (const t of terms) trim.weights.set(t.stem, weightOf(t));
+
+  const blockCoverage = new Map<number, number>();
+  for (const block of blocks) {
+    const stems = new Set(sentences.filter((s) => s.blockIndex === block.index).flatMap((s) => s.tokens.map((t) => t.stem)));
+    blockCoverage.set(block.index, terms.reduce((sum, t) => sum + (stems.has(t.stem) ? weightOf(t) : 0), 0) / total);
+  }
 
   sentences.forEach((s, i) => {
     const stems = new Set(s.tokens.map((t) => t.stem));
@@ -94,18 +125,25 @@ export function extractAnswer(blocks: ContextBlock[], question: string, options:
     let borrowed = 0;
     for (const term of terms) {
       if (stems.has(term.stem)) {
-        own += weightOf(term.stem);
+        own += weightOf(term);
         s.matched.add(term.stem);
-      } else if (prev?.has(term.stem) || title?.has(term.stem)) borrowed += weightOf(term.stem);
+      } else if (prev?.has(term.stem) || title?.has(term.stem)) borrowed += weightOf(term);
     }
     s.coverage = (own + 0.5 * borrowed) / total;
-    const typeFactor = type === 'other' ? 1 : hasCandidate(type, s.tokens, questionStems) ? 1 : 0.7;
-    const rankPrior = 1 / (1 + 0.05 * s.rank);
-    s.score = s.coverage * typeFactor * (0.85 + 0.15 * proximity(s.tokens, s.matched)) * rankPrior;
+    const typeFactor = type === 'other' ? 1 : hasCandidate(type, s.tokens, questionStems) ? 1 : TF;
+    const rankPrior = 1 / (1 + RP * s.rank);
+    const blockPrior = 1 - BP + BP * (blockCoverage.get(s.blockIndex) ?? 0);
+    s.score = s.coverage * typeFactor * (1 - PX + PX * proximity(s.tokens, s.matched)) * rankPrior * blockPrior;
   });
+  return { type, trim, questionStems, ranked: [...sentences].sort((a, b) => b.score - a.score) };
+}
 
-  const ranked = [...sentences].sort((a, b) => b.score - a.score);
-  const best = ranked[0]!;
+export function extractAnswer(blocks: ContextBlock[], question: string, options: ExtractiveOptions = {}): ExtractiveResult {
+  const minSupport = options.minSupport ?? DEFAULT_MIN_SUPPORT;
+  const maxSentences = Math.min(3, Math.max(1, options.maxSentences ?? 2));
+  const { type, trim: trimQuestion, ranked } = rankSentences(blocks, question);
+  const best = ranked[0];
+  if (!best) return { text: undefined, support: 0, type, picks: [] };
   const support = best.coverage;
   if (support < minSupport) return { text: undefined, support, type, picks: [] };
 
@@ -119,7 +157,7 @@ export function extractAnswer(blocks: ContextBlock[], question: string, options:
   }
   const trim = options.trim ?? true;
   const parts = picks.map((p, i) => {
-    const body = trim && i === 0 && picks.length === 1 ? trimToClause(p.tokens, p.text, questionStems, type) : p.text;
+    const body = trim ? trimToClause(p.tokens, p.text, trimQuestion) : p.text;
     return cite(body, p.blockIndex);
   });
   return { text: parts.join(' '), support, type, picks };

@@ -39,11 +39,30 @@ export function words(text: string): WordToken[] {
   const out: WordToken[] = [];
   for (const m of text.matchAll(WORD)) {
     const raw = m[0];
-    const lower = raw.toLowerCase().replace(/['’]s$/, '');
+    // Fold accents so "Hervé" meets "Herve"; drop the possessive so "Emma's" meets "Emma".
+    const lower = raw.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase().replace(/['’]s$/, '');
     out.push({ text: raw, lower, stem: stem(lower), start: m.index, end: m.index + raw.length });
   }
   return out;
 }
+
+// Irregular past forms, so "fled" meets "flee" and "led" meets "lead".
+const IRREGULAR: Record<string, string> = Object.fromEntries(
+  (
+    'fled:flee led:lead took:take taken:take began:begin begun:begin fought:fight built:build wrote:write written:write ' +
+    'gave:give given:give came:come became:become won:win held:hold sold:sell bought:buy brought:bring taught:teach ' +
+    'thought:think made:make met:meet left:leave lost:lose kept:keep paid:pay said:say told:tell found:find ran:run ' +
+    'fell:fall fallen:fall rose:rise risen:rise grew:grow grown:grow knew:know known:know threw:throw drove:drive ' +
+    'driven:drive rode:ride struck:strike spoke:speak spoken:speak chose:choose chosen:choose broke:break broken:break ' +
+    'sent:send spent:spend went:go gone:go saw:see seen:see sat:sit stood:stand hid:hide shot:shoot sought:seek ' +
+    'caught:catch swore:swear sworn:swear slew:slay slain:slay overthrew:overthrow withdrew:withdraw arose:arise ' +
+    'dealt:deal meant:mean felt:feel fed:feed bred:breed wed:wed bore:bear born:bear borne:bear forgave:forgive ' +
+    'forbade:forbid undertook:undertake drew:draw drawn:draw flew:fly flown:fly sang:sing sung:sing ' +
+    'men:man women:woman children:child people:person feet:foot teeth:tooth mice:mouse'
+  )
+    .split(' ')
+    .map((pair) => pair.split(':') as [string, string]),
+);
 
 const STEM_CACHE = new Map<string, string>();
 
@@ -54,7 +73,7 @@ const STEM_CACHE = new Map<string, string>();
 export function stem(word: string): string {
   const cached = STEM_CACHE.get(word);
   if (cached !== undefined) return cached;
-  let w = word.toLowerCase();
+  let w = IRREGULAR[word.toLowerCase()] ?? word.toLowerCase();
   if (w.length > 3 && !/^\d/.test(w)) {
     if (w.endsWith('ies') && w.length > 4) w = `${w.slice(0, -3)}y`;
     else if (w.endsWith('sses')) w = w.slice(0, -2);
@@ -77,6 +96,7 @@ export function stem(word: string): string {
       ['ed', ''],
       ['ly', ''],
       ['ian', 'i'],
+      ['ean', ''],
       ['e', ''],
       ['y', 'i'],
     ];
@@ -119,11 +139,12 @@ export function splitSentences(text: string): Sentence[] {
   for (const m of text.matchAll(boundary)) {
     const end = m.index + m[1]!.length + (m[2]?.length ?? 0);
     const before = text.slice(start, m.index);
-    const lastWord = /([\p{L}.]+)$/u.exec(before)?.[1]?.toLowerCase() ?? '';
+    const lastWord = /(\S+)$/u.exec(before)?.[1]?.toLowerCase() ?? '';
     const next = text.slice(m.index + m[0].length, m.index + m[0].length + 2);
     const atEnd = m.index + m[0].length >= text.length;
     if (!atEnd) {
-      if (m[1] === '.' && (ABBREVIATIONS.has(lastWord) || /^\p{Lu}$/u.test(lastWord.toUpperCase()) && lastWord.length === 1)) continue;
+      // "St.", "e.g.", and initials such as the "J." of "J. R. Tolkien".
+      if (m[1] === '.' && (ABBREVIATIONS.has(lastWord.replace(/^[("'“‘]+/, '')) || /^\p{L}$/u.test(lastWord))) continue;
       // A sentence starts with a capital, a digit or an opening quote/bracket.
       if (!/^["'“‘(\[]?[\p{Lu}\d]/u.test(next)) continue;
     }

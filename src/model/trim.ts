@@ -1,25 +1,28 @@
 /**
  * Trim an answering sentence to the clause that holds the answer. Long sentences
- * pack several facts; the one asked for sits in the clause with the wanted kind
- * of word (a date for "when") next to the question's words, or, for open
- * questions, right after the clause that restates the question.
+ * pack several facts; when the question wants a person, place, date or number,
+ * the fact asked for is the candidate of that kind nearest the question's words,
+ * and the clause around it reads as a complete short answer. Open questions
+ * ("what ...?") keep the whole sentence: there is no reliable way to tell which
+ * clause holds their answer, and a wrong cut loses it.
  */
 import { isCandidate, type AnswerType } from './cues.js';
-import { isContentWord, type WordToken } from './text.js';
+import { STOPWORDS, type WordToken } from './text.js';
 
-interface Clause {
-  start: number;
-  end: number;
-  tokens: WordToken[];
-  matches: number;
-  novel: number;
-  candidate: boolean;
+interface Span {
+  /** Token indexes, end exclusive. */
+  from: number;
+  to: number;
 }
 
-const SEPARATOR = /\s*(?:[;:()]|,|\s[—–-]\s|—)\s*/g;
+// A comma followed by a space (not "30,000"), semicolons, colons, brackets, dashes.
+const SEPARATOR = /\s*(?:[;:()[\]]|,(?=\s)|\s[—–-]\s|—)\s*/g;
 const MIN_CLAUSE_WORDS = 4;
+// Lowercase words allowed inside a name: "William of Volpiano", "Roger de Tosny".
+const NAME_JOINERS = new Set(['of', 'de', 'du', 'la', 'le', 'von', 'van', 'der', 'di', 'da', 'the', 'al', 'ibn', 'bin', 'y']);
 
-export function splitClauses(text: string, tokens: WordToken[], questionStems: Set<string>, type: AnswerType): Clause[] {
+/** Character ranges of the sentence's clauses; short pieces stay glued to a neighbour so lists survive. */
+export function clauseRanges(text: string, tokens: WordToken[]): Array<[number, number]> {
   const cuts: Array<[number, number]> = [];
   let at = 0;
   for (const m of text.matchAll(SEPARATOR)) {
@@ -27,48 +30,188 @@ export function splitClauses(text: string, tokens: WordToken[], questionStems: S
     at = m.index + m[0].length;
   }
   cuts.push([at, text.length]);
-  // Glue short pieces to a neighbour so lists ("Denmark, Iceland and Norway") and
-  // appositions stay whole.
+  const count = (s: number, e: number) => tokens.filter((t) => t.start >= s && t.end <= e).length;
   const merged: Array<[number, number]> = [];
   for (const [s, e] of cuts) {
     const prev = merged[merged.length - 1];
-    const n = tokens.filter((t) => t.start >= s && t.end <= e).length;
-    if (prev && (n < MIN_CLAUSE_WORDS || tokens.filter((t) => t.start >= prev[0] && t.end <= prev[1]).length < MIN_CLAUSE_WORDS)) prev[1] = e;
+    if (prev && (count(s, e) < MIN_CLAUSE_WORDS || count(prev[0], prev[1]) < MIN_CLAUSE_WORDS)) prev[1] = e;
     else merged.push([s, e]);
   }
-  return merged.map(([start, end]) => {
-    const idx = tokens.map((t, i) => [t, i] as const).filter(([t]) => t.start >= start && t.end <= end);
-    const own = idx.map(([t]) => t);
-    return {
-      start,
-      end,
-      tokens: own,
-      matches: new Set(own.filter((t) => questionStems.has(t.stem)).map((t) => t.stem)).size,
-      novel: own.filter((t) => isContentWord(t.lower) && !questionStems.has(t.stem)).length,
-      candidate: idx.some(([t, i]) => !questionStems.has(t.stem) && isCandidate(type, tokens, i)),
-    };
-  });
+  return merged;
 }
 
-export function trimToClause(tokens: WordToken[], text: string, questionStems: Set<string>, type: AnswerType): string {
-  const clauses = splitClauses(text, tokens, questionStems, type);
-  if (clauses.length <= 1) return text;
-  const anchor = clauses.reduce((best, c, i) => (c.matches > clauses[best]!.matches ? i : best), 0);
-  let from = anchor;
-  let to = anchor;
-  const candidates = clauses.map((c, i) => (c.candidate ? i : -1)).filter((i) => i >= 0);
-  if (type !== 'other' && candidates.length > 0) {
-    // The candidate clause nearest the question's words; ties go to the one after.
-    const pick = candidates.reduce((best, i) => (Math.abs(i - anchor) < Math.abs(best - anchor) ? i : best));
-    from = Math.min(pick, anchor);
-    to = Math.max(pick, anchor);
-    if (clauses[pick]!.matches > 0 || to - from > 1) from = to = pick;
-  } else if (clauses[anchor]!.novel < 2 && anchor + 1 < clauses.length) {
-    // The clause only restates the question: the answer follows it.
-    to = anchor + 1;
+/** Runs of candidate tokens of the wanted type that are not just the question's own words. */
+export function candidateSpans(tokens: WordToken[], questionStems: Set<string>, type: AnswerType): Span[] {
+  const spans: Span[] = [];
+  const isCand = (i: number) => {
+    const t = tokens[i]!;
+    if (type === 'person' || type === 'place') {
+      const capital = /^\p{Lu}/u.test(t.text) && !(i === 0 && STOPWORDS.has(t.lower));
+      return capital;
+    }
+    return isCandidate(type, tokens, i);
+  };
+  let i = 0;
+  while (i < tokens.length) {
+    if (!isCand(i)) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    for (;;) {
+      if (j < tokens.length && isCand(j) && adjacent(tokens, j)) j++;
+      else if (
+        (type === 'person' || type === 'place') &&
+        NAME_JOINERS.has(tokens[j]?.lower ?? '') &&
+        j + 1 < tokens.length &&
+        isCand(j + 1) &&
+        adjacent(tokens, j) &&
+        adjacent(tokens, j + 1)
+      )
+        j += 2;
+      else break;
+    }
+    // "30,000 men", "380 years": a number is an answer together with what it counts.
+    if (type === 'number' && j < tokens.length && adjacent(tokens, j) && /^\p{Ll}/u.test(tokens[j]!.text) && !STOPWORDS.has(tokens[j]!.lower)) j++;
+    if (tokens.slice(i, j).some((t) => !questionStems.has(t.stem) && !NAME_JOINERS.has(t.lower))) spans.push({ from: i, to: j });
+    i = j;
   }
-  const out = text.slice(clauses[from]!.start, clauses[to]!.end).trim();
-  return out.length > 0 ? capitalise(out) : text;
+  return spans;
+}
+
+/** Only whitespace (or a hyphen) between token j-1 and j: a comma ends a name. */
+function adjacent(tokens: WordToken[], j: number): boolean {
+  const a = tokens[j - 1];
+  const b = tokens[j];
+  return a !== undefined && b !== undefined && b.start - a.end <= 2;
+}
+
+export interface TrimQuestion {
+  type: AnswerType;
+  /** Question content-word stems with their weights (IDF times importance). */
+  weights: Map<string, number>;
+  /** "Who founded X?" wants the subject, written before the verb; "Who did X marry?" does not. */
+  wantsSubject: boolean;
+}
+
+// Past this many words away, a candidate is simply "far" from a question word.
+const FAR = 12;
+const SB = Number(process.env.SB ?? 3);
+const MARGIN = Number(process.env.MG ?? 2);
+
+export function trimToClause(tokens: WordToken[], text: string, question: TrimQuestion): string {
+  const { type, weights } = question;
+  const questionStems = new Set(weights.keys());
+  if (type === 'other') return text;
+  const spans = candidateSpans(tokens, questionStems, type);
+  const matchedStems = [...new Set(tokens.filter((t) => questionStems.has(t.stem)).map((t) => t.stem))];
+  if (spans.length === 0 || matchedStems.length === 0) return text;
+  const totalWeight = matchedStems.reduce((sum, stem) => sum + weights.get(stem)!, 0);
+  const firstMatch = tokens.findIndex((t) => questionStems.has(t.stem));
+  // Weighted mean distance to each matched question word, so the rare words the
+  // question hinges on ("leader") pull harder than the topic every sentence shares ("Norse").
+  const distance = (s: Span) =>
+    matchedStems.reduce((sum, stem) => {
+      let d = FAR;
+      tokens.forEach((t, m) => {
+        if (t.stem === stem) d = Math.min(d, m < s.from ? s.from - m : m >= s.to ? m - s.to + 1 : 0);
+      });
+      return sum + weights.get(stem)! * d;
+    }, 0) / totalWeight;
+  const score = (s: Span) => -distance(s) + spanBonus(tokens, s, type) + (question.wantsSubject && s.to <= firstMatch ? SB : 0);
+  const ordered = [...spans].sort((a, b) => score(b) - score(a));
+  const best = ordered[0]!;
+  // Cut only when one candidate clearly beats the rest; a wrong cut loses the answer.
+  if (ordered[1] && score(best) - score(ordered[1]) < MARGIN) return text;
+  const ranges = clauseRanges(text, tokens);
+  const first = ranges.findIndex(([, e]) => e >= tokens[best.from]!.start);
+  const last = ranges.findIndex(([, e]) => e >= tokens[best.to - 1]!.end);
+  if (first < 0 || last < 0) return text;
+  const inClause = tokens.map((_, i) => i).filter((i) => tokens[i]!.start >= ranges[first]![0] && tokens[i]!.end <= ranges[last]![1]);
+  const clauseLo = inClause[0]!;
+  const clauseHi = inClause[inClause.length - 1]!;
+  let lo = clauseLo;
+  let hi = clauseHi;
+  if (clauseHi - clauseLo + 1 > MAX_WORDS) {
+    // Long clause: keep the answer and the question word that ties it to the
+    // question ("begun by William the Conqueror in 1078"), else a small window.
+    const near = nearestMatch(tokens, best, questionStems);
+    lo = near === undefined ? best.from : Math.min(best.from, near);
+    hi = near === undefined ? best.to - 1 : Math.max(best.to - 1, near);
+    if (hi - lo + 1 > MAX_WORDS) {
+      lo = best.from - LEFT;
+      hi = best.to - 1 + RIGHT;
+    } else if (lo === best.from && lo > 0 && STOPWORDS.has(tokens[lo - 1]!.lower)) lo--;
+    lo = Math.max(clauseLo, lo);
+    hi = Math.min(clauseHi, hi);
+    // Never cut through a name.
+    for (;;) {
+      if (lo > clauseLo && capitalised(tokens[lo]!) && capitalised(tokens[lo - 1]!) && adjacent(tokens, lo)) lo--;
+      else if (lo - 1 > clauseLo && capitalised(tokens[lo]!) && NAME_JOINERS.has(tokens[lo - 1]!.lower) && capitalised(tokens[lo - 2]!)) lo -= 2;
+      else break;
+    }
+    for (;;) {
+      if (hi < clauseHi && capitalised(tokens[hi]!) && capitalised(tokens[hi + 1]!) && adjacent(tokens, hi + 1)) hi++;
+      else if (hi + 2 <= clauseHi && capitalised(tokens[hi]!) && NAME_JOINERS.has(tokens[hi + 1]!.lower) && capitalised(tokens[hi + 2]!)) hi += 2;
+      else break;
+    }
+  }
+  const start = lo === clauseLo ? ranges[first]![0] : tokens[lo]!.start;
+  const end = hi === clauseHi ? ranges[last]![1] : tokens[hi]!.end;
+  const out = tidy(text.slice(start, end));
+  return out ? capitalise(out) : text;
+}
+
+function capitalised(t: WordToken): boolean {
+  return /^\p{Lu}/u.test(t.text);
+}
+
+/** Index of the question word closest to the span, outside it. */
+function nearestMatch(tokens: WordToken[], span: Span, questionStems: Set<string>): number | undefined {
+  let best: number | undefined;
+  let bestD = Infinity;
+  tokens.forEach((t, i) => {
+    if (!questionStems.has(t.stem) || (i >= span.from && i < span.to)) return;
+    const d = i < span.from ? span.from - i : i - span.to + 1;
+    if (d < bestD) {
+      bestD = d;
+      best = i;
+    }
+  });
+  return best;
+}
+
+const MAX_WORDS = Number(process.env.MW ?? 10);
+const LEFT = Number(process.env.LW ?? 3);
+const RIGHT = Number(process.env.RW ?? 2);
+
+// A window must not start or end on a word that needs a neighbour it lost.
+const DANGLING_END = new Set([...STOPWORDS].filter((w) => !['it', 'them', 'him', 'her', 'us', 'me', 'you', 'there', 'here', 'all', 'both', 'one', 'ones'].includes(w)));
+const DANGLING_START = new Set(['and', 'or', 'but', 'nor', 'so', 'yet', 'which', 'that', 'who', 'whom', 'whose', 'where', 'when', 'while', 'as', 'than', 'because', 'although']);
+
+function tidy(fragment: string): string {
+  let parts = fragment.trim().replace(/[\s,;:]+$/, '').split(/\s+/);
+  while (parts.length > 1 && DANGLING_START.has(parts[0]!.toLowerCase())) parts = parts.slice(1);
+  while (parts.length > 1 && DANGLING_END.has(parts[parts.length - 1]!.toLowerCase().replace(/[^\p{L}\p{N}]/gu, ''))) parts = parts.slice(0, -1);
+  return parts.join(' ').replace(/[\s,;:]+$/, '');
+}
+
+
+const PLACE_PREPOSITIONS = new Set(['in', 'at', 'from', 'to', 'into', 'near', 'on', 'across', 'towards', 'toward', 'throughout']);
+
+/** Type-specific evidence that a span is the kind of thing asked for. */
+function spanBonus(tokens: WordToken[], span: Span, type: AnswerType): number {
+  let bonus = 0;
+  const before = tokens.slice(Math.max(0, span.from - 2), span.from).map((t) => t.lower);
+  const next = tokens[span.to];
+  // "Norman army", "Italian abbots": a lone capitalised word before a common noun is an adjective.
+  const adjective = span.to - span.from === 1 && next !== undefined && /^\p{Ll}/u.test(next.text) && !STOPWORDS.has(next.lower);
+  if ((type === 'person' || type === 'place') && adjective) bonus -= 3;
+  if (type === 'place' && before.some((w) => PLACE_PREPOSITIONS.has(w))) bonus += 2;
+  // "was begun by William": the agent of a passive is who did it.
+  if (type === 'person' && tokens[span.from - 1]?.lower === 'by') bonus += 1;
+  if (type === 'date' && before.some((w) => w === 'in' || w === 'on' || w === 'by' || w === 'until' || w === 'since')) bonus += 1;
+  return bonus;
 }
 
 function capitalise(s: string): string {
