@@ -53,6 +53,13 @@ describe('markdown', () => {
     expect(doc?.metadata).toEqual({});
   });
 
+  it('strips empty front matter, and keeps a leading --- block that is prose, not YAML', async () => {
+    expect((await loadBuffer(Buffer.from('---\n---\n# Title\n\ntext'), 'e.md'))[0]?.text).toBe('# Title\n\ntext');
+    const [prose] = await loadBuffer(Buffer.from('---\njust a line of prose\n---\nbody'), 'p.md');
+    expect(prose?.text).toBe('---\njust a line of prose\n---\nbody');
+    expect(prose?.metadata).toEqual({});
+  });
+
   it('fails on invalid front matter with the line of the YAML error', async () => {
     const path = await tmp.file('bad-front.md', '---\ntitle: ok\nlist: [a, b\n---\nbody\n');
     const err = await failure(() => loadFile(path));
@@ -88,6 +95,21 @@ describe('html', () => {
     for (const chrome of ['Jobs at Acme', 'Sign in', 'Popular posts', 'Ten tips for Kubernetes', 'Great post', 'cookies']) {
       expect(doc?.text).not.toContain(chrome);
     }
+  });
+
+  it('keeps the real level of an <h1> that Readability would demote', async () => {
+    const html = `<!DOCTYPE html><html><body><main><h1>Main title</h1><p>${'Body words. '.repeat(60)}</p><h2>Part</h2><p>More.</p></main></body></html>`;
+    const [doc] = await loadBuffer(Buffer.from(html), 'levels.html');
+    expect(doc?.text).toMatch(/^# Main title\n\nBody words\./);
+    expect(doc?.text).toContain('\n\n## Part\n\nMore.');
+  });
+
+  it('reads fragments and pages without <body>', async () => {
+    expect((await loadBuffer(Buffer.from('hello plain'), 'a.html'))[0]?.text).toBe('hello plain');
+    expect((await loadBuffer(Buffer.from('<html><head><title>T</title></head><p>hi there</p></html>'), 'b.html'))[0]).toMatchObject({
+      text: 'hi there',
+      title: 'T',
+    });
   });
 
   it('falls back to the body without chrome when there is no article element', async () => {

@@ -14,6 +14,8 @@ const BLOCK = new Set([
   'table', 'thead', 'tbody', 'tfoot', 'caption', 'details', 'summary', 'body', 'html', 'center',
 ]);
 const HEADING = /^h([1-6])$/;
+/** Set on headings before Readability runs, which demotes every <h1> to <h2>; holds the original level. */
+export const LEVEL_ATTR = 'data-ic-level';
 
 interface Block {
   text: string;
@@ -57,7 +59,8 @@ function walk(node: Node, out: Out): void {
   if (heading) {
     flush(out);
     const text = (el.textContent ?? '').replace(/\s+/g, ' ').trim();
-    if (text) out.blocks.push({ text: `${'#'.repeat(Number(heading[1]))} ${text}`, tight: false });
+    const level = Number(el.getAttribute(LEVEL_ATTR) ?? heading[1]);
+    if (text) out.blocks.push({ text: `${'#'.repeat(level >= 1 && level <= 6 ? level : Number(heading[1]))} ${text}`, tight: false });
     return;
   }
   switch (tag) {

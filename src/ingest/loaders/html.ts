@@ -1,7 +1,7 @@
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import type { Metadata } from '../../core/index.js';
-import { domToText } from './html-text.js';
+import { LEVEL_ATTR, domToText } from './html-text.js';
 import { makeDoc, type Loader } from './shared.js';
 
 /** Page chrome that is never the content a question is answered from. */
@@ -17,8 +17,21 @@ function clean(s: string | null | undefined): string | undefined {
   return t ? t : undefined;
 }
 
+/**
+ * linkedom builds no <html>/<body> for a bare fragment or for a page that omits
+ * <body> (browsers infer them); give it the skeleton so there is a body to read.
+ */
+function ensureDocument(html: string): string {
+  if (/<body[\s>]/i.test(html)) return html;
+  const head = /<head[\s>][\s\S]*?<\/head>/i.exec(html)?.[0] ?? '';
+  const rest = html
+    .replace(/<head[\s>][\s\S]*?<\/head>/i, '')
+    .replace(/<\?xml[^>]*>|<!doctype[^>]*>|<\/?html[^>]*>/gi, '');
+  return `<!doctype html><html>${head}<body>${rest}</body></html>`;
+}
+
 function parse(html: string): Document {
-  return parseHTML(html).document as unknown as Document;
+  return parseHTML(ensureDocument(html)).document as unknown as Document;
 }
 
 /** Main content via Readability; undefined when it finds nothing usable. */
@@ -27,6 +40,8 @@ function readable(html: string): string | undefined {
     const doc = parse(html);
     // Readability strips ids and classes from its output, so banners must go before it runs.
     if (doc.body) removeChrome(doc.body);
+    // It also turns every <h1> into <h2>; remember the real levels in an attribute it keeps.
+    for (const h of Array.from(doc.querySelectorAll('h1, h2, h3, h4, h5, h6'))) h.setAttribute(LEVEL_ATTR, h.localName.slice(1));
     const article = new Readability(doc).parse();
     if (!article?.content) return undefined;
     // On short pages Readability keeps the whole body, nav included.

@@ -3,13 +3,14 @@ import { parseFailed } from '../errors.js';
 import { toMetadata } from './metadata.js';
 import { makeDoc, type Loader } from './shared.js';
 
-const FRONT_MATTER = /^---[^\S\n]*\n([\s\S]*?)\n(?:---|\.\.\.)[^\S\n]*(?:\n|$)/;
+const FRONT_MATTER = /^---[^\S\n]*\n(?:([\s\S]*?)\n)?(?:---|\.\.\.)[^\S\n]*(?:\n|$)/;
 
 /** Split YAML front matter off the body. Invalid YAML fails the file: silently indexing it as body text would hide the mistake. */
 export function splitFrontMatter(text: string, origin: string): { data: Record<string, unknown>; body: string } {
   const src = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   const m = FRONT_MATTER.exec(src);
   if (!m) return { data: {}, body: src };
+  if (!m[1]?.trim()) return { data: {}, body: src.slice(m[0].length) };
   const doc = parseDocument(m[1] ?? '');
   const err = doc.errors[0];
   if (err) {
