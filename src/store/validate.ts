@@ -91,6 +91,9 @@ export function checkQueryVector(vector: Float32Array, k: number): void {
   if (!(vector instanceof Float32Array) || vector.length === 0) {
     throw bad('Query vector must be a non-empty Float32Array', 'vector', 'Embed the query with the same embedder as the documents.');
   }
+  for (let i = 0; i < vector.length; i++) {
+    if (!Number.isFinite(vector[i])) throw bad(`Query vector contains ${vector[i]}`, 'vector', 'The embedder returned a broken vector; check the embedding model.');
+  }
   checkK(k);
 }
 
