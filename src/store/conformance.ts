@@ -183,9 +183,12 @@ export function runStoreConformance(name: string, open: () => Promise<Store> | S
 
       it('rejects vectors whose dimensions differ from the stored ones of the same model', async () => {
         await seedTopics(store);
+        await store.replaceOrigin(P, 'wide.md', [makeEntry(P, 'wide.md', { id: 'narrow', texts: ['six numbers'] })]);
         const wide = makeEntry(P, 'wide.md', { id: 'wide', texts: ['eight numbers'], vectors: [[1, 0, 0, 0, 0, 0, 0, 0]] });
         expect((await rejection(store.replaceOrigin(P, 'wide.md', [wide]))).code).toBe('BAD_REQUEST');
         expect(await store.getDocument(P, 'wide')).toBeUndefined();
+        expect((await store.getDocument(P, 'narrow'))?.chunkCount).toBe(1);
+        expect(await keywordIds(store, 'six')).toEqual(['narrow#0']);
         // Re-embedding a whole origin that is the only user of the model may change size.
         const solo = makeEntry(P, 's.md', { id: 's', texts: ['solo'], vectors: [[1, 0, 0]], model: 'solo-model' });
         await store.replaceOrigin(P, 's.md', [solo]);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -72,7 +72,6 @@ describe('SQLite store', () => {
   });
 
   it('upgrades a file written at the previous schema version, keeping its data', async () => {
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(join(dir, 'nested'));
     const old = new Database(path);
     migrate(old, path, SQLITE_MIGRATIONS.slice(0, -1));
@@ -181,6 +180,15 @@ describe('SQLite store', () => {
     expect(await first(other)).toBe('exact#0');
     await store.deleteOrigin('p', 'exact.md');
     expect(await first(other)).toBe('doc-aqueduct#0');
+  });
+
+  it('refuses a file that is not a SQLite database, naming it', async () => {
+    mkdirSync(join(dir, 'nested'));
+    writeFileSync(path, 'this is a text file, not a database '.repeat(200));
+    const err = await failure(() => openSqliteStore({ path }));
+    expect(err.code).toBe('STORE_FAILED');
+    expect(err.input?.path).toBe(path);
+    expect(err.hint).toMatch(/not an incontext store/);
   });
 
   it('opens an in-memory database for throwaway use', async () => {
