@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SHARED_GLOVE_DIR } from './__fixtures__/shared-glove.js';
+import { encodeGloveTable } from './glove/format.js';
 import { createGloveEmbedder, dot, gloveCachePath, loadGloveCache } from './index.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'incontext-glove-'));
@@ -122,6 +123,18 @@ describe('GloVe binary cache', () => {
     expect(rebuilt.converted).toBe(true);
     expect(warnings.join()).toContain('checksum mismatch');
     expect(readFileSync(path).equals(good)).toBe(true);
+  });
+
+  it('rebuilds a cache whose common component was computed with another SIF parameter', async () => {
+    const dir = tempDir();
+    const { table } = await loadGloveCache({ cacheDir: dir, vocabSize: SMALL });
+    writeFileSync(gloveCachePath(dir, SMALL), encodeGloveTable({ ...table, sifA: 0.01 }));
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (m: string, f?: Record<string, unknown>) => warnings.push(`${m} ${JSON.stringify(f)}`), error() {} };
+    const rebuilt = await loadGloveCache({ cacheDir: dir, vocabSize: SMALL, logger });
+    expect(rebuilt.converted).toBe(true);
+    expect(warnings.join()).toContain('a=0.01');
+    expect(rebuilt.table.sifA).toBeCloseTo(table.sifA, 9);
   });
 
   it('converts only once when two loads start together', async () => {

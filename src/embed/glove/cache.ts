@@ -12,7 +12,7 @@ import { IncontextError, type Logger } from '../../core/index.js';
 import { decodeGloveTable, encodeGloveTable, GLOVE_FORMAT_VERSION, type GloveTable } from './format.js';
 import { quantize } from './quantize.js';
 import { readSourceVectors } from './source.js';
-import { sifWeights, zipfProbability } from './weights.js';
+import { SIF_A, sifWeights, zipfProbability } from './weights.js';
 
 export const DEFAULT_VOCAB_SIZE = 100_000;
 const LOCK_STALE_MS = 10 * 60_000;
@@ -107,8 +107,14 @@ async function tryLoad(path: string, logger: Logger | undefined): Promise<GloveT
     });
   }
   const decoded = decodeGloveTable(bytes);
-  if (typeof decoded === 'string') {
-    logger?.warn('GloVe cache is invalid, rebuilding it', { path, reason: decoded });
+  const reason =
+    typeof decoded === 'string'
+      ? decoded
+      : Math.fround(SIF_A) !== decoded.sifA
+        ? `built with SIF a=${Number(decoded.sifA.toPrecision(6))}, this version uses ${SIF_A}`
+        : undefined;
+  if (reason !== undefined || typeof decoded === 'string') {
+    logger?.warn('GloVe cache is invalid or stale, rebuilding it', { path, reason });
     return undefined;
   }
   return decoded;
@@ -125,6 +131,7 @@ async function convert(sourcePath: string, vocabSize: number): Promise<GloveTabl
     vectors,
     scales,
     principalComponent: commonComponent(source.vectors, source.dims, source.sourceSize),
+    sifA: SIF_A,
   };
 }
 

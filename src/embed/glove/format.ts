@@ -8,7 +8,8 @@
  *   0   magic "ICGLOVE\0"
  *   8   u32 format version, u32 dims, u32 count, u32 sourceSize (words in the full vocabulary, for the Zipf law)
  *   24  u32 flags (bit 0: a principal component follows the vectors), u32 wordsBytes
- *   32  f32 scales[count]
+ *   32  f32 the SIF parameter a the principal component was computed with, u32 reserved (0)
+ *   40  f32 scales[count]
  *       i8  vectors[count * dims]
  *       f32 principal component[dims]        (when flag bit 0)
  *       utf8 words joined by "\n"            (wordsBytes)
@@ -20,7 +21,7 @@ import { createHash } from 'node:crypto';
 
 export const GLOVE_FORMAT_VERSION = 1;
 const MAGIC = Buffer.from('ICGLOVE\0', 'latin1');
-const HEADER_BYTES = 32;
+const HEADER_BYTES = 40;
 const DIGEST_BYTES = 32;
 
 export interface GloveTable {
@@ -34,6 +35,8 @@ export interface GloveTable {
   scales: Float32Array;
   /** Common-component direction (unit length), or undefined when not stored. */
   principalComponent: Float32Array | undefined;
+  /** The SIF `a` the component was computed with: a cache made with another value is stale. */
+  sifA: number;
 }
 
 export function encodeGloveTable(table: GloveTable): Buffer {
@@ -49,6 +52,7 @@ export function encodeGloveTable(table: GloveTable): Buffer {
   out.writeUInt32LE(table.sourceSize, 20);
   out.writeUInt32LE(table.principalComponent ? 1 : 0, 24);
   out.writeUInt32LE(wordBytes.length, 28);
+  out.writeFloatLE(table.sifA, 32);
   let offset = HEADER_BYTES;
   Buffer.from(table.scales.buffer, table.scales.byteOffset, count * 4).copy(out, offset);
   offset += count * 4;
@@ -74,6 +78,7 @@ export function decodeGloveTable(bytes: Buffer): GloveTable | string {
   const sourceSize = bytes.readUInt32LE(20);
   const flags = bytes.readUInt32LE(24);
   const wordsBytes = bytes.readUInt32LE(28);
+  const sifA = bytes.readFloatLE(32);
   const pcBytes = flags & 1 ? dims * 4 : 0;
   const bodyBytes = HEADER_BYTES + count * 4 + count * dims + pcBytes + wordsBytes;
   if (bytes.length !== bodyBytes + DIGEST_BYTES) return `length ${bytes.length}, header says ${bodyBytes + DIGEST_BYTES}`;
@@ -92,5 +97,5 @@ export function decodeGloveTable(bytes: Buffer): GloveTable | string {
   }
   const words = bytes.toString('utf8', offset, offset + wordsBytes).split('\n');
   if (words.length !== count) return `word list has ${words.length} entries, header says ${count}`;
-  return { dims, sourceSize, words, vectors, scales, principalComponent };
+  return { dims, sourceSize, words, vectors, scales, principalComponent, sifA };
 }

@@ -5,7 +5,7 @@
  * H_N ≈ ln N + γ the harmonic number of the full vocabulary size N.
  */
 // Measured on the dev sets with common-component removal: 3e-4 edged out 1e-3 and 1e-4 (the paper recommends 1e-4..1e-3).
-// The cached principal component is computed with this value: changing it needs a GLOVE_FORMAT_VERSION bump.
+// The cached principal component is computed with this value; the cache records it and is rebuilt when it changes.
 export const SIF_A = 3e-4;
 const EULER_GAMMA = 0.5772156649;
 
