@@ -34,6 +34,9 @@ function parse(html: string): Document {
   return parseHTML(ensureDocument(html)).document as unknown as Document;
 }
 
+/** Readability's cost grows quickly with page size; bigger pages (dumps, long tables) go straight to the fallback. Counted here: its own maxElemsToParse check sees 0 elements under linkedom. */
+const MAX_READABILITY_ELEMENTS = 30_000;
+
 /** Main content via Readability; undefined when it finds nothing usable. */
 function readable(html: string): string | undefined {
   try {
@@ -42,7 +45,7 @@ function readable(html: string): string | undefined {
     if (doc.body) removeChrome(doc.body);
     // It also turns every <h1> into <h2>; remember the real levels in an attribute it keeps.
     for (const h of Array.from(doc.querySelectorAll('h1, h2, h3, h4, h5, h6'))) h.setAttribute(LEVEL_ATTR, h.localName.slice(1));
-    const article = new Readability(doc).parse();
+    const article = new Readability(doc, { maxElemsToParse: MAX_READABILITY_ELEMENTS }).parse();
     if (!article?.content) return undefined;
     // On short pages Readability keeps the whole body, nav included.
     const body = parse(`<!doctype html><html><body>${article.content}</body></html>`).body;
@@ -86,7 +89,7 @@ export function htmlToDocumentParts(html: string): { text: string; title: string
   const author = clean(doc.querySelector('meta[name="author"]')?.getAttribute('content'));
   if (author) metadata['author'] = author;
 
-  const main = readable(html);
+  const main = doc.querySelectorAll('*').length <= MAX_READABILITY_ELEMENTS ? readable(html) : undefined;
   const rest = fallback(doc);
   // Readability can latch onto a small block on pages with little prose; then the cleaned body is the better answer.
   let text = main && main.length >= rest.length * 0.3 ? main : rest;
