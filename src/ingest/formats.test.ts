@@ -104,6 +104,16 @@ describe('html', () => {
     expect(doc?.text).toContain('\n\n## Part\n\nMore.');
   });
 
+  it('still drops the chrome on a page too large for Readability', async () => {
+    const rows = Array.from({ length: 16_000 }, (_, i) => `<p>Entry ${i} of the log.</p>`).join('');
+    const html = `<html><body><nav>Site menu link</nav><div>${rows}<span>last entry marker</span></div><footer>Footer text</footer></body></html>`;
+    const [doc] = await loadBuffer(Buffer.from(html), 'dump.html');
+    expect(doc?.text).toContain('Entry 15999 of the log.');
+    expect(doc?.text).toContain('last entry marker');
+    expect(doc?.text).not.toContain('Site menu link');
+    expect(doc?.text).not.toContain('Footer text');
+  });
+
   it('reads fragments and pages without <body>', async () => {
     expect((await loadBuffer(Buffer.from('hello plain'), 'a.html'))[0]?.text).toBe('hello plain');
     expect((await loadBuffer(Buffer.from('<html><head><title>T</title></head><p>hi there</p></html>'), 'b.html'))[0]).toMatchObject({
