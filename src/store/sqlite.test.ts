@@ -182,6 +182,37 @@ describe('SQLite store', () => {
     expect(await first(other)).toBe('doc-aqueduct#0');
   });
 
+  it('filtered searches follow metadata changes (cached filter masks are dropped with the vectors)', async () => {
+    const store = openStore();
+    await seedTopics(store, 'p');
+    const other = openStore();
+    const ids = async (s: SqliteStore): Promise<string[]> =>
+      (await s.vectorSearch({ projectId: 'p', model: MODEL, vector: axis(0), k: 10, filter: { topic: 'jazz' } })).map((h) => h.chunk.id);
+    expect(await ids(store)).toEqual(['doc-jazz#0']);
+    expect(await ids(other)).toEqual(['doc-jazz#0']);
+    await store.replaceOrigin('p', 'tcp.md', [makeEntry('p', 'tcp.md', { id: 'doc-tcp', texts: [PASSAGES.tcp], metadata: { topic: 'jazz' } })]);
+    expect((await ids(store)).sort()).toEqual(['doc-jazz#0', 'doc-tcp#0']);
+    expect((await ids(other)).sort()).toEqual(['doc-jazz#0', 'doc-tcp#0']);
+  });
+
+  it('keeps the vector cache within its byte budget, evicting the least recently searched', async () => {
+    const store = openSqliteStore({ path, vectorCacheBytes: 600 });
+    open.push(store);
+    await seedTopics(store, 'a');
+    await seedTopics(store, 'b');
+    const top = async (project: string): Promise<string | undefined> =>
+      (await store.vectorSearch({ projectId: project, model: MODEL, vector: axis(1), k: 1 }))[0]?.chunk.projectId;
+    expect(await top('a')).toBe('a');
+    const one = store.vectorCacheSize();
+    expect(one.sets).toBe(1);
+    expect(one.bytes).toBeGreaterThan(300);
+    expect(await top('b')).toBe('b');
+    expect(store.vectorCacheSize()).toEqual(one);
+    expect(await top('a')).toBe('a');
+    await store.deleteOrigin('a', 'jazz.md');
+    expect(store.vectorCacheSize()).toEqual({ sets: 0, bytes: 0 });
+  });
+
   it('refuses a file that is not a SQLite database, naming it', async () => {
     mkdirSync(join(dir, 'nested'));
     writeFileSync(path, 'this is a text file, not a database '.repeat(200));

@@ -15,6 +15,8 @@ export interface SqliteStoreOptions {
   /** File path, or ':memory:' for a throwaway store. */
   path: string;
   readonly?: boolean;
+  /** Memory budget for the in-memory copies of vectors (default 1 GiB); least recently searched go first. */
+  vectorCacheBytes?: number;
 }
 
 export interface SqliteStore extends Store {
@@ -22,6 +24,8 @@ export interface SqliteStore extends Store {
   readonly path: string;
   /** 'ok', or what PRAGMA integrity_check, the foreign keys and the FTS index report as broken. */
   integrityCheck(): string;
+  /** What the vector cache holds now: (project, model) sets and their bytes. */
+  vectorCacheSize(): { sets: number; bytes: number };
 }
 
 const SLICE = 500;
@@ -54,7 +58,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.close();
     throw wrap(err, path, 'open the store');
   }
-  return new SqliteStoreImpl(db, path, readonly);
+  return new SqliteStoreImpl(db, path, readonly, options.vectorCacheBytes);
 }
 
 function wrap(err: unknown, path: string, doing: string): IncontextError {
@@ -81,8 +85,9 @@ class SqliteStoreImpl implements SqliteStore {
     private readonly db: Database.Database,
     readonly path: string,
     private readonly readonly: boolean,
+    vectorCacheBytes: number | undefined,
   ) {
-    this.vectors = new VectorCache(db);
+    this.vectors = new VectorCache(db, vectorCacheBytes);
     this.embeddingCache = {
       getMany: async (model, hashes) => this.run('read the embedding cache', () => this.cacheGet(model, hashes)),
       setMany: async (model, entries) => this.run('write the embedding cache', () => this.cacheSet(model, entries)),
@@ -214,9 +219,10 @@ class SqliteStoreImpl implements SqliteStore {
       let allowed: Uint8Array | undefined;
       if (conditions.length > 0) {
         const where = filterToSql('c.metadata', conditions);
-        const seqs = this.db.prepare(`SELECT c.seq FROM chunks c WHERE c.project_id = ? AND ${where.sql}`).pluck().all(query.projectId, ...where.params) as number[];
-        if (seqs.length === 0) return [];
-        allowed = this.vectors.mask(set, seqs);
+        allowed = this.vectors.filterMask(set, JSON.stringify(conditions), () =>
+          this.db.prepare(`SELECT c.seq FROM chunks c WHERE c.project_id = ? AND ${where.sql}`).pluck().all(query.projectId, ...where.params) as number[],
+        );
+        if (!allowed.includes(1)) return [];
       }
       const top = set.vectors.search(normalised(query.vector), query.k, allowed);
       const seqs = Array.from(top.rows, (r) => set.seqs[r]!);
@@ -311,6 +317,10 @@ class SqliteStoreImpl implements SqliteStore {
       }
       return problems.length ? problems.join('\n') : 'ok';
     });
+  }
+
+  vectorCacheSize(): { sets: number; bytes: number } {
+    return this.vectors.size;
   }
 
   async close(): Promise<void> {

@@ -7,46 +7,89 @@ export interface VectorSet {
   vectors: PackedVectors;
   seqs: Float64Array;
   rowOfSeq: Map<number, number> | undefined;
+  /** Filter results by normalised filter, valid as long as the set: repeated scoped searches skip the SQL. */
+  masks: Map<string, Uint8Array>;
+  bytes: number;
 }
+
+const MAX_MASKS = 32;
+/** Default memory budget for cached vectors; least recently searched sets go first. */
+export const DEFAULT_VECTOR_CACHE_BYTES = 2 ** 30;
 
 /**
  * In-memory copies of the vector table, loaded on the first search of a
  * (project, model) and dropped on every write to that project. Writes from
  * other connections (another process on the same file) are noticed through
  * PRAGMA data_version, which changes whenever someone else commits.
+ * Bounded by a byte budget, so a server with many projects does not keep every
+ * project's vectors in memory at once.
  */
 export class VectorCache {
   private readonly sets = new Map<string, VectorSet>();
   private dataVersion = -1;
+  private bytes = 0;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly maxBytes = DEFAULT_VECTOR_CACHE_BYTES,
+  ) {}
 
   get(projectId: string, model: string): VectorSet | undefined {
     const version = this.db.pragma('data_version', { simple: true }) as number;
     if (version !== this.dataVersion) {
-      this.sets.clear();
+      this.clear();
       this.dataVersion = version;
     }
     const key = `${projectId}\u0000${model}`;
     let set = this.sets.get(key);
-    if (!set) {
-      set = this.load(projectId, model);
-      if (!set) return undefined;
+    if (set) {
+      // Re-insert: Map order is the recency order eviction walks.
+      this.sets.delete(key);
       this.sets.set(key, set);
+      return set;
     }
+    set = this.load(projectId, model);
+    if (!set) return undefined;
+    for (const [old, victim] of this.sets) {
+      if (this.bytes + set.bytes <= this.maxBytes) break;
+      this.drop(old, victim);
+    }
+    this.sets.set(key, set);
+    this.bytes += set.bytes;
     return set;
   }
 
+  /** The row mask of a filter, computed by `compute` (the matching chunk seqs) once per distinct filter and set. */
+  filterMask(set: VectorSet, filterKey: string, compute: () => number[]): Uint8Array {
+    let mask = set.masks.get(filterKey);
+    if (!mask) {
+      mask = this.mask(set, compute());
+      if (set.masks.size >= MAX_MASKS) set.masks.delete(set.masks.keys().next().value!);
+      set.masks.set(filterKey, mask);
+    }
+    return mask;
+  }
+
   invalidate(projectId: string): void {
-    for (const key of this.sets.keys()) if (key.startsWith(`${projectId}\u0000`)) this.sets.delete(key);
+    for (const [key, set] of this.sets) if (key.startsWith(`${projectId}\u0000`)) this.drop(key, set);
   }
 
   clear(): void {
     this.sets.clear();
+    this.bytes = 0;
+  }
+
+  get size(): { sets: number; bytes: number } {
+    return { sets: this.sets.size, bytes: this.bytes };
+  }
+
+  private drop(key: string, set: VectorSet): void {
+    this.sets.delete(key);
+    this.bytes -= set.bytes;
   }
 
   /** Row mask of the chunks in `seqs` (the filter's matches), for the scan to skip the rest. */
-  mask(set: VectorSet, seqs: Iterable<number>): Uint8Array {
+  private mask(set: VectorSet, seqs: Iterable<number>): Uint8Array {
     if (!set.rowOfSeq) {
       set.rowOfSeq = new Map();
       for (let r = 0; r < set.vectors.n; r++) set.rowOfSeq.set(set.seqs[r]!, r);
@@ -91,6 +134,6 @@ export class VectorCache {
       seqs[r] = row.seq;
       r++;
     }
-    return { vectors, seqs, rowOfSeq: undefined };
+    return { vectors, seqs, rowOfSeq: undefined, masks: new Map(), bytes: vectors.data.byteLength + seqs.byteLength };
   }
 }
