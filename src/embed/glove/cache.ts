@@ -196,7 +196,13 @@ async function acquireLock(lockPath: string): Promise<() => Promise<void>> {
         await unlink(lockPath).catch(() => undefined);
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new IncontextError('EMBEDDING_FAILED', `Cannot create the lock file ${lockPath}`, {
+          cause: err,
+          input: { path: lockPath },
+          hint: 'Check that the embedding cache folder is writable.',
+        });
+      }
     }
     if (await isStale(lockPath)) {
       await unlink(lockPath).catch(() => undefined);

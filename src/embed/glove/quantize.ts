@@ -14,10 +14,3 @@ export function quantize(vectors: Float32Array, dims: number): { vectors: Int8Ar
   }
   return { vectors: q, scales };
 }
-
-export function dequantizeRow(vectors: Int8Array, scales: Float32Array, dims: number, row: number, out: Float32Array): Float32Array {
-  const scale = scales[row]!;
-  const base = row * dims;
-  for (let d = 0; d < dims; d++) out[d] = vectors[base + d]! * scale;
-  return out;
-}
