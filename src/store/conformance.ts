@@ -282,6 +282,16 @@ export function runStoreConformance(name: string, open: () => Promise<Store> | S
       filterTests(() => store);
     });
 
+    it('refuses reads and writes after close with STORE_FAILED, and close is idempotent', async () => {
+      await seedTopics(store);
+      await store.close();
+      await store.close();
+      expect((await rejection(store.stats(P))).code).toBe('STORE_FAILED');
+      expect((await rejection(store.keywordSearch({ projectId: P, query: 'lava', k: 1 }))).code).toBe('STORE_FAILED');
+      expect((await rejection(store.vectorSearch({ projectId: P, model: MODEL, vector: axis(0), k: 1 }))).code).toBe('STORE_FAILED');
+      expect((await rejection(store.replaceOrigin(P, 'x.md', [makeEntry(P, 'x.md', { id: 'x', texts: ['x'] })]))).code).toBe('STORE_FAILED');
+    });
+
     describe('embedding cache', () => {
       it('round-trips vectors by (model, text hash), model-scoped, overwritable, in bulk', async () => {
         const cache = store.embeddingCache;

@@ -105,6 +105,14 @@ class SqliteStoreImpl implements SqliteStore {
   async replaceOrigin(projectId: string, origin: string, entries: DocumentEntry[]): Promise<void> {
     const dims = validateEntries(projectId, origin, entries);
     const model = entries.find((e) => e.vectors.length > 0)?.model;
+    try {
+      this.run(`replace origin ${origin}`, () => this.writeOrigin(projectId, origin, entries, model, dims));
+    } finally {
+      this.vectors.invalidate(projectId);
+    }
+  }
+
+  private writeOrigin(projectId: string, origin: string, entries: DocumentEntry[], model: string | undefined, dims: number | undefined): void {
     const db = this.db;
     const insertDoc = db.prepare(
       `INSERT INTO documents (project_id, id, origin, source, title, format, text, metadata, content_hash, created_at, updated_at)
@@ -129,11 +137,8 @@ class SqliteStoreImpl implements SqliteStore {
         });
       }
     });
-    try {
-      this.run(`replace origin ${origin}`, () => write.immediate());
-    } finally {
-      this.vectors.invalidate(projectId);
-    }
+    // IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of deadlocking.
+    write.immediate();
   }
 
   private deleteOriginRows(projectId: string, origin: string): number {
