@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { sha256, stableId, toIncontextError, type Chunk } from '../core/index.js';
+import { resolve } from 'node:path';
+import { IncontextError, sha256, stableId, toIncontextError, type Chunk } from '../core/index.js';
 import { createChunker, type ChunkOptions, type ChunkStrategy } from '../chunk/index.js';
-import { loadBuffer, walk, type LoadedDocument, type LoadOptions } from '../ingest/index.js';
+import { loadBuffer, originFor, walk, type LoadedDocument, type LoadOptions } from '../ingest/index.js';
 import type { Embedder } from '../embed/index.js';
 import type { DocumentEntry, Store } from '../store/index.js';
 
@@ -48,11 +48,8 @@ export interface PipelineDeps {
 }
 
 /** Origins are paths relative to the working directory (posix), so they read well and survive moving the data dir. */
-export function originFor(cwd: string, path: string): string {
-  const abs = isAbsolute(path) ? path : resolve(cwd, path);
-  const rel = relative(cwd, abs);
-  const p = rel.startsWith('..') || isAbsolute(rel) ? abs : rel;
-  return p.split(sep).join('/');
+function originOf(cwd: string, path: string): string {
+  return originFor(resolve(cwd, path), cwd);
 }
 
 const chunkers = new Map<string, ReturnType<typeof createChunker>>();
@@ -150,17 +147,25 @@ export async function ingestPaths(deps: PipelineDeps, paths: string[], o: Ingest
       continue;
     }
     for await (const item of walk([p], { ...(o.include ? { include: o.include } : {}), ...(o.exclude ? { exclude: o.exclude } : {}) })) {
-      files.push(item.path);
+      if (item.error) {
+        const err = item.error;
+        report.failed.push({ path: originOf(deps.cwd, item.path), code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
+      } else files.push(item.path);
     }
   }
   o.onProgress?.({ phase: 'scan', done: 0, total: files.length });
   const known = new Map((await deps.store.listOrigins(o.projectId)).map((s) => [s.origin, s.contentHash]));
   const seen = new Set<string>();
   for (const [i, file] of files.entries()) {
-    const origin = originFor(deps.cwd, file);
+    const origin = originOf(deps.cwd, file);
     seen.add(origin);
     o.onProgress?.({ phase: 'file', done: i, total: files.length, path: origin });
     try {
+      // Check the size before reading, so a huge file costs a stat, not its bytes in memory.
+      const max = deps.load.maxBytes;
+      if (max !== undefined && (await stat(file)).size > max) {
+        throw new IncontextError('FILE_TOO_LARGE', `File is larger than ${max} bytes`, { input: { path: origin }, hint: 'Raise ingest.maxFileBytes in the config, or split the file.' });
+      }
       const bytes = await readFile(file);
       if (!o.force && known.get(origin) === sha256(bytes)) {
         report.skipped++;
@@ -176,7 +181,7 @@ export async function ingestPaths(deps: PipelineDeps, paths: string[], o: Ingest
     }
   }
   if (o.prune) {
-    const roots = paths.map((p) => originFor(deps.cwd, p).replace(/\/$/, ''));
+    const roots = paths.map((p) => originOf(deps.cwd, p).replace(/\/$/, ''));
     for (const origin of known.keys()) {
       const under = roots.some((r) => r === '.' || r === '' || origin === r || origin.startsWith(r + '/'));
       if (under && !seen.has(origin)) report.pruned += (await deps.store.deleteOrigin(o.projectId, origin)) > 0 ? 1 : 0;

@@ -1,5 +1,5 @@
 export type * from './types.js';
-export { loadBuffer, loadFile, DEFAULT_MAX_BYTES } from './load.js';
+export { loadBuffer, loadFile, originFor, DEFAULT_MAX_BYTES } from './load.js';
 export { walk, DEFAULT_EXCLUDES } from './walk.js';
 export { normalizeText } from './normalize.js';
 export { detect, type SourceKind } from './detect.js';
