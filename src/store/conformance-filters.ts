@@ -79,6 +79,13 @@ export function filterTests(get: () => Store): void {
       { missing: { ne: 'x' } },
       { topic: 'jazz', order: 5 },
       { topic: 'jazz', order: 4 },
+      // Untyped callers (JSON bodies) can send values the types forbid; they must behave as matchesFilter says, not crash.
+      { topic: { eq: { nested: 1 } } } as unknown as Filter,
+      { topic: { ne: { nested: 1 } } } as unknown as Filter,
+      { topic: { in: [{ nested: 1 }, 'jazz'] } } as unknown as Filter,
+      { order: { gt: true } } as unknown as Filter,
+      { order: 1.5 },
+      { order: { gte: 0.5, lte: 2.5 } },
     ];
     for (const f of filters) await check(store, all, f, 'the');
     // Sanity: the reference itself is not trivially empty or full for the interesting cases.

@@ -53,6 +53,8 @@ function equals(col: string, path: string, value: MetadataValue): SqlFragment {
       params: [path, path, JSON.stringify(value)],
     };
   }
+  // Objects or undefined can arrive from untyped callers; matchesFilter's === never matches them.
+  if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return { sql: '0', params: [] };
   // One json_type call picks the branch: cheaper than testing each type separately on every row.
   const inner = scalar('je.type', 'je.value', value);
   const arrayBranch = `EXISTS (SELECT 1 FROM json_each(${col}, ?) AS je WHERE ${inner.sql})`;
