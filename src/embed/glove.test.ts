@@ -1,14 +1,22 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, rmSync, existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SHARED_GLOVE_DIR } from './__fixtures__/shared-glove.js';
 import { encodeGloveTable } from './glove/format.js';
 import { createGloveEmbedder, dot, gloveCachePath, loadGloveCache } from './index.js';
 
-const tempDir = () => mkdtempSync(join(tmpdir(), 'incontext-glove-'));
+const created: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'incontext-glove-'));
+  created.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
 const norm = (v: Float32Array) => Math.sqrt(dot(v, v));
 // A small vocabulary keeps conversion tests quick: reading stops after the first N entries.
 const SMALL = 3000;

@@ -1,11 +1,19 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { writeTinyModel } from './__fixtures__/tiny-model.js';
 import { createOnnxEmbedder, resolveEmbedder } from './index.js';
 
-const tempDir = () => mkdtempSync(join(tmpdir(), 'incontext-onnx-'));
+const created: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'incontext-onnx-'));
+  created.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
 
 /** What the embedder must produce: the mean (or first) of the table rows of the words, L2-normalised. */
 function expected(table: number[][], ids: number[], pooling: 'mean' | 'cls' = 'mean', normalise = true): number[] {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOpenAI } from '@ai-sdk/openai';
@@ -19,6 +19,7 @@ let server: Server;
 let baseUrl: string;
 const requests: Recorded[] = [];
 let failWith: { status: number; times: number } | undefined;
+const cacheDir = mkdtempSync(join(tmpdir(), 'incontext-resolve-'));
 
 // A deterministic, un-normalised vector that identifies the text: [length, vowels, 1].
 const fakeVector = (text: string) => [text.length, (text.match(/[aeiou]/g) ?? []).length, 1];
@@ -64,6 +65,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
+  rmSync(cacheDir, { recursive: true, force: true });
 });
 
 beforeEach(() => {
@@ -129,7 +131,6 @@ describe('createProviderEmbedder', () => {
 });
 
 describe('resolveEmbedder', () => {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'incontext-resolve-'));
 
   it('resolves openai:<model> with the key and base URL from the environment', async () => {
     const embedder = await resolveEmbedder('openai:fake-embed', { OPENAI_API_KEY: 'sk-env', OPENAI_BASE_URL: `${baseUrl}/v1` }, cacheDir);
