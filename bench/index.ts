@@ -1,0 +1,74 @@
+/**
+ * `npm run bench [-- section...]`: incontext against peer libraries, measured in one
+ * run on the same data and reported as ratios. Sections: chunking, vector, bm25, rag.
+ * A full run rewrites bench/RESULTS.md; a partial run only prints, so a quick check
+ * of one section never replaces the full record with a fragment.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { bm25Section } from './bm25.js';
+import { chunkingSection } from './chunking.js';
+import { log, msSince, now, renderMarkdown, renderText, ROOT, settle, type Section, type Table } from './lib.js';
+import { ragSection } from './rag.js';
+import { vectorSection } from './vector.js';
+
+const SECTIONS: Section[] = [chunkingSection, vectorSection, bm25Section, ragSection];
+const PEERS = ['@langchain/textsplitters', '@langchain/classic', '@langchain/core', 'vectra', 'minisearch', 'js-tiktoken', 'better-sqlite3'];
+
+function version(pkg: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+function machine(): string[] {
+  const cpu = cpus();
+  return [
+    `- CPU: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores`,
+    `- RAM: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- Node ${process.version} on ${process.platform}/${process.arch}`,
+    `- Load average at the start: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (the machine is shared; absolute times vary, ratios measured in one run are the figures to read)`,
+    `- Peers: ${PEERS.map((p) => `${p} ${version(p)}`).join(', ')}`,
+  ];
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const unknown = args.filter((a) => !SECTIONS.some((s) => s.name === a));
+  if (unknown.length) {
+    process.stderr.write(`Unknown section ${unknown.join(', ')}; choose from ${SECTIONS.map((s) => s.name).join(', ')}.\n`);
+    process.exit(2);
+  }
+  const chosen = args.length ? SECTIONS.filter((s) => args.includes(s.name)) : SECTIONS;
+  const header = machine();
+  const started = now();
+  const tables: Table[] = [];
+  for (const s of chosen) {
+    log(`section ${s.name}: ${s.title}`);
+    const t = now();
+    const out = await s.run();
+    for (const table of out) process.stdout.write(`${renderText(table)}\n`);
+    tables.push(...out);
+    log(`section ${s.name} took ${(msSince(t) / 1000).toFixed(1)} s`);
+    settle();
+  }
+  const totalS = msSince(started) / 1000;
+  process.stdout.write(`\n${header.join('\n')}\nTotal ${totalS.toFixed(0)} s\n`);
+  if (chosen.length !== SECTIONS.length) return;
+  const md = [
+    '# incontext benchmarks',
+    '',
+    `Run of \`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${totalS.toFixed(0)} s). Every peer is measured in the same process on the same data; read the ratios, not the absolute milliseconds.`,
+    '',
+    ...header,
+    '',
+    ...tables.flatMap((t) => [renderMarkdown(t), '']),
+  ].join('\n');
+  writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), md);
+  log('wrote bench/RESULTS.md');
+}
+
+await main();
