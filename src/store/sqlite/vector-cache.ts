@@ -108,11 +108,10 @@ export class VectorCache {
   }
 
   private read(projectId: string, model: string): VectorSet | undefined {
-    const head = this.db
-      .prepare('SELECT count(*) AS n, max(dims) AS dims FROM vectors WHERE project_id = ? AND model = ?')
-      .get(projectId, model) as { n: number; dims: number | null };
-    if (head.n === 0 || head.dims === null) return undefined;
-    const { n, dims } = { n: head.n, dims: head.dims };
+    // count(*) is answered from the index alone; max(dims) would read every vector row.
+    const n = this.db.prepare('SELECT count(*) FROM vectors WHERE project_id = ? AND model = ?').pluck().get(projectId, model) as number;
+    const dims = this.db.prepare('SELECT dims FROM vectors WHERE project_id = ? AND model = ? LIMIT 1').pluck().get(projectId, model) as number | undefined;
+    if (n === 0 || dims === undefined) return undefined;
     const vectors = new PackedVectors(dims, n);
     const seqs = new Float64Array(n);
     // No ORDER BY: sorting 100k rows carrying blobs costs seconds; the index order is insertion order.
