@@ -80,6 +80,9 @@ export function runStoreConformance(name: string, open: () => Promise<Store> | S
         expect(pages.map((d) => d.id)).toEqual(all.map((d) => d.id));
         expect(await store.listDocuments(P, { offset: 10 })).toEqual([]);
         expect(await store.listDocuments('empty-project')).toEqual([]);
+        expect(await store.listDocuments(P, { limit: 0 })).toEqual([]);
+        expect((await rejection(store.listDocuments(P, { limit: -1 }))).code).toBe('BAD_REQUEST');
+        expect((await rejection(store.listDocuments(P, { offset: 1.5 }))).code).toBe('BAD_REQUEST');
       });
 
       it('counts documents, chunks and origins per project', async () => {

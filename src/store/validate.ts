@@ -97,6 +97,13 @@ export function checkQueryVector(vector: Float32Array, k: number): void {
   checkK(k);
 }
 
+export function checkPage(options: { limit?: number; offset?: number }): void {
+  for (const key of ['limit', 'offset'] as const) {
+    const v = options[key];
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw bad(`${key} must be a non-negative integer, got ${v}`, key, 'Page with e.g. { limit: 50, offset: 100 }.');
+  }
+}
+
 export function checkK(k: number): void {
   if (!Number.isInteger(k) || k < 0) throw bad(`k must be a non-negative integer, got ${k}`, 'k', 'Ask for e.g. k: 10.');
 }

@@ -2,7 +2,7 @@ import { IncontextError, matchesFilter, normalizeFilter, type Chunk } from '../.
 import type { EmbeddingCacheBackend } from '../../embed/index.js';
 import { PackedVectors } from '../packed.js';
 import type { DocumentEntry, KeywordQuery, OriginState, ScoredChunk, Store, StoredDocument, StoreStats, VectorQuery } from '../types.js';
-import { checkK, checkQueryVector, dimensionMismatch, normalised, originHash, validateEntries } from '../validate.js';
+import { checkK, checkPage, checkQueryVector, dimensionMismatch, normalised, originHash, validateEntries } from '../validate.js';
 import { Bm25Index } from './bm25.js';
 
 type Doc = Omit<StoredDocument, 'chunkCount'>;
@@ -152,6 +152,7 @@ class MemoryStore implements Store {
   }
 
   async listDocuments(projectId: string, options: { limit?: number; offset?: number } = {}): Promise<StoredDocument[]> {
+    checkPage(options);
     const p = this.project(projectId);
     const sorted = [...p.docs.values()].map((e) => e.doc).sort((a, b) => compare(a.source, b.source) || compare(a.id, b.id));
     const offset = options.offset ?? 0;

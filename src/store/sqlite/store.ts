@@ -5,7 +5,7 @@ import { IncontextError, normalizeFilter, type Chunk } from '../../core/index.js
 import type { EmbeddingCacheBackend } from '../../embed/index.js';
 import { ftsMatchExpression } from '../text.js';
 import type { DocumentEntry, KeywordQuery, OriginState, ScoredChunk, Store, StoredDocument, StoreStats, VectorQuery } from '../types.js';
-import { checkK, checkQueryVector, dimensionMismatch, normalised, originHash, validateEntries } from '../validate.js';
+import { checkK, checkPage, checkQueryVector, dimensionMismatch, normalised, originHash, validateEntries } from '../validate.js';
 import { filterToSql } from './filter-sql.js';
 import { migrate } from './migrations.js';
 import { HIT_COLUMNS, blobVector, inSlices, toChunk, toDocument, toHit, vectorBlob, type ChunkRow, type DocumentRow, type HitRow } from './rows.js';
@@ -178,6 +178,7 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   async listDocuments(projectId: string, options: { limit?: number; offset?: number } = {}): Promise<StoredDocument[]> {
+    checkPage(options);
     return this.run('list documents', () => {
       const rows = this.db
         .prepare(`SELECT ${DOC_COLUMNS} FROM documents d WHERE d.project_id = ? ORDER BY d.source, d.id LIMIT ? OFFSET ?`)
