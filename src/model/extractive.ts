@@ -35,6 +35,8 @@ export interface ScoredSentence {
   tokens: WordToken[];
   position: number;
   coverage: number;
+  /** Coverage, discounted when a name or number the question states is missing here. */
+  support: number;
   score: number;
   matched: Set<string>;
 }
@@ -48,7 +50,10 @@ export interface ExtractiveResult {
   picks: ScoredSentence[];
 }
 
-export const DEFAULT_MIN_SUPPORT = 0.6;
+export const DEFAULT_MIN_SUPPORT = 0.4;
+const ENTITY_PENALTY = Number(process.env.EP ?? 0.25);
+const SECOND_SENTENCE_RATIO = 0.5;
+const BACKGROUND = Number(process.env.BG ?? 20);
 const RP = Number(process.env.RP ?? 0.05), BP = Number(process.env.BP ?? 0.3), PX = Number(process.env.PX ?? 0.15), TF = Number(process.env.TF ?? 0.7);
 
 interface QuestionTerm {
@@ -97,7 +102,7 @@ export function rankSentences(blocks: ContextBlock[], question: string): RankedS
   blocks.forEach((block, rank) => {
     titles.set(block.index, new Set(words(block.title ?? '').map((t) => t.stem)));
     splitSentences(block.text).forEach((s, position) => {
-      sentences.push({ blockIndex: block.index, rank, text: s.text, tokens: words(s.text), position, coverage: 0, score: 0, matched: new Set() });
+      sentences.push({ blockIndex: block.index, rank, text: s.text, tokens: words(s.text), position, coverage: 0, support: 0, score: 0, matched: new Set() });
     });
   });
   const wantsSubject = /^\s*who\s+(?!(?:did|does|do|was|is|were|are|has|had|have|will|would|can|could)\b)/i.test(question);
@@ -105,7 +110,7 @@ export function rankSentences(blocks: ContextBlock[], question: string): RankedS
   if (terms.length === 0 || sentences.length === 0) return { type, trim, questionStems, ranked: [] };
 
   const idf = inverseDocumentFrequency(sentences);
-  const maxIdf = Math.log(1 + (sentences.length + 0.5) / 0.5);
+  const maxIdf = Math.log(1 + (sentences.length + BACKGROUND + 0.5) / 0.5);
   const idfOf = (stem: string) => idf.get(stem) ?? maxIdf;
   const weightOf = (term: QuestionTerm) => term.weight * idfOf(term.stem);
   const total = terms.reduce((sum, t) => sum + weightOf(t), 0);
@@ -116,6 +121,10 @@ export function rankSentences(blocks: ContextBlock[], question: string): RankedS
     const stems = new Set(sentences.filter((s) => s.blockIndex === block.index).flatMap((s) => s.tokens.map((t) => t.stem)));
     blockCoverage.set(block.index, terms.reduce((sum, t) => sum + (stems.has(t.stem) ? weightOf(t) : 0), 0) / total);
   }
+
+  const entities = questionEntities(question, sentences);
+  // Question words whose opposite a sentence states instead ("first" asked, "last" written).
+  const opposites = [...questionStems].flatMap((q) => (OPPOSITE.get(q) ?? []).map((o) => [q, o] as const));
 
   sentences.forEach((s, i) => {
     const stems = new Set(s.tokens.map((t) => t.stem));
@@ -130,10 +139,13 @@ export function rankSentences(blocks: ContextBlock[], question: string): RankedS
       } else if (prev?.has(term.stem) || title?.has(term.stem)) borrowed += weightOf(term);
     }
     s.coverage = (own + 0.5 * borrowed) / total;
+    const missing = entities.some((e) => !stems.has(e) && !prev?.has(e) && !title?.has(e));
+    const contradicted = opposites.some(([q, o]) => !stems.has(q) && stems.has(o));
+    s.support = s.coverage * (missing ? ENTITY_PENALTY : 1) * (contradicted ? ENTITY_PENALTY : 1);
     const typeFactor = type === 'other' ? 1 : hasCandidate(type, s.tokens, questionStems) ? 1 : TF;
     const rankPrior = 1 / (1 + RP * s.rank);
     const blockPrior = 1 - BP + BP * (blockCoverage.get(s.blockIndex) ?? 0);
-    s.score = s.coverage * typeFactor * (1 - PX + PX * proximity(s.tokens, s.matched)) * rankPrior * blockPrior;
+    s.score = s.support * typeFactor * (1 - PX + PX * proximity(s.tokens, s.matched)) * rankPrior * blockPrior;
   });
   return { type, trim, questionStems, ranked: [...sentences].sort((a, b) => b.score - a.score) };
 }
@@ -141,17 +153,19 @@ export function rankSentences(blocks: ContextBlock[], question: string): RankedS
 export function extractAnswer(blocks: ContextBlock[], question: string, options: ExtractiveOptions = {}): ExtractiveResult {
   const minSupport = options.minSupport ?? DEFAULT_MIN_SUPPORT;
   const maxSentences = Math.min(3, Math.max(1, options.maxSentences ?? 2));
-  const { type, trim: trimQuestion, ranked } = rankSentences(blocks, question);
+  const { type, trim: trimQuestion, questionStems, ranked } = rankSentences(blocks, question);
   const best = ranked[0];
   if (!best) return { text: undefined, support: 0, type, picks: [] };
-  const support = best.coverage;
+  const support = best.support;
   if (support < minSupport) return { text: undefined, support, type, picks: [] };
 
   const picks = [best];
+  // One sentence answers when it holds the kind of thing asked for (a date for
+  // "when"); otherwise the runner-up joins it, since the answer is often there.
+  const settled = type !== 'other' && hasCandidate(type, best.tokens, questionStems);
   for (const s of ranked.slice(1)) {
-    if (picks.length >= maxSentences) break;
-    // A second sentence must be nearly as good and say something the first does not.
-    if (s.score < 0.85 * best.score) break;
+    if (settled || picks.length >= maxSentences) break;
+    if (s.score < SECOND_SENTENCE_RATIO * best.score) break;
     if (picks.some((p) => sameText(p.text, s.text))) continue;
     picks.push(s);
   }
@@ -163,10 +177,41 @@ export function extractAnswer(blocks: ContextBlock[], question: string, options:
   return { text: parts.join(' '), support, type, picks };
 }
 
+/**
+ * Names and numbers the question states ("in 1169", "Emma", "Raoulii"). A sentence
+ * that lacks one is about something else: this is how questions that swap in an
+ * entity the documents never connect to the fact ("When did the Frankish identity
+ * emerge?") get caught. A capitalised question word the context only writes in
+ * lowercase ("Who did Emma Marry?") is not a name.
+ */
+function questionEntities(question: string, sentences: ScoredSentence[]): string[] {
+  const lowercaseInContext = new Set(sentences.flatMap((s) => s.tokens.filter((t) => /^\p{Ll}/u.test(t.text)).map((t) => t.stem)));
+  const out = new Set<string>();
+  words(question).forEach((t, i) => {
+    if (!isContentWord(t.lower)) return;
+    const name = i > 0 && /^\p{Lu}/u.test(t.text) && !lowercaseInContext.has(t.stem);
+    if (name || /\d/.test(t.text)) out.add(t.stem);
+  });
+  return [...out];
+}
+
+const OPPOSITE = new Map<string, string[]>();
+for (const pair of (
+  'first:last before:after north:south east:west northern:southern eastern:western early:late earliest:latest ' +
+  'increase:decrease largest:smallest most:least older:younger oldest:youngest win:lose won:lost start:end begin:end ' +
+  'major:minor maximum:minimum higher:lower highest:lowest above:below inside:outside success:failure ' +
+  'modern:ancient modern:medieval upper:lower inner:outer import:export imports:exports male:female more:fewer ' +
+  'legal:illegal accept:reject allow:forbid true:false always:never'
+).split(' ')) {
+  const [a, b] = pair.split(':').map((w) => words(w)[0]!.stem) as [string, string];
+  OPPOSITE.set(a, [...(OPPOSITE.get(a) ?? []), b]);
+  OPPOSITE.set(b, [...(OPPOSITE.get(b) ?? []), a]);
+}
+
 function inverseDocumentFrequency(sentences: ScoredSentence[]): Map<string, number> {
   const df = new Map<string, number>();
   for (const s of sentences) for (const stem of new Set(s.tokens.map((t) => t.stem))) df.set(stem, (df.get(stem) ?? 0) + 1);
-  const n = sentences.length;
+  const n = sentences.length + BACKGROUND;
   const idf = new Map<string, number>();
   for (const [stem, f] of df) idf.set(stem, Math.log(1 + (n - f + 0.5) / (f + 0.5)));
   return idf;

@@ -46,8 +46,7 @@ export function candidateSpans(tokens: WordToken[], questionStems: Set<string>, 
   const isCand = (i: number) => {
     const t = tokens[i]!;
     if (type === 'person' || type === 'place') {
-      const capital = /^\p{Lu}/u.test(t.text) && !(i === 0 && STOPWORDS.has(t.lower));
-      return capital;
+      return /^\p{Lu}/u.test(t.text) && !(i === 0 && STOPWORDS.has(t.lower)) && !isCandidate('date', tokens, i);
     }
     return isCandidate(type, tokens, i);
   };
@@ -107,7 +106,10 @@ export function trimToClause(tokens: WordToken[], text: string, question: TrimQu
   const matchedStems = [...new Set(tokens.filter((t) => questionStems.has(t.stem)).map((t) => t.stem))];
   if (spans.length === 0 || matchedStems.length === 0) return text;
   const totalWeight = matchedStems.reduce((sum, stem) => sum + weights.get(stem)!, 0);
-  const firstMatch = tokens.findIndex((t) => questionStems.has(t.stem));
+  // The verb the subject comes before: the first lowercase question word ("killing"),
+  // since names the question repeats ("Harold II") sit anywhere.
+  const lowerMatch = tokens.findIndex((t) => questionStems.has(t.stem) && /^\p{Ll}/u.test(t.text));
+  const firstMatch = lowerMatch >= 0 ? lowerMatch : tokens.findIndex((t) => questionStems.has(t.stem));
   // Weighted mean distance to each matched question word, so the rare words the
   // question hinges on ("leader") pull harder than the topic every sentence shares ("Norse").
   const distance = (s: Span) =>
@@ -118,7 +120,7 @@ export function trimToClause(tokens: WordToken[], text: string, question: TrimQu
       });
       return sum + weights.get(stem)! * d;
     }, 0) / totalWeight;
-  const score = (s: Span) => -distance(s) + spanBonus(tokens, s, type) + (question.wantsSubject && s.to <= firstMatch ? SB : 0);
+  const score = (s: Span) => -distance(s) + spanBonus(tokens, s, type, questionStems) + (question.wantsSubject && s.to <= firstMatch ? SB : 0);
   const ordered = [...spans].sort((a, b) => score(b) - score(a));
   const best = ordered[0]!;
   // Cut only when one candidate clearly beats the rest; a wrong cut loses the answer.
@@ -187,7 +189,7 @@ const RIGHT = Number(process.env.RW ?? 2);
 
 // A window must not start or end on a word that needs a neighbour it lost.
 const DANGLING_END = new Set([...STOPWORDS].filter((w) => !['it', 'them', 'him', 'her', 'us', 'me', 'you', 'there', 'here', 'all', 'both', 'one', 'ones'].includes(w)));
-const DANGLING_START = new Set(['and', 'or', 'but', 'nor', 'so', 'yet', 'which', 'that', 'who', 'whom', 'whose', 'where', 'when', 'while', 'as', 'than', 'because', 'although']);
+const DANGLING_START = new Set(['of', 'and', 'or', 'but', 'nor', 'so', 'yet', 'which', 'that', 'who', 'whom', 'whose', 'where', 'when', 'while', 'as', 'than', 'because', 'although']);
 
 function tidy(fragment: string): string {
   let parts = fragment.trim().replace(/[\s,;:]+$/, '').split(/\s+/);
@@ -200,7 +202,7 @@ function tidy(fragment: string): string {
 const PLACE_PREPOSITIONS = new Set(['in', 'at', 'from', 'to', 'into', 'near', 'on', 'across', 'towards', 'toward', 'throughout']);
 
 /** Type-specific evidence that a span is the kind of thing asked for. */
-function spanBonus(tokens: WordToken[], span: Span, type: AnswerType): number {
+function spanBonus(tokens: WordToken[], span: Span, type: AnswerType, questionStems: Set<string>): number {
   let bonus = 0;
   const before = tokens.slice(Math.max(0, span.from - 2), span.from).map((t) => t.lower);
   const next = tokens[span.to];
@@ -208,6 +210,9 @@ function spanBonus(tokens: WordToken[], span: Span, type: AnswerType): number {
   const adjective = span.to - span.from === 1 && next !== undefined && /^\p{Ll}/u.test(next.text) && !STOPWORDS.has(next.lower);
   if ((type === 'person' || type === 'place') && adjective) bonus -= 3;
   if (type === 'place' && before.some((w) => PLACE_PREPOSITIONS.has(w))) bonus += 2;
+  // The answer seldom repeats the question: "King Harold II" does not answer "Who killed Harold II?".
+  const own = tokens.slice(span.from, span.to);
+  if (own.some((t) => questionStems.has(t.stem))) bonus -= 2;
   // "was begun by William": the agent of a passive is who did it.
   if (type === 'person' && tokens[span.from - 1]?.lower === 'by') bonus += 1;
   if (type === 'date' && before.some((w) => w === 'in' || w === 'on' || w === 'by' || w === 'until' || w === 'since')) bonus += 1;
