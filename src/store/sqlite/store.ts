@@ -28,7 +28,8 @@ export interface SqliteStore extends Store {
   vectorCacheSize(): { sets: number; bytes: number };
 }
 
-const SLICE = 500;
+// At most 500 bound parameters per statement: 499 ids plus the project or model.
+const SLICE = 499;
 const DOC_COLUMNS = `d.*, (SELECT count(*) FROM chunks c WHERE c.project_id = d.project_id AND c.document_id = d.id) AS chunk_count`;
 const ORIGIN_DOCS = 'SELECT id FROM documents WHERE project_id = @project AND origin = @origin';
 
