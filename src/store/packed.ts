@@ -68,6 +68,11 @@ export class PackedVectors {
     this.bytes.set(bytes, row * this.stride * 4);
   }
 
+  /** Copies row `from` of `source` (same dims) into row `to`. */
+  copyRow(source: PackedVectors, from: number, to: number): void {
+    this.data.set(source.data.subarray(from * source.stride, (from + 1) * source.stride), to * this.stride);
+  }
+
   /** Rows with the highest dot product with `query` (already unit length), best first. */
   search(query: Float32Array, k: number, allowed?: Uint8Array): TopK {
     this.query.fill(0);

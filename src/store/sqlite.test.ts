@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IncontextError } from '../core/index.js';
+import { IncontextError, type Filter } from '../core/index.js';
 import { MODEL, PASSAGES, makeEntry, runStoreConformance, seedTopics } from './conformance.js';
-import { axis } from './conformance-fixtures.js';
+import { axis, prng, unit } from './conformance-fixtures.js';
 import { openSqliteStore, SQLITE_SCHEMA_VERSION, type SqliteStore } from './index.js';
 import { SQLITE_MIGRATIONS, migrate } from './sqlite/migrations.js';
 
@@ -210,7 +210,38 @@ describe('SQLite store', () => {
     expect(store.vectorCacheSize()).toEqual(one);
     expect(await top('a')).toBe('a');
     await store.deleteOrigin('a', 'jazz.md');
-    expect(store.vectorCacheSize()).toEqual({ sets: 0, bytes: 0 });
+    // Patched in place: one row fewer, not dropped and reloaded.
+    expect(store.vectorCacheSize().sets).toBe(1);
+    expect(store.vectorCacheSize().bytes).toBeLessThan(one.bytes);
+  });
+
+  it('a cache patched by many writes ranks exactly like a fresh load of the same file', async () => {
+    const store = openStore();
+    const rnd = prng(99);
+    const vec = (): number[] => Array.from({ length: 6 }, () => rnd() - 0.5);
+    const write = async (o: number, version: number): Promise<void> => {
+      const docs = Array.from({ length: 1 + Math.floor(rnd() * 3) }, (_, d) =>
+        makeEntry('p', `f${o}.md`, { id: `f${o}-v${version}-d${d}`, texts: ['one', 'two'], vectors: [vec(), vec()], metadata: { o } }),
+      );
+      await store.replaceOrigin('p', `f${o}.md`, docs);
+    };
+    for (let o = 0; o < 8; o++) await write(o, 0);
+    const queries = Array.from({ length: 5 }, () => unit(vec()));
+    const search = async (s: SqliteStore, q: Float32Array, filter?: Filter): Promise<string[]> =>
+      (await s.vectorSearch({ projectId: 'p', model: MODEL, vector: q, k: 7, ...(filter ? { filter } : {}) })).map((h) => h.chunk.id);
+    await search(store, queries[0]!, { o: { lt: 4 } });
+    for (let step = 1; step <= 12; step++) {
+      const o = Math.floor(rnd() * 8);
+      if (step % 4 === 0) await store.deleteOrigin('p', `f${o}.md`);
+      else if (step % 5 === 0) await store.deleteDocument('p', `f${o}-v0-d0`);
+      else await write(o, step);
+      expect(store.vectorCacheSize().sets).toBe(1);
+    }
+    const fresh = openStore();
+    for (const q of queries) {
+      expect(await search(store, q)).toEqual(await search(fresh, q));
+      expect(await search(store, q, { o: { lt: 4 } })).toEqual(await search(fresh, q, { o: { lt: 4 } }));
+    }
   });
 
   it('refuses a file that is not a SQLite database, naming it', async () => {

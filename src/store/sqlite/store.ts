@@ -9,7 +9,7 @@ import { checkK, checkPage, checkQueryVector, dimensionMismatch, normalised, ori
 import { filterToSql } from './filter-sql.js';
 import { migrate } from './migrations.js';
 import { HIT_COLUMNS, blobVector, inSlices, toChunk, toDocument, toHit, vectorBlob, type ChunkRow, type DocumentRow, type HitRow } from './rows.js';
-import { VectorCache } from './vector-cache.js';
+import { VectorCache, type VectorDelta } from './vector-cache.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for a throwaway store. */
@@ -106,14 +106,22 @@ class SqliteStoreImpl implements SqliteStore {
   async replaceOrigin(projectId: string, origin: string, entries: DocumentEntry[]): Promise<void> {
     const dims = validateEntries(projectId, origin, entries);
     const model = entries.find((e) => e.vectors.length > 0)?.model;
+    this.committed(projectId, () => this.run(`replace origin ${origin}`, () => this.writeOrigin(projectId, origin, entries, model, dims)));
+  }
+
+  /** Runs a write and keeps the vector cache in step: patched on success, dropped if anything went wrong. */
+  private committed<T>(projectId: string, write: () => { result: T; delta: VectorDelta }): T {
+    let done: { result: T; delta: VectorDelta } | undefined;
     try {
-      this.run(`replace origin ${origin}`, () => this.writeOrigin(projectId, origin, entries, model, dims));
+      done = write();
+      return done.result;
     } finally {
-      this.vectors.invalidate(projectId);
+      if (done) this.vectors.apply(projectId, done.delta);
+      else this.vectors.invalidate(projectId);
     }
   }
 
-  private writeOrigin(projectId: string, origin: string, entries: DocumentEntry[], model: string | undefined, dims: number | undefined): void {
+  private writeOrigin(projectId: string, origin: string, entries: DocumentEntry[], model: string | undefined, dims: number | undefined): { result: void; delta: VectorDelta } {
     const db = this.db;
     const insertDoc = db.prepare(
       `INSERT INTO documents (project_id, id, origin, source, title, format, text, metadata, content_hash, created_at, updated_at)
@@ -123,8 +131,9 @@ class SqliteStoreImpl implements SqliteStore {
       `INSERT INTO chunks (project_id, id, document_id, idx, text, token_count, start, "end", metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertVector = db.prepare('INSERT INTO vectors (project_id, chunk_id, model, dims, vector) VALUES (?, ?, ?, ?, ?)');
+    const delta: VectorDelta = { removed: [], model, added: [] };
     const write = db.transaction(() => {
-      this.deleteOriginRows(projectId, origin);
+      delta.removed = this.deleteOriginRows(projectId, origin).removed;
       if (model !== undefined && dims !== undefined) {
         const existing = db.prepare('SELECT dims FROM vectors WHERE project_id = ? AND model = ? LIMIT 1').pluck().get(projectId, model) as number | undefined;
         if (existing !== undefined && existing !== dims) throw dimensionMismatch(model, existing, dims);
@@ -132,21 +141,26 @@ class SqliteStoreImpl implements SqliteStore {
       for (const { document: d, chunks, vectors } of entries) {
         insertDoc.run(projectId, d.id, origin, d.source, d.title ?? null, d.format, d.text, JSON.stringify(d.metadata), d.contentHash, d.createdAt, d.updatedAt);
         chunks.forEach((c, i) => {
-          insertChunk.run(projectId, c.id, d.id, c.index, c.text, c.tokenCount, c.start, c.end, JSON.stringify(c.metadata));
+          const seq = Number(insertChunk.run(projectId, c.id, d.id, c.index, c.text, c.tokenCount, c.start, c.end, JSON.stringify(c.metadata)).lastInsertRowid);
           const v = vectors[i];
-          if (v !== undefined && model !== undefined) insertVector.run(projectId, c.id, model, v.length, vectorBlob(normalised(v)));
+          if (v === undefined || model === undefined) return;
+          const unit = normalised(v);
+          insertVector.run(projectId, c.id, model, v.length, vectorBlob(unit));
+          delta.added.push({ seq, vector: unit });
         });
       }
     });
     // IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of deadlocking.
     write.immediate();
+    return { result: undefined, delta };
   }
 
-  private deleteOriginRows(projectId: string, origin: string): number {
+  private deleteOriginRows(projectId: string, origin: string): { count: number; removed: number[] } {
     const p = { project: projectId, origin };
+    const removed = this.db.prepare(`SELECT seq FROM chunks WHERE project_id = @project AND document_id IN (${ORIGIN_DOCS})`).pluck().all(p) as number[];
     this.db.prepare(`DELETE FROM vectors WHERE project_id = @project AND chunk_id IN (SELECT id FROM chunks WHERE project_id = @project AND document_id IN (${ORIGIN_DOCS}))`).run(p);
     this.db.prepare(`DELETE FROM chunks WHERE project_id = @project AND document_id IN (${ORIGIN_DOCS})`).run(p);
-    return this.db.prepare('DELETE FROM documents WHERE project_id = @project AND origin = @origin').run(p).changes;
+    return { count: this.db.prepare('DELETE FROM documents WHERE project_id = @project AND origin = @origin').run(p).changes, removed };
   }
 
   async listOrigins(projectId: string): Promise<OriginState[]> {
@@ -164,11 +178,12 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   async deleteOrigin(projectId: string, origin: string): Promise<number> {
-    try {
-      return this.run(`delete origin ${origin}`, () => this.db.transaction(() => this.deleteOriginRows(projectId, origin)).immediate());
-    } finally {
-      this.vectors.invalidate(projectId);
-    }
+    return this.committed(projectId, () =>
+      this.run(`delete origin ${origin}`, () => {
+        const { count, removed } = this.db.transaction(() => this.deleteOriginRows(projectId, origin)).immediate();
+        return { result: count, delta: { removed, model: undefined, added: [] } };
+      }),
+    );
   }
 
   async getDocument(projectId: string, id: string): Promise<StoredDocument | undefined> {
@@ -190,19 +205,19 @@ class SqliteStoreImpl implements SqliteStore {
 
   async deleteDocument(projectId: string, id: string): Promise<boolean> {
     const p = { project: projectId, id };
-    try {
-      return this.run(`delete document ${id}`, () =>
+    return this.committed(projectId, () =>
+      this.run(`delete document ${id}`, () =>
         this.db
           .transaction(() => {
+            const removed = this.db.prepare('SELECT seq FROM chunks WHERE project_id = @project AND document_id = @id').pluck().all(p) as number[];
             this.db.prepare('DELETE FROM vectors WHERE project_id = @project AND chunk_id IN (SELECT id FROM chunks WHERE project_id = @project AND document_id = @id)').run(p);
             this.db.prepare('DELETE FROM chunks WHERE project_id = @project AND document_id = @id').run(p);
-            return this.db.prepare('DELETE FROM documents WHERE project_id = @project AND id = @id').run(p).changes > 0;
+            const result = this.db.prepare('DELETE FROM documents WHERE project_id = @project AND id = @id').run(p).changes > 0;
+            return { result, delta: { removed, model: undefined, added: [] } as VectorDelta };
           })
           .immediate(),
-      );
-    } finally {
-      this.vectors.invalidate(projectId);
-    }
+      ),
+    );
   }
 
   async getChunks(projectId: string, ids: string[]): Promise<Chunk[]> {

@@ -13,12 +13,19 @@ export interface VectorSet {
 }
 
 const MAX_MASKS = 32;
+/** What one committed write changed: chunk seqs that left, and new vectors of one model. */
+export interface VectorDelta {
+  removed: number[];
+  model: string | undefined;
+  added: Array<{ seq: number; vector: Float32Array }>;
+}
+
 /** Default memory budget for cached vectors; least recently searched sets go first. */
 export const DEFAULT_VECTOR_CACHE_BYTES = 2 ** 30;
 
 /**
  * In-memory copies of the vector table, loaded on the first search of a
- * (project, model) and dropped on every write to that project. Writes from
+ * (project, model) and patched after each of our own writes. Writes from
  * other connections (another process on the same file) are noticed through
  * PRAGMA data_version, which changes whenever someone else commits.
  * Bounded by a byte budget, so a server with many projects does not keep every
@@ -50,13 +57,51 @@ export class VectorCache {
     }
     set = this.load(projectId, model);
     if (!set) return undefined;
+    this.admit(key, set);
+    return set;
+  }
+
+  /**
+   * Patches the cached sets of a project after our own committed write, so the
+   * next search does not reload every vector (seconds at 100k rows) for a
+   * one-file change. Rows keep the order a fresh load would give: survivors in
+   * place, new rows at the end.
+   */
+  apply(projectId: string, delta: VectorDelta): void {
+    const gone = new Set(delta.removed);
+    for (const [key, set] of [...this.sets]) {
+      if (!key.startsWith(`${projectId}\u0000`)) continue;
+      // Metadata may have changed with the rows: cached filter results are stale.
+      set.masks.clear();
+      const extra = delta.model !== undefined && key === `${projectId}\u0000${delta.model}` ? delta.added : [];
+      const leaving = gone.size === 0 ? 0 : set.seqs.reduce((n, seq) => n + (gone.has(seq) ? 1 : 0), 0);
+      if (leaving === 0 && extra.length === 0) continue;
+      this.drop(key, set);
+      const n = set.vectors.n - leaving + extra.length;
+      if (n === 0) continue;
+      const vectors = new PackedVectors(set.vectors.dims, n);
+      const seqs = new Float64Array(n);
+      let to = 0;
+      for (let r = 0; r < set.vectors.n; r++) {
+        if (gone.has(set.seqs[r]!)) continue;
+        vectors.copyRow(set.vectors, r, to);
+        seqs[to++] = set.seqs[r]!;
+      }
+      for (const row of extra) {
+        vectors.setRow(to, row.vector);
+        seqs[to++] = row.seq;
+      }
+      this.admit(key, { vectors, seqs, rowOfSeq: undefined, masks: new Map(), bytes: vectors.data.byteLength + seqs.byteLength });
+    }
+  }
+
+  private admit(key: string, set: VectorSet): void {
     for (const [old, victim] of this.sets) {
       if (this.bytes + set.bytes <= this.maxBytes) break;
       this.drop(old, victim);
     }
     this.sets.set(key, set);
     this.bytes += set.bytes;
-    return set;
   }
 
   /** The row mask of a filter, computed by `compute` (the matching chunk seqs) once per distinct filter and set. */
