@@ -18,7 +18,9 @@ step "vitest" npx vitest run --reporter=default --reporter=json --outputFile.jso
 
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  const failed = r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
+  // A test file that fails to load has no failed tests of its own: count it as one failure.
+  const brokenFiles = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.every((a) => a.status !== "failed")).length;
+  const failed = r.numFailedTests + brokenFiles;
   console.log(`tests: ${r.numPassedTests} passed, ${failed} failed`);
 ' "$report" 2>/dev/null || echo "tests: 0 passed, 1 failed"
 rm -f "$report"
