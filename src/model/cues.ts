@@ -45,6 +45,8 @@ export function isCandidate(type: AnswerType, tokens: WordToken[], i: number): b
       return (
         /^(?:1\d{3}|20\d{2}|\d{3,4}s)$/.test(t.lower) ||
         /^\d{1,2}(?:st|nd|rd|th)$/.test(t.lower) && /^centur/.test(tokens[i + 1]?.lower ?? '') ||
+        // "the 10th and 11th centuries"
+        /^\d{1,2}(?:st|nd|rd|th)$/.test(t.lower) && /^(?:and|or|to)$/.test(tokens[i + 1]?.lower ?? '') && /^centur/.test(tokens[i + 3]?.lower ?? '') ||
         /^centur/.test(t.lower) && /^\d/.test(tokens[i - 1]?.lower ?? '') ||
         MONTHS.test(t.lower) && t.text[0] !== t.lower[0] ||
         /^(?:bc|bce|ad|ce)$/.test(t.lower) && /^\d/.test(tokens[i - 1]?.lower ?? '')

@@ -59,6 +59,8 @@ export function candidateSpans(tokens: WordToken[], questionStems: Set<string>, 
     let j = i + 1;
     for (;;) {
       if (j < tokens.length && isCand(j) && adjacent(tokens, j)) j++;
+      // Ranges and pairs of dates: "10th and 11th centuries", "1200 to 1245".
+      else if (type === 'date' && /^(?:and|or|to)$/.test(tokens[j]?.lower ?? '') && j + 1 < tokens.length && isCand(j + 1)) j += 2;
       else if (
         (type === 'person' || type === 'place') &&
         NAME_JOINERS.has(tokens[j]?.lower ?? '') &&
@@ -95,8 +97,10 @@ export interface TrimQuestion {
 
 // Past this many words away, a candidate is simply "far" from a question word.
 const FAR = 12;
-const SB = Number(process.env.SB ?? 3);
-const MARGIN = Number(process.env.MG ?? 2);
+/** Bonus for a candidate before the verb when the question wants the subject. */
+const SUBJECT_BONUS = 3;
+/** How far the best candidate must lead the next before a cut is made. */
+const MARGIN = 2;
 
 export function trimToClause(tokens: WordToken[], text: string, question: TrimQuestion): string {
   const { type, weights } = question;
@@ -120,7 +124,7 @@ export function trimToClause(tokens: WordToken[], text: string, question: TrimQu
       });
       return sum + weights.get(stem)! * d;
     }, 0) / totalWeight;
-  const score = (s: Span) => -distance(s) + spanBonus(tokens, s, type, questionStems) + (question.wantsSubject && s.to <= firstMatch ? SB : 0);
+  const score = (s: Span) => -distance(s) + spanBonus(tokens, s, type, questionStems) + (question.wantsSubject && s.to <= firstMatch ? SUBJECT_BONUS : 0);
   const ordered = [...spans].sort((a, b) => score(b) - score(a));
   const best = ordered[0]!;
   // Cut only when one candidate clearly beats the rest; a wrong cut loses the answer.
@@ -135,25 +139,40 @@ export function trimToClause(tokens: WordToken[], text: string, question: TrimQu
   let lo = clauseLo;
   let hi = clauseHi;
   if (clauseHi - clauseLo + 1 > MAX_WORDS) {
-    // Long clause: keep the answer and the question word that ties it to the
-    // question ("begun by William the Conqueror in 1078"), else a small window.
+    // Long clause: keep the answer with the question word that ties it to the
+    // question when that word is close and no comma falls between ("Ethelred fled
+    // to Normandy", "Bethencourt took"), else the answer with its preposition
+    // ("in the 1060s", "by William the Conqueror").
     const near = nearestMatch(tokens, best, questionStems);
-    lo = near === undefined ? best.from : Math.min(best.from, near);
-    hi = near === undefined ? best.to - 1 : Math.max(best.to - 1, near);
-    if (hi - lo + 1 > MAX_WORDS) {
-      lo = best.from - LEFT;
-      hi = best.to - 1 + RIGHT;
-    } else if (lo === best.from && lo > 0 && STOPWORDS.has(tokens[lo - 1]!.lower)) lo--;
+    const commaBetween = (a: number, b: number) => /[,;:()]/.test(text.slice(tokens[a]!.end, tokens[b]!.start));
+    if (near !== undefined && near < best.from && best.from - near <= NEAR_BEFORE && !commaBetween(near, best.from)) {
+      lo = near;
+      hi = best.to - 1;
+    } else if (near !== undefined && near >= best.to && near - best.to < NEAR_AFTER && !commaBetween(best.to - 1, near)) {
+      lo = best.from;
+      hi = near;
+    } else {
+      lo = best.from;
+      hi = best.to - 1;
+    }
+    // Take the preposition and article the answer hangs on: "in the 1060s".
+    while (lo === best.from || (lo < best.from && LEAD_INS.has(tokens[lo]!.lower))) {
+      const prev = tokens[lo - 1];
+      if (!prev || !LEAD_INS.has(prev.lower) || commaBetween(lo - 1, lo)) break;
+      lo--;
+    }
     lo = Math.max(clauseLo, lo);
     hi = Math.min(clauseHi, hi);
     // Never cut through a name.
     for (;;) {
-      if (lo > clauseLo && capitalised(tokens[lo]!) && capitalised(tokens[lo - 1]!) && adjacent(tokens, lo)) lo--;
+      if (lo > clauseLo && text.slice(tokens[lo - 1]!.end, tokens[lo]!.start) === '-') lo--;
+      else if (lo > clauseLo && capitalised(tokens[lo]!) && capitalised(tokens[lo - 1]!) && adjacent(tokens, lo)) lo--;
       else if (lo - 1 > clauseLo && capitalised(tokens[lo]!) && NAME_JOINERS.has(tokens[lo - 1]!.lower) && capitalised(tokens[lo - 2]!)) lo -= 2;
       else break;
     }
     for (;;) {
-      if (hi < clauseHi && capitalised(tokens[hi]!) && capitalised(tokens[hi + 1]!) && adjacent(tokens, hi + 1)) hi++;
+      if (hi < clauseHi && text.slice(tokens[hi]!.end, tokens[hi + 1]!.start) === '-') hi++;
+      else if (hi < clauseHi && capitalised(tokens[hi]!) && capitalised(tokens[hi + 1]!) && adjacent(tokens, hi + 1)) hi++;
       else if (hi + 2 <= clauseHi && capitalised(tokens[hi]!) && NAME_JOINERS.has(tokens[hi + 1]!.lower) && capitalised(tokens[hi + 2]!)) hi += 2;
       else break;
     }
@@ -183,21 +202,40 @@ function nearestMatch(tokens: WordToken[], span: Span, questionStems: Set<string
   return best;
 }
 
-const MAX_WORDS = Number(process.env.MW ?? 10);
-const LEFT = Number(process.env.LW ?? 3);
-const RIGHT = Number(process.env.RW ?? 2);
+const MAX_WORDS = 10;
+/** A question word at most this many words before the answer is kept with it ("fled to Normandy"). */
+const NEAR_BEFORE = 2;
+/** ...and after it ("Bethencourt took"). */
+const NEAR_AFTER = 1;
+const LEAD_INS = new Set(['in', 'on', 'at', 'by', 'from', 'to', 'into', 'of', 'the', 'a', 'an', 'until', 'since', 'during', 'about', 'around', 'near', 'under', 'with', 'against', 'between', 'over', 'for', 'as', 'than', 'early', 'late', 'mid', 'first', 'second', 'half']);
 
 // A window must not start or end on a word that needs a neighbour it lost.
 const DANGLING_END = new Set([...STOPWORDS].filter((w) => !['it', 'them', 'him', 'her', 'us', 'me', 'you', 'there', 'here', 'all', 'both', 'one', 'ones'].includes(w)));
 const DANGLING_START = new Set(['of', 'and', 'or', 'but', 'nor', 'so', 'yet', 'which', 'that', 'who', 'whom', 'whose', 'where', 'when', 'while', 'as', 'than', 'because', 'although']);
 
 function tidy(fragment: string): string {
-  let parts = fragment.trim().replace(/[\s,;:]+$/, '').split(/\s+/);
+  let parts = balance(fragment.trim()).replace(/[\s,;:]+$/, '').split(/\s+/);
   while (parts.length > 1 && DANGLING_START.has(parts[0]!.toLowerCase())) parts = parts.slice(1);
+  // "this, Ethelred fled ...": a lead-in cut off from what it introduced.
+  const comma = parts.findIndex((p) => /,$/.test(p));
+  if (comma >= 0 && comma < 2 && parts.length - comma > 2) parts = parts.slice(comma + 1);
   while (parts.length > 1 && DANGLING_END.has(parts[parts.length - 1]!.toLowerCase().replace(/[^\p{L}\p{N}]/gu, ''))) parts = parts.slice(0, -1);
   return parts.join(' ').replace(/[\s,;:]+$/, '');
 }
 
+
+/** Drop a bracket or quote whose partner the cut left behind. */
+function balance(s: string): string {
+  let out = s;
+  for (const [open, close] of [['(', ')'], ['[', ']'], ['“', '”']] as const) {
+    const opens = out.split(open).length - 1;
+    const closes = out.split(close).length - 1;
+    if (closes > opens) out = out.replace(close, '');
+    else if (opens > closes) out = out.replace(new RegExp(`\\${open}(?![^${open}]*\\${close})`), '');
+  }
+  if ((out.split('"').length - 1) % 2 === 1) out = out.replace(/^"|"(?=[^"]*$)/, '');
+  return out.replace(/\s{2,}/g, ' ').trim();
+}
 
 const PLACE_PREPOSITIONS = new Set(['in', 'at', 'from', 'to', 'into', 'near', 'on', 'across', 'towards', 'toward', 'throughout']);
 
