@@ -184,7 +184,7 @@ export function extractAnswer(blocks: ContextBlock[], question: string, options:
     picks.push(s);
   }
   const trim = options.trim ?? true;
-  const parts = picks.map((p, i) => {
+  const parts = picks.map((p) => {
     const body = trim ? trimToClause(p.tokens, p.text, trimQuestion) : p.text;
     return cite(body, p.blockIndex);
   });

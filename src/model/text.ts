@@ -146,7 +146,7 @@ export function splitSentences(text: string): Sentence[] {
       // "St.", "e.g.", and initials such as the "J." of "J. R. Tolkien".
       if (m[1] === '.' && (ABBREVIATIONS.has(lastWord.replace(/^[("'“‘]+/, '')) || /^\p{L}$/u.test(lastWord))) continue;
       // A sentence starts with a capital, a digit or an opening quote/bracket.
-      if (!/^["'“‘(\[]?[\p{Lu}\d]/u.test(next)) continue;
+      if (!/^["'“‘([]?[\p{Lu}\d]/u.test(next)) continue;
     }
     pushSentence(out, text, start, end);
     start = m.index + m[0].length;

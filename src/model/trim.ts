@@ -250,7 +250,12 @@ function spanBonus(tokens: WordToken[], span: Span, type: AnswerType, questionSt
   if (type === 'place' && before.some((w) => PLACE_PREPOSITIONS.has(w))) bonus += 2;
   // The answer seldom repeats the question: "King Harold II" does not answer "Who killed Harold II?".
   const own = tokens.slice(span.from, span.to);
-  if (own.some((t) => questionStems.has(t.stem))) bonus -= 2;
+  if (type === 'number') {
+    // "How many men": the count of the thing asked about, not a year.
+    const unit = own[own.length - 1]!;
+    if (own.length > 1 && questionStems.has(unit.stem)) bonus += 2;
+    if (isCandidate('date', tokens, span.from)) bonus -= 2;
+  } else if (own.some((t) => questionStems.has(t.stem))) bonus -= 2;
   // "was begun by William": the agent of a passive is who did it.
   if (type === 'person' && tokens[span.from - 1]?.lower === 'by') bonus += 1;
   if (type === 'date' && before.some((w) => w === 'in' || w === 'on' || w === 'by' || w === 'until' || w === 'since')) bonus += 1;
