@@ -56,7 +56,8 @@ async function main(): Promise<void> {
     settle();
   }
   const totalS = msSince(started) / 1000;
-  process.stdout.write(`\n${header.join('\n')}\nTotal ${totalS.toFixed(0)} s\n`);
+  const summary = tables.flatMap((t) => (t.summary ? [`- ${t.summary}`] : []));
+  process.stdout.write(`\n== Summary ==\n${summary.join('\n')}\n\n${header.join('\n')}\nTotal ${totalS.toFixed(0)} s\n`);
   if (chosen.length !== SECTIONS.length) return;
   const md = [
     '# incontext benchmarks',
@@ -64,6 +65,12 @@ async function main(): Promise<void> {
     `Run of \`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${totalS.toFixed(0)} s). Every peer is measured in the same process on the same data; read the ratios, not the absolute milliseconds.`,
     '',
     ...header,
+    '',
+    '## Summary',
+    '',
+    ...tables.flatMap((t) => (t.summary ? [`- ${t.summary}`] : [])),
+    '',
+    '## Figures',
     '',
     ...tables.flatMap((t) => [renderMarkdown(t), '']),
   ].join('\n');

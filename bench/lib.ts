@@ -60,6 +60,26 @@ export function mean(xs: number[]): number {
   return xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
+/**
+ * Runs every input through every runner, rotating which runner goes first, and
+ * times each call. Peers are interleaved query by query so that a burst of load
+ * from elsewhere on a shared machine hits all of them alike instead of whichever
+ * happened to be running then.
+ */
+export async function interleaved<Q, R>(runners: Array<(q: Q) => Promise<R>>, inputs: Q[]): Promise<Array<{ lat: number[]; out: R[] }>> {
+  const res = runners.map(() => ({ lat: [] as number[], out: [] as R[] }));
+  for (let i = 0; i < inputs.length; i++) {
+    for (let j = 0; j < runners.length; j++) {
+      const r = (i + j) % runners.length;
+      const t = now();
+      const out = await runners[r]!(inputs[i]!);
+      res[r]!.lat.push(msSince(t));
+      res[r]!.out.push(out);
+    }
+  }
+  return res;
+}
+
 // ---- seeded randomness ----
 
 /** mulberry32: tiny, fast, good enough to make the same vectors on every run. */
@@ -91,6 +111,8 @@ export interface Table {
   head: string[];
   rows: Cell[][];
   notes?: string[];
+  /** One-line headline for the summary at the top of RESULTS.md. */
+  summary?: string;
 }
 
 export function fmt(x: number, digits = 2): string {

@@ -117,6 +117,7 @@ export const ragSection: Section = {
 
       return [
         {
+          summary: `rag-dev retrieval hit@1 / hit@5: keyword ${retrievalRows[0]![1]} / ${retrievalRows[0]![2]}, vector (${model}) ${retrievalRows[1]![1]} / ${retrievalRows[1]![2]}, hybrid ${retrievalRows[2]![1]} / ${retrievalRows[2]![2]}.`,
           title: `Retrieval on rag-dev (SQuAD 2.0 "Normans"): ${corpus.length} paragraphs, ${answerable.length} answerable questions, gold = the question's paragraph`,
           head: ['mode', 'hit@1', 'hit@5', 'p50 ms', 'p99 ms'],
           rows: retrievalRows,
@@ -127,6 +128,7 @@ export const ragSection: Section = {
           ],
         },
         {
+          summary: `rag-dev answers with the local model: token F1 ${mean(f1).toFixed(3)}, EM ${mean(em).toFixed(3)} on answerable; abstains on ${fmt((100 * abstain) / Math.max(1, unanswerable.length), 0)}% of unanswerable and falsely on ${fmt((100 * falseAbstain) / answerable.length, 0)}% of answerable.`,
           title: `Answers with the local model (ask, mode ${cfg.retrieve.mode}, k=${cfg.retrieve.k}) on all ${questions.length} questions`,
           head: ['metric', 'value'],
           rows: [
