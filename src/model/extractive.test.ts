@@ -17,6 +17,16 @@ describe('splitSentences', () => {
     for (const s of sentences) expect(text.slice(s.start, s.end)).toBe(s.text);
   });
 
+  it('splits markdown headings and list items that have no full stop', () => {
+    const text = '# Install\nRun the installer first\n- needs Node 22\n- needs 2 GB of disk\n\nThen start it.';
+    expect(splitSentences(text).map((s) => s.text)).toEqual([
+      '# Install\nRun the installer first',
+      '- needs Node 22',
+      '- needs 2 GB of disk',
+      'Then start it.',
+    ]);
+  });
+
   it('ends a sentence after a decade such as "1050s."', () => {
     expect(splitSentences('He served in the 1050s. By then others had come.')).toHaveLength(2);
   });

@@ -160,12 +160,21 @@ function pushSentence(out: Sentence[], text: string, start: number, end: number)
   const lead = raw.length - raw.trimStart().length;
   const body = raw.trim();
   if (!body) return;
-  // Blank lines separate sentences even without punctuation (lists, headings).
-  let offset = start + lead;
-  for (const part of body.split(/\n\s*\n/)) {
-    const at = text.indexOf(part, offset);
-    const trimmed = part.trim();
-    if (trimmed) out.push({ text: trimmed, start: at + (part.length - part.trimStart().length), end: at + (part.length - part.trimStart().length) + trimmed.length });
-    offset = at + part.length;
+  // Blank lines, headings and list items separate sentences even without punctuation.
+  const boundary = /\n\s*\n|\n(?=\s*(?:#{1,6}\s|[-*•+]\s|\d{1,3}[.)]\s|\|))/g;
+  let at = start + lead;
+  const bodyEnd = start + lead + body.length;
+  const pieces: Array<[number, number]> = [];
+  for (const m of text.slice(at, bodyEnd).matchAll(boundary)) {
+    pieces.push([at, start + lead + m.index]);
+    at = start + lead + m.index + m[0].length;
+  }
+  pieces.push([at, bodyEnd]);
+  for (const [s, e] of pieces) {
+    const piece = text.slice(s, e);
+    const trimmed = piece.trim();
+    if (!trimmed) continue;
+    const from = s + (piece.length - piece.trimStart().length);
+    out.push({ text: trimmed, start: from, end: from + trimmed.length });
   }
 }
