@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { generateText } from 'ai';
 import { formatRagUserMessage, NO_ANSWER, type ContextBlock } from '../core/index.js';
+import { answerType } from './cues.js';
 import { createLocalModel } from './local.js';
 import { isContentWord, words } from './text.js';
 
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
   let abstainOnUnanswerable = 0;
   let answerWords = 0;
   const misses: string[] = [];
+  const byType = new Map<string, { n: number; f1: number; contains: number }>();
   for (const q of questions) {
     const gold = byId.get(q.doc);
     if (!gold) throw new Error(`question ${q.id} names unknown paragraph ${q.doc}`);
@@ -137,6 +139,11 @@ async function main(): Promise<void> {
     answerWords += normalise(plain).length;
     const normPlain = ` ${normalise(plain).join(' ')} `;
     const hit = q.answers.some((a) => normPlain.includes(` ${normalise(a).join(' ')} `));
+    const bucket = byType.get(answerType(q.question)) ?? { n: 0, f1: 0, contains: 0 };
+    byType.set(answerType(q.question), bucket);
+    bucket.n++;
+    bucket.f1 += Math.max(...q.answers.map((a) => f1(plain, a)));
+    if (hit) bucket.contains++;
     if (hit) contains++;
     else if (misses.length < show) misses.push(`MISS     ${q.question}  => ${q.answers[0]}\n         got: ${text}`);
     if (q.answers.some((a) => normalise(a).join(' ') === normalise(plain).join(' '))) em++;
@@ -150,6 +157,7 @@ async function main(): Promise<void> {
   console.log(`unanswerable abstain ${pct(abstainOnUnanswerable, unanswerable)}`);
   // SQuAD 2.0 convention: abstaining on an unanswerable question scores EM = F1 = 1.
   console.log(`all (SQuAD 2.0 scoring)  EM ${pct(em + abstainOnUnanswerable, questions.length)}  F1 ${pct(f1Sum + abstainOnUnanswerable, questions.length)}`);
+  for (const [type, b] of byType) console.log(`  answered ${type.padEnd(6)} n=${b.n}  F1 ${pct(b.f1, b.n)}  contains ${pct(b.contains, b.n)}`);
   for (const m of misses) console.log(m);
 }
 
