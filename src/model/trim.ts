@@ -237,6 +237,11 @@ function balance(s: string): string {
   return out.replace(/\s{2,}/g, ' ').trim();
 }
 
+// Titles the question may share with the answer: "Who was the duke ...?" "Duke William".
+const TITLES = new Set(
+  'king queen duke duchess earl count countess pope emperor empress saint st lord lady sir prince princess bishop archbishop general president chancellor baron sultan caliph tsar czar'.split(' '),
+);
+
 const PLACE_PREPOSITIONS = new Set(['in', 'at', 'from', 'to', 'into', 'near', 'on', 'across', 'towards', 'toward', 'throughout']);
 
 /** Type-specific evidence that a span is the kind of thing asked for. */
@@ -255,7 +260,7 @@ function spanBonus(tokens: WordToken[], span: Span, type: AnswerType, questionSt
     const unit = own[own.length - 1]!;
     if (own.length > 1 && questionStems.has(unit.stem)) bonus += 2;
     if (isCandidate('date', tokens, span.from)) bonus -= 2;
-  } else if (own.some((t) => questionStems.has(t.stem))) bonus -= 2;
+  } else if (own.some((t) => questionStems.has(t.stem) && !TITLES.has(t.lower))) bonus -= 2;
   // "was begun by William": the agent of a passive is who did it.
   if (type === 'person' && tokens[span.from - 1]?.lower === 'by') bonus += 1;
   if (type === 'date' && before.some((w) => w === 'in' || w === 'on' || w === 'by' || w === 'until' || w === 'since')) bonus += 1;
