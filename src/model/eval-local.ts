@@ -2,10 +2,15 @@
  * Measure the local extractive model on a SQuAD-style set (default: the shared
  * rag-dev set). Each question gets the gold paragraph plus the paragraphs a plain
  * BM25 ranks highest for it (k in all, in BM25 order, gold forced in), is asked
- * through `generateText` exactly as incontext would, and is scored with SQuAD
- * normalisation after removing the `[n]` citation markers.
+ * through `generateText` exactly as incontext would, and is scored after removing
+ * the `[n]` citation markers:
+ * - EM and F1 with SQuAD's normalisation (lowercase, delete punctuation, drop articles),
+ *   on answerable questions (an abstention scores 0);
+ * - contains-answer: a gold answer appears in the answer as a word sequence;
+ * - abstain rate on unanswerable questions, false-abstain rate on answerable ones;
+ * - "all (SQuAD 2.0 scoring)": an abstention on an unanswerable question scores 1.
  *
- *   npx tsx src/model/eval-local.ts [--data DIR] [--k 4] [--min-support 0.6] [--max-sentences 2] [--no-trim] [--show N]
+ *   npx tsx src/model/eval-local.ts [--data DIR] [--k 4] [--min-support 0.4] [--max-sentences 2] [--no-trim] [--show N]
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -40,13 +45,19 @@ function readJsonl<T>(path: string): T[] {
     .map((l) => JSON.parse(l) as T);
 }
 
+/** SQuAD's normalisation: lowercase, delete punctuation, drop articles, split on whitespace. */
 export function normalise(s: string): string[] {
   return s
     .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s]/gu, ' ')
+    .replace(/[\p{P}\p{S}]/gu, '')
     .replace(/\b(a|an|the)\b/g, ' ')
     .split(/\s+/)
     .filter(Boolean);
+}
+
+/** For "does the answer contain the gold text": punctuation splits words, so "Dyrrachium—one" still holds "Dyrrachium". */
+function looseWords(s: string): string {
+  return ` ${s.toLowerCase().replace(/[\p{P}\p{S}]/gu, ' ').replace(/\b(a|an|the)\b/g, ' ').split(/\s+/).filter(Boolean).join(' ')} `;
 }
 
 export function f1(prediction: string, gold: string): number {
@@ -137,8 +148,7 @@ async function main(): Promise<void> {
     }
     const plain = text.replace(/\s*\[\d+\]/g, '');
     answerWords += normalise(plain).length;
-    const normPlain = ` ${normalise(plain).join(' ')} `;
-    const hit = q.answers.some((a) => normPlain.includes(` ${normalise(a).join(' ')} `));
+    const hit = q.answers.some((a) => looseWords(plain).includes(looseWords(a)));
     const bucket = byType.get(answerType(q.question)) ?? { n: 0, f1: 0, contains: 0 };
     byType.set(answerType(q.question), bucket);
     bucket.n++;
