@@ -28,7 +28,7 @@ export const LOCAL_PROVIDER = 'incontext.local';
 export const LOCAL_MODEL_GUIDANCE =
   'The local model only answers questions over retrieved documents: ask through incontext ' +
   '(for example `incontext ask "..."`) so your question arrives with the matching passages. ' +
-  'For open conversation, configure a real model, e.g. `--model openai:gpt-4o-mini` with OPENAI_API_KEY set, ' +
+  'For open conversation, configure a real model with --model or INCONTEXT_MODEL, e.g. `--model openai:gpt-4o-mini` with OPENAI_API_KEY set, ' +
   '`--model anthropic:claude-3-5-haiku-latest` with ANTHROPIC_API_KEY, or a local server with `--model ollama:llama3.2`.';
 
 export function createLocalModel(options: LocalModelOptions = {}): LanguageModelV4 {
