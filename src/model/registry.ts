@@ -1,7 +1,9 @@
 /**
  * Provider registry: turn a `provider:model` spec into an AI SDK language model.
  * Keys and base URLs come from the `env` passed in (process.env by default), so a
- * caller — a test, a tenant's vault — decides exactly what a model sees.
+ * caller — a test, a tenant's vault — decides exactly what a model sees. (When `env`
+ * sets no base URL, the OpenAI and Anthropic providers still fall back to their own
+ * default, which honours OPENAI_BASE_URL / ANTHROPIC_BASE_URL in process.env.)
  */
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';

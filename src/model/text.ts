@@ -109,6 +109,8 @@ export function stem(word: string): string {
     // "stopped" -> "stopp" -> "stop": undouble a final consonant left by -ed/-ing.
     if (/([bdfgmnprt])\1$/.test(w) && w !== word) w = w.slice(0, -1);
   }
+  // A long-running server sees an open vocabulary: keep the cache bounded.
+  if (STEM_CACHE.size > 50_000) STEM_CACHE.clear();
   STEM_CACHE.set(word, w);
   return w;
 }
