@@ -111,6 +111,20 @@ describe('local extractive model through the AI SDK', () => {
     expect(await streamed.text).toBe(LOCAL_MODEL_GUIDANCE);
   });
 
+  it('honours maxOutputTokens and stop sequences like a remote model', async () => {
+    const prompt = 'Tell me a story.';
+    const cut = await generateText({ model, prompt, maxOutputTokens: 5 });
+    expect(cut.finishReason).toBe('length');
+    expect(cut.usage.outputTokens).toBe(5);
+    expect(LOCAL_MODEL_GUIDANCE.startsWith(cut.text)).toBe(true);
+    const stopped = await generateText({ model, prompt, stopSequences: [':'] });
+    expect(stopped.text).toBe(LOCAL_MODEL_GUIDANCE.slice(0, LOCAL_MODEL_GUIDANCE.indexOf(':')));
+    expect(stopped.finishReason).toBe('stop');
+    const streamed = streamText({ model, prompt, maxOutputTokens: 5 });
+    expect(await streamed.text).toBe(cut.text);
+    expect(await streamed.finishReason).toBe('length');
+  });
+
   it('identifies itself as a v4 model', () => {
     expect(model.specificationVersion).toBe('v4');
     expect(model.modelId).toBe('extractive');

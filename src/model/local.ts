@@ -8,6 +8,7 @@
 import type {
   LanguageModelV4,
   LanguageModelV4CallOptions,
+  LanguageModelV4FinishReason,
   LanguageModelV4GenerateResult,
   LanguageModelV4Prompt,
   LanguageModelV4StreamPart,
@@ -16,7 +17,7 @@ import type {
 } from '@ai-sdk/provider';
 import { NO_ANSWER, parseRagUserMessage } from '../core/index.js';
 import { extractAnswer, type ExtractiveOptions } from './extractive.js';
-import { countTokens } from './tokens.js';
+import { countTokens, truncateToTokens } from './tokens.js';
 
 export interface LocalModelOptions extends ExtractiveOptions {
   /** Reported as `modelId`; defaults to 'extractive'. */
@@ -35,11 +36,11 @@ export function createLocalModel(options: LocalModelOptions = {}): LanguageModel
   const modelId = options.modelId ?? 'extractive';
 
   const run = (call: LanguageModelV4CallOptions) => {
-    const text = respond(call.prompt, options);
+    const { text, finishReason } = limit(respond(call.prompt, options), call);
     const warnings: SharedV4Warning[] = [];
     if (call.tools?.length) warnings.push({ type: 'unsupported', feature: 'tools', details: 'the local extractive model never calls tools' });
     if (call.responseFormat?.type === 'json') warnings.push({ type: 'unsupported', feature: 'responseFormat', details: 'the local extractive model answers in plain text' });
-    return { text, warnings, usage: usageOf(call.prompt, text) };
+    return { text, warnings, finishReason, usage: usageOf(call.prompt, text) };
   };
 
   return {
@@ -48,24 +49,24 @@ export function createLocalModel(options: LocalModelOptions = {}): LanguageModel
     modelId,
     supportedUrls: {},
     async doGenerate(call): Promise<LanguageModelV4GenerateResult> {
-      const { text, warnings, usage } = run(call);
+      const { text, warnings, usage, finishReason } = run(call);
       return {
         content: [{ type: 'text', text }],
-        finishReason: { unified: 'stop', raw: 'stop' },
+        finishReason,
         usage,
         warnings,
         response: { modelId, timestamp: new Date() },
       };
     },
     async doStream(call) {
-      const { text, warnings, usage } = run(call);
+      const { text, warnings, usage, finishReason } = run(call);
       const parts: LanguageModelV4StreamPart[] = [
         { type: 'stream-start', warnings },
         { type: 'response-metadata', modelId, timestamp: new Date() },
         { type: 'text-start', id: 'text-0' },
         ...wordDeltas(text).map((delta): LanguageModelV4StreamPart => ({ type: 'text-delta', id: 'text-0', delta })),
         { type: 'text-end', id: 'text-0' },
-        { type: 'finish', usage, finishReason: { unified: 'stop', raw: 'stop' } },
+        { type: 'finish', usage, finishReason },
       ];
       const stream = new ReadableStream<LanguageModelV4StreamPart>({
         start(controller) {
@@ -80,6 +81,19 @@ export function createLocalModel(options: LocalModelOptions = {}): LanguageModel
       return { stream };
     },
   };
+}
+
+/** Honour stop sequences and maxOutputTokens the way a remote model does. */
+function limit(answer: string, call: LanguageModelV4CallOptions): { text: string; finishReason: LanguageModelV4FinishReason } {
+  let text = answer;
+  for (const stop of call.stopSequences ?? []) {
+    const at = stop ? text.indexOf(stop) : -1;
+    if (at >= 0) text = text.slice(0, at);
+  }
+  if (call.maxOutputTokens !== undefined && countTokens(text) > call.maxOutputTokens) {
+    return { text: truncateToTokens(text, call.maxOutputTokens), finishReason: { unified: 'length', raw: 'length' } };
+  }
+  return { text, finishReason: { unified: 'stop', raw: 'stop' } };
 }
 
 /** The answer text for a prompt: extractive over a RAG message, guidance otherwise. */

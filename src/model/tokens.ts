@@ -12,3 +12,10 @@ export function countTokens(text: string): number {
   encoder ??= getEncoding('cl100k_base');
   return encoder.encode(text).length;
 }
+
+/** The text cut to at most `max` tokens, as a model stopped by maxOutputTokens would leave it. */
+export function truncateToTokens(text: string, max: number): string {
+  encoder ??= getEncoding('cl100k_base');
+  const ids = encoder.encode(text);
+  return ids.length <= max ? text : encoder.decode(ids.slice(0, Math.max(0, max)));
+}
