@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     settle();
   }
   const totalS = msSince(started) / 1000;
+  header.push(`- Peak RSS of the run: ${(process.resourceUsage().maxRSS / 1024 / 1024).toFixed(1)} GiB`);
   const summary = tables.flatMap((t) => (t.summary ? [`- ${t.summary}`] : []));
   process.stdout.write(`\n== Summary ==\n${summary.join('\n')}\n\n${header.join('\n')}\nTotal ${totalS.toFixed(0)} s\n`);
   if (chosen.length !== SECTIONS.length) return;
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     '# incontext benchmarks',
     '',
     `Run of \`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${totalS.toFixed(0)} s). Every peer is measured in the same process on the same data; read the ratios, not the absolute milliseconds.`,
+    `One section: \`npm run bench -- ${SECTIONS.map((s) => s.name).join('|')}\` (prints only; a full run rewrites this file). Data: the development sets in ../shared/datasets (INCONTEXT_DATASETS overrides); scratch files and the local embedder cache under the OS temp dir, incontext-bench/.`,
     '',
     ...header,
     '',
