@@ -47,7 +47,7 @@ export function words(text: string): WordToken[] {
 }
 
 // Irregular past forms, so "fled" meets "flee" and "led" meets "lead".
-const IRREGULAR: Record<string, string> = Object.fromEntries(
+export const IRREGULAR: Record<string, string> = Object.fromEntries(
   (
     'fled:flee led:lead took:take taken:take began:begin begun:begin fought:fight built:build wrote:write written:write ' +
     'gave:give given:give came:come became:become won:win held:hold sold:sell bought:buy brought:bring taught:teach ' +

@@ -7,7 +7,7 @@
  * clause holds their answer, and a wrong cut loses it.
  */
 import { isCandidate, type AnswerType } from './cues.js';
-import { STOPWORDS, type WordToken } from './text.js';
+import { IRREGULAR, STOPWORDS, type WordToken } from './text.js';
 
 interface Span {
   /** Token indexes, end exclusive. */
@@ -250,7 +250,9 @@ function spanBonus(tokens: WordToken[], span: Span, type: AnswerType, questionSt
   const before = tokens.slice(Math.max(0, span.from - 2), span.from).map((t) => t.lower);
   const next = tokens[span.to];
   // "Norman army", "Italian abbots": a lone capitalised word before a common noun is an adjective.
-  const adjective = span.to - span.from === 1 && next !== undefined && /^\p{Ll}/u.test(next.text) && !STOPWORDS.has(next.lower);
+  // ("Rollo founded", "Bethencourt took": a name before a past-tense verb is its subject.)
+  const verb = next !== undefined && (/ed$/.test(next.lower) || next.lower in IRREGULAR);
+  const adjective = span.to - span.from === 1 && next !== undefined && /^\p{Ll}/u.test(next.text) && !STOPWORDS.has(next.lower) && !verb;
   if ((type === 'person' || type === 'place') && adjective) bonus -= 3;
   if (type === 'place' && before.some((w) => PLACE_PREPOSITIONS.has(w))) bonus += 2;
   // The answer seldom repeats the question: "King Harold II" does not answer "Who killed Harold II?".
