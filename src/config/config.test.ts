@@ -26,7 +26,7 @@ describe('config', () => {
     const { config, homeDir } = loadConfig({ cwd: dir({}), env: {} });
     expect(config.project).toBe('default');
     expect(config.chunk).toEqual({ strategy: 'auto', size: 384, overlap: 48 });
-    expect(config.retrieve.weights).toEqual({ vector: 1, keyword: 1 });
+    expect(config.retrieve.weights).toEqual({ vector: 0.3, keyword: 1 });
     expect(homeDir.endsWith('.incontext')).toBe(true);
   });
 
