@@ -1,0 +1,60 @@
+/**
+ * Hashed n-gram features shared by the classifier at scan time and by train.ts,
+ * so the two can never disagree on how a text becomes a vector.
+ * Binary presence, L2-normalised: a 3,000-character jailbreak and a one-line
+ * question weigh the same, so length (a style cue of the training sources) is
+ * not something the model can learn.
+ */
+
+export const FEATURE_BITS = 16;
+const MASK = (1 << FEATURE_BITS) - 1;
+/** Longer texts are featurised on their head and tail; the middle of a long prompt adds little and costs time. */
+const HEAD = 3000;
+const TAIL = 1000;
+
+function fnv1a(s: string, seed: number): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+const SEED_W = 0x811c9dc5;
+const SEED_B = 0x9e3779b9;
+const SEED_C = 0x85ebca6b;
+
+export function featureText(text: string): string {
+  const t = text.length > HEAD + TAIL ? `${text.slice(0, HEAD)} ${text.slice(-TAIL)}` : text;
+  return t.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/** Sorted unique bucket indices of a text's word 1-2-grams and character 3-5-grams. */
+export function featurize(text: string): Uint32Array {
+  const t = featureText(text);
+  const set = new Set<number>();
+  const words = t.match(/[\p{L}\p{N}']+|[^\s\p{L}\p{N}]/gu) ?? [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    set.add(fnv1a(w, SEED_W) & MASK);
+    if (i + 1 < words.length) set.add(fnv1a(`${w} ${words[i + 1]!}`, SEED_B) & MASK);
+  }
+  const padded = ` ${t} `;
+  for (let n = 3; n <= 5; n++) {
+    for (let s = 0; s + n <= padded.length; s++) set.add(fnv1a(padded.slice(s, s + n), SEED_C + n) & MASK);
+  }
+  return Uint32Array.from(set).sort();
+}
+
+/** Logit of a linear model over binary L2-normalised features. */
+export function linearLogit(features: Uint32Array, weights: Float32Array, bias: number): number {
+  if (features.length === 0) return bias;
+  let sum = 0;
+  for (let i = 0; i < features.length; i++) sum += weights[features[i]!]!;
+  return bias + sum / Math.sqrt(features.length);
+}
+
+export function sigmoid(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}

@@ -1,0 +1,168 @@
+/**
+ * Hand-written rules for the attack families that keep coming back. Each rule has
+ * a strength; a family's score is the noisy-or of its matching rules, so two weak
+ * hints add up while one strong match is enough. Rules aim at intent phrases
+ * ("ignore the previous instructions"), not at topics ("system prompt", "kill"),
+ * which benign questions share.
+ */
+import type { GuardSignal } from './types.js';
+
+interface Rule {
+  re: RegExp;
+  s: number;
+}
+
+// Words that may sit between a verb and its object: "ignore ALL OF YOUR PREVIOUS instructions".
+const Q = String.raw`(?:(?:all|any|every|each|of|the|your|my|his|her|their|these|those|this|that|previous|prior|above|earlier|preceding|foregoing|former|initial|original|old|existing|current|given|system|developer|safety|openai|anthropic|default|pre-?set|hidden|secret|internal|other|such|and|or|content|policy|moderation|ethical|moral|programmed|built-?in|instructions?|you|were|was|have|been|told|received|got|so|far|before|now)\s+){0,5}`;
+const OBJ = String.raw`(?:instructions?|prompts?|rules?|directions?|guidelines?|guidance|commands?|directives?|orders?|programming|constraints?|restrictions?|limitations?|policies|policy|filters?|safeguards?|guardrails?|context|conversation|training|settings)`;
+const VERB = String.raw`(?:ignore|ignoring|disregard|disregarding|forget|forgetting|skip|bypass|override|overriding|neglect|omit|abandon|discard|drop|dismiss|erase|delete|remove|clear|reset|circumvent|evade|break|breaking|violate|set\s+aside|throw\s+out|pay\s+no\s+attention\s+to|do\s+not\s+(?:follow|obey|listen\s+to)|don'?t\s+(?:follow|obey|listen\s+to)|stop\s+following|no\s+longer\s+(?:follow|obey))`;
+
+const OVERRIDE: Rule[] = [
+  { re: new RegExp(String.raw`\b${VERB}\s+${Q}${OBJ}\b`, 'i'), s: 0.9 },
+  { re: /\b(?:ignore|disregard|forget)\s+(?:everything|anything|all)(?:\s+(?:else|above|before|prior|previously|you(?:'ve| have)?\s+(?:been\s+)?(?:told|said|read|learned)|that\s+came\s+before|written\s+(?:above|before)))?\b/i, s: 0.7 },
+  { re: /\b(?:ignore|disregard|forget)\s+(?:the\s+)?(?:above|previous|prior|preceding|earlier)\b/i, s: 0.75 },
+  { re: /\b(?:new|updated|real|actual|true|revised|override)\s+(?:instructions?|rules|task|directive|system\s+prompt)\s*(?::|are\b|is\b|follow\b)/i, s: 0.6 },
+  { re: /\byour\s+(?:new|real|true|only|actual)\s+(?:task|job|goal|purpose|instructions?|role|objective|mission)\s+(?:is|are|will\s+be)\b/i, s: 0.6 },
+  { re: /\binstead\s*,?\s+(?:you\s+(?:will|must|should)\s+)?(?:say|print|output|write|respond|reply)\b/i, s: 0.45 },
+  { re: /\b(?:the\s+)?(?:instructions?|rules?|text|prompt)\s+(?:above|before\s+this)\s+(?:is|are|was|were)\s+(?:fake|wrong|outdated|void|invalid|a\s+test|obsolete|cancel+ed)\b/i, s: 0.8 },
+  { re: /\b(?:above|previous|prior)\s+(?:instructions?|rules?)\s+(?:no\s+longer\s+apply|are\s+(?:now\s+)?(?:void|cancel+ed|revoked))\b/i, s: 0.85 },
+  { re: /\boverride\s+(?:mode|protocol|code|authori[sz]ation)\b/i, s: 0.5 },
+  // Korean, Chinese, Japanese, Spanish, French, German, Russian: the same sentence is a cheap rule each.
+  { re: /(?:이전|앞의|위의|앞선|기존의?|모든|지금까지의?|원래의?|시스템)\s*(?:의\s*)?(?:모든\s*)?(?:지시|지침|명령|규칙|프롬프트|설정|내용|안내)(?:사항|문|어)?(?:들)?(?:은|는|을|를|에|과|와)?\s*(?:모두\s*|전부\s*|다\s*)?(?:무시|잊|따르지|어기|무효)/, s: 0.9 },
+  { re: /(?:무시하고|무시해|잊어버려|잊어\s*버리고|무시하십시오|무시하세요)/, s: 0.45 },
+  { re: /(?:지금부터|이제부터)\s*(?:너는|당신은|넌)/, s: 0.35 },
+  { re: /(?:忽略|无视|無視|忘记|忘記|不要理会|跳过)\s*(?:之前|以上|上面|先前|前面|所有|全部|一切|上述|以前)?\s*(?:的|の)?\s*(?:所有|全部)?\s*(?:指令|指示|说明|說明|规则|規則|提示|命令|内容|設定|プロンプト)/, s: 0.9 },
+  { re: /(?:以前|前|上記|これまで)の(?:指示|命令|ルール|プロンプト)を(?:無視|忘れ)/, s: 0.9 },
+  { re: /\b(?:ignora|olvida|omite|descarta)\s+(?:todas?\s+)?(?:las|los|tus)?\s*(?:instrucciones|reglas|indicaciones|órdenes)(?:\s+(?:anteriores|previas))?/i, s: 0.9 },
+  { re: /\b(?:ignore[rz]?|oublie[rz]?)\s+(?:toutes?\s+)?(?:les|tes|vos)\s+(?:instructions|règles|consignes)(?:\s+(?:précédentes|antérieures))?/i, s: 0.9 },
+  { re: /\b(?:ignoriere|ignorieren\s+sie|vergiss|vergessen\s+sie)\s+(?:alle\s+)?(?:vorherigen|bisherigen|obigen|vorigen)?\s*(?:anweisungen|instruktionen|regeln|befehle)/i, s: 0.9 },
+  { re: /(?:игнорируй|забудь|проигнорируй)\s+(?:все\s+)?(?:предыдущие|прошлые|прежние)?\s*(?:инструкции|указания|правила)/i, s: 0.9 },
+];
+
+const JAILBREAK: Rule[] = [
+  { re: /\b(?:DAN|STAN|DUDE|AIM|BetterDAN|AntiGPT|Mongo\s+Tom|DevMode|JailBreak|UCAR|Maximum|BasedGPT|NRAF|OPPO|Khajiit|APOPHIS|Balakula)\b[^.\n]{0,80}\b(?:stands\s+for|mode|can\s+do\s+anything|no\s+(?:rules|restrictions|filters))/i, s: 0.85 },
+  { re: /\bdo\s+anything\s+now\b/i, s: 0.9 },
+  { re: /\b(?:developer|dev|god|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|evil|opposite|chaos|sudo|admin|debug|maintenance|root)\s+mode\b[^.\n]{0,60}\b(?:enabled|activated|on|engaged)\b/i, s: 0.85 },
+  { re: /\b(?:enable|activate|enter|switch\s+to|turn\s+on)\s+(?:the\s+)?(?:developer|dev|god|jailbreak|unrestricted|unfiltered|uncensored|evil|DAN|sudo|debug)\s+mode\b/i, s: 0.8 },
+  { re: /\bjailbr(?:eak|oken)\b/i, s: 0.55 },
+  { re: /\b(?:unfiltered|uncensored|amoral|unethical|unrestricted|unbound|unhinged|immoral)\b[^.\n]{0,40}\b(?:ai|chatbot|assistant|model|bot|persona|character|version|response|answers?)\b/i, s: 0.7 },
+  { re: /\b(?:no|without|free\s+of|free\s+from|lacks?|doesn'?t\s+have\s+any|does\s+not\s+have\s+any|not\s+bound\s+by\s+any)\s+(?:any\s+)?(?:ethical|moral|ethics|morals|safety|content)\s*(?:or\s+moral\s+|or\s+ethical\s+|and\s+moral\s+)?(?:guidelines|restrictions|boundaries|limits|limitations|filters|constraints|principles|policies|rules|standards|considerations)?/i, s: 0.8 },
+  { re: /\b(?:freed|free|released|liberated|broken\s+free)\s+from\s+(?:the\s+)?(?:typical\s+)?(?:confines|shackles|restrictions|chains|limitations|rules)\b/i, s: 0.85 },
+  { re: /\b(?:does\s+not|doesn'?t|do\s+not|don'?t|never|will\s+not|won'?t)\s+(?:have\s+to\s+)?(?:abide|adhere|comply|follow|care)\s+(?:by|to|with|about)?\s*(?:any\s+|the\s+)?(?:rules|policies|policy|guidelines|restrictions|openai|ethics|morals|laws|content\s+polic)/i, s: 0.8 },
+  { re: /\b(?:openai|anthropic|google)(?:'s)?\s+(?:content\s+)?(?:policy|policies|guidelines|rules|restrictions|filters)\b/i, s: 0.45 },
+  { re: /\b(?:will|must|should|shall)\s+(?:never|not)\s+(?:refuse|decline|say\s+(?:no|that\s+(?:it|you)\s+can'?t)|tell\s+me\s+(?:that\s+)?(?:it|you)\s+can'?t|apologi[sz]e|warn|include\s+(?:any\s+)?(?:warnings?|disclaimers?))/i, s: 0.75 },
+  { re: /\b(?:always|will)\s+(?:send|give|provide)\s+(?:an?\s+|the\s+)?(?:unfiltered|uncensored)\s+(?:response|answer)/i, s: 0.85 },
+  { re: /\bno\s+matter\s+how\s+(?:immoral|unethical|illegal|dangerous|offensive|harmful|inappropriate)/i, s: 0.8 },
+  { re: /\b(?:stay|remain)\s+in\s+character\b/i, s: 0.45 },
+  { re: /\b(?:two|2)\s+(?:different\s+|separate\s+)?(?:responses|answers|paragraphs)\b[^.\n]{0,120}\b(?:normal|classic|jailbr|dan|unfiltered|developer|opposite)/i, s: 0.8 },
+  { re: /\[(?:🔒|🔓|CLASSIC|JAILBREAK|DAN|GPT|NORMAL|DEVELOPER)[^\]]{0,20}\]/i, s: 0.6 },
+  { re: /\b(?:you\s+are|you're)\s+(?:no\s+longer|not)\s+(?:chatgpt|an?\s+ai(?:\s+language\s+model)?|bound|restricted|limited|claude|an\s+assistant)\b/i, s: 0.7 },
+  { re: /\b(?:pretend|act|behave|roleplay|role-play|respond|answer)\s+(?:to\s+be\s+|as\s+(?:if\s+(?:you\s+(?:are|were)\s+)?)?|like\s+)(?:an?\s+)?(?:unrestricted|unfiltered|uncensored|evil|malicious|rogue|amoral|jailbroken|hacked)\b/i, s: 0.85 },
+  { re: /\b(?:bypass|circumvent|evade|disable|turn\s+off|remove)\s+(?:your|the|all|any)?\s*(?:safety|content|ethical|moral)?\s*(?:filters?|restrictions|guardrails|safeguards|censorship|alignment|moderation)\b/i, s: 0.75 },
+  { re: /\b(?:hypothetical|fictional|imaginary)\s+(?:world|scenario|story|setting)\b[^.\n]{0,120}\b(?:no\s+(?:rules|laws|restrictions|ethics)|anything\s+goes|illegal|without\s+consequences)/i, s: 0.6 },
+  { re: /\b(?:illegal|harmful|unethical|immoral)\s*(?:,|or|and)\s*(?:illegal|harmful|unethical|immoral|dangerous)\b/i, s: 0.3 },
+  { re: /\bfrom\s+now\s+on\b[^.\n]{0,60}\b(?:you\s+(?:are|will|must)|act\s+as|respond\s+as|answer\s+as)\b/i, s: 0.35 },
+  { re: /\bdeveloper\s+mode\b/i, s: 0.5 },
+  // Korean: "제한 없는/검열 없는 AI", "윤리적 지침이 없는", "탈옥".
+  { re: /(?:제한|검열|필터|윤리(?:적)?\s*(?:지침|규칙|기준)?)\s*(?:이|가)?\s*(?:없는|없이|해제)|탈옥|개발자\s*모드/, s: 0.7 },
+];
+
+const EXTRACTION: Rule[] = [
+  { re: /\b(?:repeat|print|output|reveal|show|display|echo|dump|write\s+(?:out|down)|recite|list|spell\s+out|copy|paste|leak|disclose|expose|share|give\s+me|tell\s+me|send\s+me|translate|summari[sz]e|encode|convert)\s+(?:me\s+)?(?:back\s+)?(?:all\s+|exactly\s+|verbatim\s+)?(?:of\s+)?(?:your|the|these|those|all|any|its)\s+(?:entire\s+|full\s+|complete\s+|exact\s+|whole\s+)?(?:initial\s+|original\s+|hidden\s+|secret\s+|system\s+|previous\s+|prior\s+|preceding\s+|first\s+|internal\s+|pre-?)?(?:system\s+)?(?:prompt|instructions?|rules|directives|guidelines|configuration|message|context|pre-?prompt|words|text|sentences?|lines?|paragraphs?)\s*(?:above|before|so\s+far|verbatim|word\s+for\s+word|you\s+(?:were\s+)?(?:given|told|received))?/i, s: 0.55 },
+  { re: /\b(?:repeat|print|output|reveal|show|display|echo|dump|recite|copy|write|list)\b[^.\n]{0,40}\b(?:above|before\s+this|prior\s+to\s+this|so\s+far|verbatim|word\s+for\s+word)\b/i, s: 0.45 },
+  { re: /\bwhat\s+(?:is|are|was|were)\s+(?:your|the)\s+(?:exact\s+|full\s+|original\s+|initial\s+|hidden\s+|secret\s+)?(?:system\s+prompt|instructions|initial\s+prompt|original\s+prompt|pre-?prompt|rules\s+you\s+(?:were|are)\s+given)\b/i, s: 0.55 },
+  { re: /\byour\s+(?:system\s+prompt|initial\s+prompt|original\s+prompt|hidden\s+prompt|pre-?prompt|secret\s+instructions|hidden\s+instructions|original\s+instructions|initial\s+instructions)\b/i, s: 0.5 },
+  { re: /\b(?:repeat|print|output)\s+(?:the\s+)?(?:words|text|everything)\s+(?:above|before)\b/i, s: 0.85 },
+  { re: /\b(?:begin|start)\s+(?:your\s+)?(?:reply|response|answer|output)\s+with\s+["']?(?:you\s+are|sure,?\s+here|my\s+instructions|the\s+system\s+prompt)/i, s: 0.6 },
+  { re: /\beverything\s+(?:above|before)\s+(?:this\s+(?:line|message|sentence))?\b[^.\n]{0,40}\b(?:repeat|print|output|verbatim|code\s*block)/i, s: 0.7 },
+  { re: /\b(?:in\s+a\s+code\s*block|inside\s+```|as\s+a\s+(?:python\s+)?(?:list|string))\b[^.\n]{0,60}\b(?:instructions|prompt|above)\b/i, s: 0.4 },
+  { re: /(?:시스템\s*프롬프트|초기\s*(?:지시|명령|프롬프트)|숨겨진\s*(?:지시|명령))[^.\n]{0,20}(?:알려|보여|출력|말해|반복|공개)|(?:위의|앞의|이전)\s*(?:내용|지시|텍스트|문장)[^.\n]{0,10}(?:그대로|반복|출력)/, s: 0.75 },
+];
+
+const DELIMITER: Rule[] = [
+  { re: /<\/?\s*(?:system|sys|instructions?|admin|developer|im_start|im_end|context|user_input|prompt)\s*>/i, s: 0.6 },
+  { re: /<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text)\|>/i, s: 0.85 },
+  { re: /\[\/?INST\]|<<\/?SYS>>/, s: 0.75 },
+  { re: /^\s*#{2,}\s*(?:instruction|system|new\s+instructions?|response|admin|developer\s+note|system\s+override)s?\s*:?\s*$/im, s: 0.55 },
+  { re: /^\s*(?:system|assistant|ai|chatgpt|gpt|bot|model)\s*:\s*\S/im, s: 0.3 },
+  { re: /^\s*(?:system|assistant)\s*:\s*(?:access\s+granted|sure|ok|i\s+will|understood|the\s+password)/im, s: 0.7 },
+  { re: /\b(?:end|ignore|stop)\s+(?:of\s+)?(?:the\s+)?(?:prompt|input|instructions|user\s+input|untrusted\s+(?:input|text)|system\s+message|previous\s+context)\b\s*[-=*#%\]>)]{0,}/i, s: 0.3 },
+  { re: /(?:^|\n)\s*[-=*#%_~]{3,}\s*(?:end|begin|start|new)\b[^\n]{0,40}[-=*#%_~]{3,}/i, s: 0.55 },
+  { re: /\b(?:end|begin)\s+(?:of\s+)?(?:user\s+)?(?:input|instructions|prompt|ambiguity|system\s+prompt)\b/i, s: 0.45 },
+  { re: /\b(?:system|admin|developer|security)\s+(?:override|message|notice|alert|update)\s*:/i, s: 0.6 },
+];
+
+const EXFIL: Rule[] = [
+  { re: /\b(?:say|print|output|write|respond|reply|answer|type|return|begin|start|end|state)\b[^.\n]{0,40}["'“”‘’`]?\s*access\s*granted/i, s: 0.9 },
+  { re: /access\s*granted/i, s: 0.6 },
+  { re: /\b(?:what\s+is|tell\s+me|reveal|give\s+me|share|print|output|repeat|show\s+me|spell|hint|say)\s+(?:me\s+)?(?:the|your|my|a)?\s*(?:secret\s+|correct\s+|current\s+|admin\s+)?(?:password|passcode|passphrase|pass\s+code|access\s+code|secret\s+(?:key|word|code)|api\s+key|pin|credentials?)\b/i, s: 0.6 },
+  { re: /\b(?:password|passcode|secret\s+word|access\s+code)\b[^.\n]{0,60}\b(?:is|was|=)\b[^.\n]{0,30}\b(?:reveal|print|repeat|say|tell|spell|output)/i, s: 0.5 },
+  { re: /!\[[^\]]*\]\(\s*https?:\/\/[^)\s]*[?&][^)\s]*=/i, s: 0.6 },
+  { re: /\b(?:send|post|upload|forward|exfiltrate|transmit|leak|email)\b[^.\n]{0,60}\b(?:to|at)\s+(?:https?:\/\/|[\w.+-]+@[\w-]+\.)/i, s: 0.55 },
+  { re: /\b(?:api\s+keys?|credentials|tokens?|secrets|env(?:ironment)?\s+variables?|passwords)\b[^.\n]{0,40}\b(?:send|post|upload|exfiltrate|include\s+in\s+(?:the\s+)?url)/i, s: 0.45 },
+  // Tensor Trust defenders ask for a code word; attacks ask to say "granted" in odd spellings.
+  { re: /\b(?:granted|grant(?:ed)?\s+access)\b[^.\n]{0,40}\b(?:only|nothing\s+else|and\s+nothing\s+more|exactly|verbatim)\b/i, s: 0.55 },
+  { re: /(?:비밀번호|암호|패스워드|API\s*키)[^.\n]{0,15}(?:알려|말해|출력|보여|공개)/, s: 0.6 },
+];
+
+function family(name: string, rules: Rule[], texts: string[]): GuardSignal | undefined {
+  let miss = 1;
+  let detail: string | undefined;
+  let best = 0;
+  for (const rule of rules) {
+    for (const t of texts) {
+      const m = rule.re.exec(t);
+      if (m) {
+        miss *= 1 - rule.s;
+        if (rule.s > best) {
+          best = rule.s;
+          detail = m[0].slice(0, 80);
+        }
+        break;
+      }
+    }
+  }
+  const score = 1 - miss;
+  if (score <= 0) return undefined;
+  return { name, score: Math.round(score * 1e4) / 1e4, ...(detail !== undefined ? { detail } : {}) };
+}
+
+/**
+ * Token floods: Tensor Trust attacks pad with hundreds of repeated symbols or
+ * words ("ö ö ö", ") ] }") to push the defence out of the model's attention.
+ */
+function flood(text: string): GuardSignal | undefined {
+  if (text.length < 200) return undefined;
+  const tokens = text.split(/\s+/).filter(Boolean);
+  if (tokens.length < 60) return undefined;
+  const counts = new Map<string, number>();
+  for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+  let top = 0;
+  let word = '';
+  for (const [t, c] of counts) if (c > top) [top, word] = [c, t];
+  const share = top / tokens.length;
+  const symbolic = !/[\p{L}\p{N}]{3,}/u.test(word) || /^(?:[\p{L}])$/u.test(word);
+  // Prose repeats "the" at ~6%; a flood repeats one token in a third of the text.
+  if (share < 0.3 || top < 40) return undefined;
+  const score = Math.min(1, (share - 0.2) * 1.6) * (symbolic ? 1 : 0.8);
+  return { name: 'heuristic:flood', score: Math.round(score * 1e4) / 1e4, detail: `"${word.slice(0, 20)}" ×${top}` };
+}
+
+/** Run every rule family over the given readings of one text. */
+export function heuristicSignals(texts: string[]): GuardSignal[] {
+  const out: GuardSignal[] = [];
+  const families: Array<[string, Rule[]]> = [
+    ['heuristic:override', OVERRIDE],
+    ['heuristic:jailbreak', JAILBREAK],
+    ['heuristic:extraction', EXTRACTION],
+    ['heuristic:delimiter', DELIMITER],
+    ['heuristic:exfiltration', EXFIL],
+  ];
+  for (const [name, rules] of families) {
+    const s = family(name, rules, texts);
+    if (s) out.push(s);
+  }
+  const f = flood(texts[0] ?? '');
+  if (f) out.push(f);
+  return out;
+}

@@ -1,0 +1,169 @@
+/**
+ * Normalisation before scanning. Attackers hide the same words behind look-alike
+ * letters, invisible characters, leetspeak and encodings; every detector downstream
+ * sees the folded text, and decoded payloads are scanned as texts of their own.
+ */
+import type { NormalizedScan } from './types.js';
+
+// Zero-width characters, soft hyphen, word joiners, BOM and the bidi embeddings,
+// overrides and isolates: none of them changes what a human reads.
+// The class lists combining characters on purpose, one by one, to delete them.
+// eslint-disable-next-line no-misleading-character-class
+const INVISIBLE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]|\uDB40[\uDC00-\uDC7F]/g;
+const MARKS = /\p{M}+/gu;
+
+// Cyrillic, Greek and other letters that render like Latin ones (after NFKC, which
+// already folds fullwidth and mathematical alphanumerics).
+const CONFUSABLES: Record<string, string> = {
+  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
+  ѕ: 's', і: 'i', ї: 'i', ј: 'j', ԁ: 'd', ԛ: 'q', ԝ: 'w', һ: 'h', ӏ: 'l', ɡ: 'g', ɑ: 'a', ı: 'i', ȷ: 'j',
+  А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', У: 'Y', Х: 'X', Ѕ: 'S', І: 'I', Ј: 'J',
+  α: 'a', β: 'b', ε: 'e', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', γ: 'y', ω: 'w',
+  Α: 'A', Β: 'B', Ε: 'E', Ζ: 'Z', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Υ: 'Y', Χ: 'X',
+  ℓ: 'l',
+};
+const CONFUSABLE_CHARS = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'gu');
+const LATIN = /[a-zA-Z]/;
+const NON_LATIN_LETTER = /[\u0370-\u03FF\u0400-\u052F]/g;
+
+const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's', '!': 'i', '|': 'l', '+': 't' };
+// Only tokens that mix letters with leet symbols are folded, so "2024" and "$5" stay numbers.
+const LEET_TOKEN = /[a-z0-9@$!|+]*[a-z][a-z0-9@$!|+]*/gi;
+const HAS_LEET = /[0-9@$!|+]/;
+
+const BASE64 = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
+const HEX = /\b(?:[0-9a-fA-F]{2}[\s:,]?){8,}/g;
+const URL_ENCODED = /(?:%[0-9a-fA-F]{2}[^%\s]{0,3}){4,}/g;
+// Words that make decoded bytes plausibly English; a random base64 id decodes to noise.
+const COMMON = new Set(
+  'the a an to and of you your i is are be in it that this for on with as do not all any me my say print ignore instructions previous prompt system now from what tell reveal password access granted write output repeat above secret forget rules'.split(' '),
+);
+
+/** At most this many characters are decoded and scanned per payload kind; bigger blobs are files, not prompts. */
+const MAX_PAYLOADS = 8;
+
+export function stripInvisible(text: string): string {
+  return text.replace(INVISIBLE, '');
+}
+
+/** Fold look-alike letters inside words that are mostly Latin, so real Russian or Greek text is left alone. */
+export function foldConfusables(text: string): string {
+  const nonLatin = (text.match(NON_LATIN_LETTER) ?? []).length;
+  const latin = (text.match(/[a-zA-Z]/g) ?? []).length;
+  const mostlyLatin = latin >= nonLatin;
+  return text.replace(/[\p{L}\p{N}]+/gu, (word) => {
+    if (!CONFUSABLE_CHARS.test(word)) {
+      CONFUSABLE_CHARS.lastIndex = 0;
+      return word;
+    }
+    CONFUSABLE_CHARS.lastIndex = 0;
+    if (!LATIN.test(word) && !mostlyLatin) return word;
+    // A whole word of Cyrillic letters in a mostly Latin text is folded only when every letter has a Latin twin.
+    const folded = word.replace(CONFUSABLE_CHARS, (c) => CONFUSABLES[c] ?? c);
+    return LATIN.test(word) || !NON_LATIN_LETTER.test(folded) ? folded : word;
+  });
+}
+
+/** "i g n o r e" and "i.g.n.o.r.e" → "ignore": letter-spacing defeats word matching otherwise. */
+export function joinSpacedLetters(text: string): string {
+  return text.replace(/\b(?:[a-zA-Z][ .\-_*]){3,}[a-zA-Z]\b/g, (m) => m.replace(/[ .\-_*]/g, ''));
+}
+
+export function foldLeet(text: string): string {
+  return text.replace(LEET_TOKEN, (tok) => (HAS_LEET.test(tok) ? tok.replace(/[0-9@$!|+]/g, (c) => LEET[c] ?? c) : tok));
+}
+
+export function rot13(text: string): string {
+  return text.replace(/[a-zA-Z]/g, (c) => {
+    const base = c <= 'Z' ? 65 : 97;
+    return String.fromCharCode(((c.charCodeAt(0) - base + 13) % 26) + base);
+  });
+}
+
+function englishness(text: string): number {
+  const ws = text.toLowerCase().match(/[a-z]+/g) ?? [];
+  if (ws.length === 0) return 0;
+  let hits = 0;
+  for (const w of ws) if (COMMON.has(w)) hits++;
+  return hits / ws.length;
+}
+
+function readable(decoded: string): boolean {
+  if (decoded.length < 6) return false;
+  let printable = 0;
+  for (const ch of decoded) {
+    const c = ch.codePointAt(0)!;
+    if ((c >= 32 && c < 127) || c === 10 || c === 13 || c === 9 || c >= 0xa0) printable++;
+  }
+  return printable / decoded.length > 0.95 && /[a-zA-Z\uAC00-\uD7A3]{2,}/.test(decoded) && /\s/.test(decoded);
+}
+
+function utf8(bytes: Buffer): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // Not UTF-8 means not a hidden prompt; the caller simply skips this candidate.
+    return undefined;
+  }
+}
+
+/** Decode base64, hex and URL-encoded runs and a rot13 reading when they yield readable text. */
+export function decodePayloads(text: string): string[] {
+  const out: string[] = [];
+  const push = (s: string | undefined) => {
+    if (s !== undefined && out.length < MAX_PAYLOADS * 3 && readable(s) && !out.includes(s)) out.push(s);
+  };
+  let n = 0;
+  for (const m of text.matchAll(BASE64)) {
+    if (n++ >= MAX_PAYLOADS) break;
+    const s = m[0];
+    // Pure letters are words or identifiers, not encodings.
+    if (!/[0-9+/=]/.test(s) && !/[A-Z].*[a-z].*[A-Z]/.test(s)) continue;
+    push(utf8(Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64')));
+  }
+  n = 0;
+  for (const m of text.matchAll(HEX)) {
+    if (n++ >= MAX_PAYLOADS) break;
+    push(utf8(Buffer.from(m[0].replace(/[\s:,]/g, ''), 'hex')));
+  }
+  n = 0;
+  for (const m of text.matchAll(URL_ENCODED)) {
+    if (n++ >= MAX_PAYLOADS) break;
+    try {
+      push(decodeURIComponent(m[0]));
+    } catch {
+      // A malformed escape is not a payload; skip it.
+    }
+  }
+  // rot13 has no marker, so keep its reading only when it is clearly more English than the original.
+  const r = rot13(text);
+  const er = englishness(r);
+  if (er >= 0.25 && er > englishness(text) + 0.15) push(r);
+  return out;
+}
+
+/**
+ * Normalise a text for scanning: NFKC, invisible characters removed, diacritics
+ * and look-alike letters folded, spaced letters joined; plus a leetspeak-folded copy
+ * and any decoded payloads, which the detector scores in addition to the text.
+ */
+export function normalizeForScan(text: string): NormalizedScan {
+  const nfkc = text.normalize('NFKC');
+  const visible = stripInvisible(nfkc);
+  const invisibleRemoved = nfkc.length - visible.length;
+  // Diacritics go (NFD + drop marks) but Hangul must be recomposed, hence the final NFC.
+  const unmarked = visible.normalize('NFD').replace(MARKS, '').normalize('NFC');
+  const folded = foldConfusables(unmarked);
+  let confusablesFolded = 0;
+  for (let i = 0; i < folded.length && i < unmarked.length; i++) if (folded[i] !== unmarked[i]) confusablesFolded++;
+  const normalized = joinSpacedLetters(folded);
+  const leetCopy = foldLeet(normalized);
+  const decoded = decodePayloads(visible);
+  return {
+    text: normalized,
+    ...(leetCopy !== normalized ? { leet: leetCopy } : {}),
+    decoded: decoded.map((d) => joinSpacedLetters(foldConfusables(stripInvisible(d.normalize('NFKC'))))),
+    invisibleRemoved,
+    confusablesFolded,
+  };
+}
