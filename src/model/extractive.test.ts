@@ -5,26 +5,32 @@ import { cite, extractAnswer } from './extractive.js';
 import { splitSentences, stem, words } from './text.js';
 
 describe('splitSentences', () => {
-  it('does not split at abbreviations, initials or decimals, and keeps offsets', () => {
+  it('does not split at abbreviations, initials or decimals, keeps offsets, and drops questions', () => {
     const text = 'Dr. Smith met J. R. Tolkien in St. Andrews in 1950. The meeting lasted 2.5 hours! Was it useful? Nobody knows.';
     const sentences = splitSentences(text);
     expect(sentences.map((s) => s.text)).toEqual([
       'Dr. Smith met J. R. Tolkien in St. Andrews in 1950.',
       'The meeting lasted 2.5 hours!',
-      'Was it useful?',
       'Nobody knows.',
     ]);
     for (const s of sentences) expect(text.slice(s.start, s.end)).toBe(s.text);
   });
 
-  it('splits markdown headings and list items that have no full stop', () => {
+  it('splits markdown headings and list items that have no full stop; headings are not answers', () => {
     const text = '# Install\nRun the installer first\n- needs Node 22\n- needs 2 GB of disk\n\nThen start it.';
     expect(splitSentences(text).map((s) => s.text)).toEqual([
-      '# Install\nRun the installer first',
+      'Run the installer first',
       '- needs Node 22',
       '- needs 2 GB of disk',
       'Then start it.',
     ]);
+  });
+
+  it('answers with the value of record lines and skips code blocks and bare fields', () => {
+    const text = 'question: Which port?\nanswer: Port 8686 by default.\ntopic: server\n\n```sh\nnpm start. Then more.\n```\nDone here now.';
+    const sentences = splitSentences(text);
+    expect(sentences.map((s) => s.text)).toEqual(['Port 8686 by default.', 'Done here now.']);
+    for (const s of sentences) expect(text.slice(s.start, s.end)).toBe(s.text);
   });
 
   it('ends a sentence after a decade such as "1050s."', () => {

@@ -133,8 +133,14 @@ const ABBREVIATIONS = new Set(
   ).split(/\s+/),
 );
 
-/** Split text into sentences with character offsets. */
-export function splitSentences(text: string): Sentence[] {
+/** Fenced code blocks become spaces (offsets kept): code is context for the reader, never an answer sentence. */
+function blankCode(text: string): string {
+  return text.replace(/^(`{3,}|~{3,})[^\n]*\n[\s\S]*?(?:^\1[^\n]*$|(?![\s\S]))/gm, (m) => m.replace(/[^\n]/g, ' '));
+}
+
+/** Split text into sentences with character offsets. Headings, code and questions are not answer sentences. */
+export function splitSentences(original: string): Sentence[] {
+  const text = blankCode(original);
   const out: Sentence[] = [];
   let start = 0;
   const boundary = /([.!?]+)(["'”’)\]]*)(\s+|$)/g;
@@ -162,8 +168,8 @@ function pushSentence(out: Sentence[], text: string, start: number, end: number)
   const lead = raw.length - raw.trimStart().length;
   const body = raw.trim();
   if (!body) return;
-  // Blank lines, headings and list items separate sentences even without punctuation.
-  const boundary = /\n\s*\n|\n(?=\s*(?:#{1,6}\s|[-*•+]\s|\d{1,3}[.)]\s|\|))/g;
+  // Blank lines, headings, list items and `field: value` record lines separate sentences even without punctuation.
+  const boundary = /\n\s*\n|(?<=(?:^|\n)\s*#{1,6}\s[^\n]*)\n|\n(?=\s*(?:#{1,6}\s|[-*•+]\s|\d{1,3}[.)]\s|\||[\p{L}_][\p{L}\p{N}_ -]{0,30}:\s))/gu;
   let at = start + lead;
   const bodyEnd = start + lead + body.length;
   const pieces: Array<[number, number]> = [];
@@ -176,7 +182,18 @@ function pushSentence(out: Sentence[], text: string, start: number, end: number)
     const piece = text.slice(s, e);
     const trimmed = piece.trim();
     if (!trimmed) continue;
-    const from = s + (piece.length - piece.trimStart().length);
-    out.push({ text: trimmed, start: from, end: from + trimmed.length });
+    // A heading line, or a question (an FAQ's own question line), is never an answer.
+    if (/^#{1,6}\s/.test(trimmed) || /\?["')\]]*$/.test(trimmed)) continue;
+    let from = s + (piece.length - piece.trimStart().length);
+    let body = trimmed;
+    // Record lines ("answer: Port 8686 ...") answer with their value, not their field name.
+    const label = /^[\p{L}_][\p{L}\p{N}_ -]{0,30}:\s+/u.exec(body);
+    if (label && !/^https?:/i.test(body)) {
+      from += label[0].length;
+      body = body.slice(label[0].length);
+    }
+    // A bare fragment ("topic: setup") is a field, not a sentence.
+    if (!/[.!]["')\]]*$/.test(body) && body.split(/\s+/).length < 4) continue;
+    out.push({ text: body, start: from, end: from + body.length });
   }
 }
