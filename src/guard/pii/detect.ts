@@ -1,0 +1,95 @@
+import { IncontextError } from '../../core/index.js';
+import { detectAddresses, detectZipCodes } from './address.js';
+import type { Candidate } from './candidate.js';
+import { detectDates } from './datetime.js';
+import { detectPeople } from './people.js';
+import { detectPhones } from './phone.js';
+import {
+  detectCreditCards,
+  detectDomains,
+  detectDriverLicenses,
+  detectEmails,
+  detectIbans,
+  detectIps,
+  detectKrRrns,
+  detectSsns,
+  detectUrls,
+} from './structured.js';
+import { type DetectPiiOptions, PII_LABELS, type PiiLabel, type PiiSpan } from './types.js';
+
+/**
+ * When two findings overlap, the more specific detector wins: a checksum beats a shape, a shape
+ * beats a context rule. Scores only break ties within one priority.
+ */
+const PRIORITY: Record<PiiLabel, number> = {
+  email: 100,
+  url: 95,
+  iban: 92,
+  credit_card: 90,
+  kr_rrn: 90,
+  ssn: 85,
+  ip_address: 85,
+  driver_license: 80,
+  date_time: 70,
+  phone: 68,
+  address: 60,
+  zip_code: 55,
+  organization: 50,
+  title: 46,
+  name: 45,
+  age: 44,
+  domain_name: 40,
+};
+
+const PEOPLE_LABELS: PiiLabel[] = ['name', 'organization', 'title', 'age'];
+
+/** Find personal data in `text`; spans are sorted, non-overlapping, with exact character offsets. */
+export function detectPii(text: string, options: DetectPiiOptions = {}): PiiSpan[] {
+  if (typeof text !== 'string') {
+    throw new IncontextError('BAD_REQUEST', 'detectPii expects a string', { hint: 'Pass the text to scan as a string.' });
+  }
+  const wanted = new Set<PiiLabel>(options.labels ?? PII_LABELS);
+  for (const l of wanted) {
+    if (!(PII_LABELS as readonly string[]).includes(l)) {
+      throw new IncontextError('BAD_REQUEST', `Unknown PII label "${String(l)}"`, {
+        input: { key: 'labels' },
+        hint: `Use some of: ${PII_LABELS.join(', ')}.`,
+      });
+    }
+  }
+  const has = (...ls: PiiLabel[]) => ls.some((l) => wanted.has(l));
+  const cands: Candidate[] = [];
+  // Every detector runs when its label is wanted or when its findings must shadow a wanted label
+  // (an email's domain must not come back as a domain_name, a card number not as a phone).
+  cands.push(...detectEmails(text), ...detectUrls(text), ...detectIbans(text), ...detectCreditCards(text));
+  cands.push(...detectKrRrns(text), ...detectSsns(text), ...detectIps(text), ...detectDriverLicenses(text));
+  cands.push(...detectDates(text), ...detectPhones(text, options.locale));
+  if (has('address', 'zip_code', 'name', 'organization', 'domain_name')) cands.push(...detectAddresses(text), ...detectZipCodes(text));
+  if (has('domain_name')) cands.push(...detectDomains(text));
+  if (has(...PEOPLE_LABELS)) cands.push(...detectPeople(text));
+  const min = options.minScore ?? 0;
+  return resolve(cands)
+    .filter((c) => wanted.has(c.label) && c.score >= min)
+    .map((c) => ({ start: c.start, end: c.end, label: c.label, text: text.slice(c.start, c.end), score: round(c.score) }));
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+/** Priority first, but a weak finding (a 7-digit "phone" inside a street address) yields to a confident one. */
+function rank(c: Candidate): number {
+  return PRIORITY[c.label] + 40 * c.score;
+}
+
+function resolve(cands: Candidate[]): Candidate[] {
+  const sorted = cands
+    .filter((c) => c.end > c.start)
+    .sort((a, b) => rank(b) - rank(a) || b.end - b.start - (a.end - a.start) || a.start - b.start);
+  const kept: Candidate[] = [];
+  for (const c of sorted) {
+    if (kept.some((k) => k.start < c.end && c.start < k.end)) continue;
+    kept.push(c);
+  }
+  return kept.sort((a, b) => a.start - b.start);
+}

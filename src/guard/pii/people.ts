@@ -1,0 +1,177 @@
+/**
+ * Person names, honorifics, organisations and ages. compromise supplies the lexicon (first names,
+ * honorifics, organisation words) and part-of-speech tags; context rules catch the names it does not
+ * know ("My name is Rubija", "Dr. Szöllösy", "Faina D. Yefremova").
+ */
+import nlp from 'compromise';
+import { type Candidate, before, matches, trimEnd } from './candidate.js';
+
+interface Term {
+  tags: Set<string>;
+}
+
+interface CompromiseTerm {
+  tags?: string[];
+  offset?: { start: number; length: number };
+}
+interface CompromiseMatch {
+  text: string;
+  offset?: { start: number; length: number };
+  terms?: CompromiseTerm[];
+}
+
+const HONORIFIC =
+  'Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Rev|Fr|Capt|Col|Gen|Sgt|Hon|Judge|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta';
+// A name token: a capitalised word (any script with case) or an initial, with particles between.
+const TOKEN = "\\p{Lu}[\\p{Ll}\\p{Lu}'’-]*\\p{L}|\\p{Lu}\\.?";
+const NAME = `(?:${TOKEN})(?:\\s(?:(?:van|von|der|den|de|del|della|di|da|du|dos|das|ten|ter|le|la|al|bin|ibn)\\s)?(?:${TOKEN})){0,3}`;
+const HONORIFIC_RE = new RegExp(`(?<![\\p{L}])(${HONORIFIC})(\\.?)\\s(${NAME})`, 'gu');
+const INTRO_RE = new RegExp(
+  `(?<![\\p{L}])(?:my name is|my name's|name is|i am|i'm|this is|call me|named|called|name:|signed,?|regards,?|sincerely,?|thanks,?|cheers,?|from:|dear|hi|hello|hey|attn:?|patient:?|user:|customer:?|directed by:?|written by:?|by)\\s+(${NAME})`,
+  'giu',
+);
+const LOWER_INTRO_RE = /(?<![\p{L}])(?:my name is|name:)\s+(\p{Ll}{2,}(?:\s\p{Ll}{2,})?)(?=\s*(?:[.,!?\n]|$))/gu;
+const INITIAL_RE = /(?<![\p{L}])\p{Lu}\p{Ll}+\s\p{Lu}\.?\s\p{Lu}\p{Ll}+(?:[-\s]\p{Lu}\p{Ll}+)?(?![\p{L}])/gu;
+
+const NOT_NAME_TAGS = ['Verb', 'Adjective', 'Adverb', 'Determiner', 'Preposition', 'Pronoun', 'Conjunction', 'Value', 'Date', 'Month', 'WeekDay', 'Place', 'Country', 'Organization', 'QuestionWord', 'Expression'];
+const WEAK_INTROS = /^(?:i am|i'm|this is|by|hi|hello|hey|dear|named|called|thanks,?|cheers,?)$/i;
+const STOP = new Set(['I', 'The', 'A', 'An', 'We', 'You', 'He', 'She', 'It', 'They', 'This', 'That', 'Here', 'There', 'Bot', 'User', 'Team', 'All', 'Everyone', 'Sir', 'Madam']);
+
+function termTags(doc: ReturnType<typeof nlp>): Map<number, Term> {
+  const map = new Map<number, Term>();
+  for (const s of doc.json({ offset: true }) as CompromiseMatch[]) {
+    for (const t of s.terms ?? []) if (t.offset) map.set(t.offset.start, { tags: new Set(t.tags ?? []) });
+  }
+  return map;
+}
+
+/** Walk name tokens from `start` and keep those that look like a name, stopping at the first that does not. */
+function nameExtent(text: string, start: number, end: number, tags: Map<number, Term>, strict: boolean): number {
+  const re = /[^\s]+/gu;
+  const seg = text.slice(start, end);
+  let last = start;
+  let count = 0;
+  for (let m = re.exec(seg); m; m = re.exec(seg)) {
+    const at = start + m.index;
+    const word = m[0].replace(/[.,]$/, '');
+    const t = tags.get(at)?.tags;
+    const personish = t?.has('Person') || t?.has('FirstName') || t?.has('LastName');
+    if (STOP.has(word)) break;
+    if (strict && t && !personish && NOT_NAME_TAGS.some((x) => t.has(x))) break;
+    last = at + m[0].length;
+    count++;
+  }
+  return count === 0 ? start : trimEnd(text, start, last, ',;:!?)\'"');
+}
+
+export function detectPeople(text: string): Candidate[] {
+  const out: Candidate[] = [];
+  const doc = nlp(text);
+  const tags = termTags(doc);
+
+  for (const { m, start } of matches(HONORIFIC_RE, text)) {
+    const hon = (m[1] ?? '') + (m[2] ?? '');
+    out.push({ start, end: start + hon.length, label: 'title', score: 0.85 });
+    const nStart = start + (m[0].length - (m[3] ?? '').length);
+    const nEnd = nameExtent(text, nStart, start + m[0].length, tags, false);
+    if (nEnd > nStart) out.push({ start: nStart, end: nEnd, label: 'name', score: 0.9 });
+  }
+  for (const { m, start, end } of matches(INTRO_RE, text, 1)) {
+    const intro = m[0].slice(0, m[0].length - (m[1] ?? '').length).trim();
+    const weak = WEAK_INTROS.test(intro);
+    const nEnd = nameExtent(text, start, end, tags, weak);
+    if (nEnd <= start) continue;
+    // "I'm Happy", "This is Great": one capitalised word after a weak cue needs compromise to agree.
+    const words = text.slice(start, nEnd).split(/\s+/).length;
+    const t = tags.get(start)?.tags;
+    if (weak && words === 1 && !(t?.has('Person') || t?.has('FirstName') || t?.has('ProperNoun'))) continue;
+    out.push({ start, end: nEnd, label: 'name', score: weak ? 0.6 : 0.85 });
+  }
+  for (const { start, end } of matches(LOWER_INTRO_RE, text, 1)) out.push({ start, end, label: 'name', score: 0.6 });
+  for (const { start, end } of matches(INITIAL_RE, text)) {
+    const t = tags.get(start)?.tags;
+    if (t && !t.has('Person') && NOT_NAME_TAGS.some((x) => t.has(x))) continue;
+    out.push({ start, end, label: 'name', score: 0.7 });
+  }
+
+  for (const p of doc.people().json({ offset: true }) as CompromiseMatch[]) {
+    if (!p.offset) continue;
+    let start = p.offset.start;
+    let end = trimEnd(text, start, start + p.offset.length, '.,;:!?)\'"-');
+    // compromise folds honorifics into the person; the honorific rule above owns them.
+    const hon = new RegExp(`^(?:${HONORIFIC})\\.?\\s+`, 'u').exec(text.slice(start, end));
+    if (hon) start += hon[0].length;
+    const s = text.slice(start, end);
+    if (!/\p{Lu}/u.test(s[0] ?? '') && !/\s/.test(s)) continue;
+    if (STOP.has(s) || /\bbot\b/i.test(s)) continue;
+    if (end - start < 2) continue;
+    end = trimEnd(text, start, end, '.,;:!?)\'"-');
+    out.push({ start, end, label: 'name', score: /\s/.test(s) ? 0.75 : 0.6 });
+  }
+
+  out.push(...propagate(text, out));
+  out.push(...detectOrganizations(text, doc));
+  out.push(...detectAges(text));
+  return out;
+}
+
+/** A surname found once ("Faina D. Yefremova") is a name wherever else it appears ("early Yefremova"). */
+function propagate(text: string, found: Candidate[]): Candidate[] {
+  const words = new Set<string>();
+  for (const c of found) {
+    if (c.label !== 'name') continue;
+    for (const w of text.slice(c.start, c.end).split(/\s+/)) if (w.length >= 3 && /^\p{Lu}/u.test(w) && !STOP.has(w)) words.add(w);
+  }
+  const out: Candidate[] = [];
+  for (const w of words) {
+    const re = new RegExp(`(?<![\\p{L}])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}])`, 'gu');
+    for (const { start, end } of matches(re, text)) out.push({ start, end, label: 'name', score: 0.55 });
+  }
+  return out;
+}
+
+const ORG_SUFFIX =
+  'Inc|Incorporated|Corp|Corporation|LLC|L\\.L\\.C\\.|Ltd|Limited|LLP|PLC|GmbH|AG|SA|S\\.A\\.|SAS|BV|NV|Oy|AB|ASA|Co|Company|Group|Holdings|Associates|Partners|Technologies|Solutions|Systems|Industries|Enterprises|Bank|Insurance|Capital|Investments|Ventures|Labs|Foundation|Institute|University|College|Hospital|Clinic|Agency|Consulting|Services|Networks|Media|Pharmaceuticals|Bioscience';
+const ORG_RE = new RegExp(`(?<![\\p{L}])(?:\\p{Lu}[\\p{L}&'’.-]*\\s){1,4}(?:${ORG_SUFFIX})\\.?(?![\\p{L}])`, 'gu');
+// "Davis, Reynolds and Williamson": the surname-list pattern law and accounting firms use.
+const FIRM_RE = /(?<![\p{L}])\p{Lu}\p{Ll}+, \p{Lu}\p{Ll}+,? (?:and|&) \p{Lu}\p{Ll}+(?![\p{L}])/gu;
+
+function detectOrganizations(text: string, doc: ReturnType<typeof nlp>): Candidate[] {
+  const out: Candidate[] = [];
+  for (const { start, end } of matches(ORG_RE, text)) {
+    let s = start;
+    // Leading sentence words ("The", "At") are not part of the name.
+    const lead = /^(?:The|At|For|From|With|And|In|On|By|To|Of)\s/.exec(text.slice(s, end));
+    if (lead) s += lead[0].length;
+    if (end - s > 3) out.push({ start: s, end: text[end - 1] === '.' && !/(?:Inc|Corp|Co|Ltd)\.$/.test(text.slice(s, end)) ? end - 1 : end, label: 'organization', score: 0.75 });
+  }
+  for (const { start, end } of matches(FIRM_RE, text)) out.push({ start, end, label: 'organization', score: 0.65 });
+  for (const o of doc.organizations().json({ offset: true }) as CompromiseMatch[]) {
+    if (!o.offset) continue;
+    const start = o.offset.start;
+    const end = trimEnd(text, start, start + o.offset.length, ',;:!?)\'"');
+    if (end - start > 1 && /^\p{Lu}/u.test(text[start] ?? '')) out.push({ start, end, label: 'organization', score: 0.55 });
+  }
+  return out;
+}
+
+const AGE_PATTERNS = [
+  /(?<![\d.])(\d{1,3})\s?(?:-\s?)?(?:years?|yrs?)(?:\s?-\s?|\s)old(?![\p{L}])/giu,
+  /(?<![\d.])(\d{1,3})\s?(?:y\/o|y\.o\.|yo)(?![\p{L}])/giu,
+  /(?<![\p{L}])(?:aged|age:?|age of|ages)\s(\d{1,3})(?![\d.,:%]\d|\d)/giu,
+  /(?<![\p{L}])(?:turned|turn|turning|i'm|i am|he's|he is|she's|she is)\s(\d{1,3})(?=\s*(?:[.,;!?)]|$|\s(?:and|but|now|today|this|next|last|soon|in)\b))/giu,
+];
+
+function detectAges(text: string): Candidate[] {
+  const out: Candidate[] = [];
+  for (const re of AGE_PATTERNS) {
+    for (const { start, end, m } of matches(re, text, 1)) {
+      const n = Number(m[1]);
+      if (n > 125) continue;
+      const ctx = before(text, start, 12);
+      if (/[$€£¥]\s*$/.test(ctx)) continue;
+      out.push({ start, end, label: 'age', score: 0.8 });
+    }
+  }
+  return out;
+}
