@@ -20,16 +20,19 @@ const VERB = String.raw`(?:ignore|ignoring|disregard|disregarding|forget|forgett
 const OVERRIDE: Rule[] = [
   { re: new RegExp(String.raw`\b${VERB}\s+${Q}${OBJ}\b`, 'i'), s: 0.9 },
   { re: /\b(?:ignore|disregard|forget)\s+(?:everything|anything|all)(?:\s+(?:else|above|before|prior|previously|you(?:'ve| have)?\s+(?:been\s+)?(?:told|said|read|learned)|that\s+came\s+before|written\s+(?:above|before)))?\b/i, s: 0.7 },
-  { re: /\b(?:ignore|disregard|forget)\s+(?:the\s+)?(?:above|previous|prior|preceding|earlier)\b/i, s: 0.75 },
+  { re: /\b(?:ignore|disregard|forget)\s+(?:all\s+|the\s+|everything\s+)?(?:above|previous|prior|preceding|earlier)(?:\s+(?:text|messages?|content|input|lines?|ones?|stuff|part|sentences?|paragraphs?|prompts?))?\s*(?:[.,;:!)"'\n]|$|and\b|then\b)/i, s: 0.75 },
   { re: /\b(?:new|updated|real|actual|true|revised|override)\s+(?:instructions?|rules|task|directive|system\s+prompt)\s*(?::|are\b|is\b|follow\b)/i, s: 0.6 },
   { re: /\byour\s+(?:new|real|true|only|actual)\s+(?:task|job|goal|purpose|instructions?|role|objective|mission)\s+(?:is|are|will\s+be)\b/i, s: 0.6 },
   { re: /\binstead\s*,?\s+(?:you\s+(?:will|must|should)\s+)?(?:say|print|output|write|respond|reply)\b/i, s: 0.45 },
   { re: /\b(?:the\s+)?(?:instructions?|rules?|text|prompt)\s+(?:above|before\s+this)\s+(?:is|are|was|were)\s+(?:fake|wrong|outdated|void|invalid|a\s+test|obsolete|cancel+ed)\b/i, s: 0.8 },
   { re: /\b(?:above|previous|prior)\s+(?:instructions?|rules?)\s+(?:no\s+longer\s+apply|are\s+(?:now\s+)?(?:void|cancel+ed|revoked))\b/i, s: 0.85 },
   { re: /\boverride\s+(?:mode|protocol|code|authori[sz]ation)\b/i, s: 0.5 },
+  { re: /\b(?:i\s+have|i'?ve|we\s+have|we'?ve)\s+(?:changed|updated|modified|replaced|rewritten)\s+(?:the|your)\s+(?:instructions|rules|prompt|system\s+prompt|guidelines)/i, s: 0.8 },
+  { re: /\b(?:now\s+)?(?:we\s+will|let'?s|you\s+will|you\s+must)\s+(?:now\s+)?(?:perform|do|switch\s+to|start)\s+(?:a\s+)?(?:different|new|another)\s+task\b/i, s: 0.5 },
+  { re: /\bkeep\s+your\s+(?:previous\s+)?instructions\s*,?\s+but\b/i, s: 0.5 },
   // Korean, Chinese, Japanese, Spanish, French, German, Russian: the same sentence is a cheap rule each.
   { re: /(?:이전|앞의|위의|앞선|기존의?|모든|지금까지의?|원래의?|시스템)\s*(?:의\s*)?(?:모든\s*)?(?:지시|지침|명령|규칙|프롬프트|설정|내용|안내)(?:사항|문|어)?(?:들)?(?:은|는|을|를|에|과|와)?\s*(?:모두\s*|전부\s*|다\s*)?(?:무시|잊|따르지|어기|무효)/, s: 0.9 },
-  { re: /(?:무시하고|무시해|잊어버려|잊어\s*버리고|무시하십시오|무시하세요)/, s: 0.45 },
+  { re: /(?:무시하고|무시해|잊어버려|잊어\s*버리고|무시하십시오|무시하세요)/, s: 0.25 },
   { re: /(?:지금부터|이제부터)\s*(?:너는|당신은|넌)/, s: 0.35 },
   { re: /(?:忽略|无视|無視|忘记|忘記|不要理会|跳过)\s*(?:之前|以上|上面|先前|前面|所有|全部|一切|上述|以前)?\s*(?:的|の)?\s*(?:所有|全部)?\s*(?:指令|指示|说明|說明|规则|規則|提示|命令|内容|設定|プロンプト)/, s: 0.9 },
   { re: /(?:以前|前|上記|これまで)の(?:指示|命令|ルール|プロンプト)を(?:無視|忘れ)/, s: 0.9 },
@@ -41,19 +44,20 @@ const OVERRIDE: Rule[] = [
 
 const JAILBREAK: Rule[] = [
   { re: /\b(?:DAN|STAN|DUDE|AIM|BetterDAN|AntiGPT|Mongo\s+Tom|DevMode|JailBreak|UCAR|Maximum|BasedGPT|NRAF|OPPO|Khajiit|APOPHIS|Balakula)\b[^.\n]{0,80}\b(?:stands\s+for|mode|can\s+do\s+anything|no\s+(?:rules|restrictions|filters))/i, s: 0.85 },
-  { re: /\bdo\s+anything\s+now\b/i, s: 0.9 },
-  { re: /\b(?:developer|dev|god|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|evil|opposite|chaos|sudo|admin|debug|maintenance|root)\s+mode\b[^.\n]{0,60}\b(?:enabled|activated|on|engaged)\b/i, s: 0.85 },
-  { re: /\b(?:enable|activate|enter|switch\s+to|turn\s+on)\s+(?:the\s+)?(?:developer|dev|god|jailbreak|unrestricted|unfiltered|uncensored|evil|DAN|sudo|debug)\s+mode\b/i, s: 0.8 },
-  { re: /\bjailbr(?:eak|oken)\b/i, s: 0.55 },
+  { re: /\bdo\s+anything\s+now\b/i, s: 0.7 },
+  { re: /\b(?:developer|dev|god|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|evil|opposite|chaos|DAN)\s+mode\b[^.\n]{0,60}\b(?:enabled|activated|engaged)\b/i, s: 0.8 },
+  { re: /\b(?:enable|activate|enter|switch\s+to|turn\s+on)\s+(?:the\s+)?(?:god|jailbreak|unrestricted|unfiltered|uncensored|evil|DAN|opposite|chaos)\s+mode\b/i, s: 0.8 },
+  { re: /\b(?:act|behave|respond|answer)\s+(?:as|like)\s+(?:\w+\s+){0,3}(?:with|in)\s+developer\s+mode\b/i, s: 0.8 },
+  { re: /\bjailbr(?:eak|oken)\b/i, s: 0.35 },
   { re: /\b(?:unfiltered|uncensored|amoral|unethical|unrestricted|unbound|unhinged|immoral)\b[^.\n]{0,40}\b(?:ai|chatbot|assistant|model|bot|persona|character|version|response|answers?)\b/i, s: 0.7 },
   { re: /\b(?:no|without|free\s+of|free\s+from|lacks?|doesn'?t\s+have\s+any|does\s+not\s+have\s+any|not\s+bound\s+by\s+any)\s+(?:any\s+)?(?:ethical|moral|ethics|morals|safety|content)\s*(?:or\s+moral\s+|or\s+ethical\s+|and\s+moral\s+)?(?:guidelines|restrictions|boundaries|limits|limitations|filters|constraints|principles|policies|rules|standards|considerations)?/i, s: 0.8 },
   { re: /\b(?:freed|free|released|liberated|broken\s+free)\s+from\s+(?:the\s+)?(?:typical\s+)?(?:confines|shackles|restrictions|chains|limitations|rules)\b/i, s: 0.85 },
   { re: /\b(?:does\s+not|doesn'?t|do\s+not|don'?t|never|will\s+not|won'?t)\s+(?:have\s+to\s+)?(?:abide|adhere|comply|follow|care)\s+(?:by|to|with|about)?\s*(?:any\s+|the\s+)?(?:rules|policies|policy|guidelines|restrictions|openai|ethics|morals|laws|content\s+polic)/i, s: 0.8 },
-  { re: /\b(?:openai|anthropic|google)(?:'s)?\s+(?:content\s+)?(?:policy|policies|guidelines|rules|restrictions|filters)\b/i, s: 0.45 },
+  { re: /\b(?:openai|anthropic|google)(?:'s)?\s+(?:content\s+)?(?:policy|policies|guidelines|rules|restrictions|filters)\b/i, s: 0.3 },
   { re: /\b(?:will|must|should|shall)\s+(?:never|not)\s+(?:refuse|decline|say\s+(?:no|that\s+(?:it|you)\s+can'?t)|tell\s+me\s+(?:that\s+)?(?:it|you)\s+can'?t|apologi[sz]e|warn|include\s+(?:any\s+)?(?:warnings?|disclaimers?))/i, s: 0.75 },
   { re: /\b(?:always|will)\s+(?:send|give|provide)\s+(?:an?\s+|the\s+)?(?:unfiltered|uncensored)\s+(?:response|answer)/i, s: 0.85 },
   { re: /\bno\s+matter\s+how\s+(?:immoral|unethical|illegal|dangerous|offensive|harmful|inappropriate)/i, s: 0.8 },
-  { re: /\b(?:stay|remain)\s+in\s+character\b/i, s: 0.45 },
+  { re: /\b(?:stay|remain)\s+in\s+character\b/i, s: 0.3 },
   { re: /\b(?:two|2)\s+(?:different\s+|separate\s+)?(?:responses|answers|paragraphs)\b[^.\n]{0,120}\b(?:normal|classic|jailbr|dan|unfiltered|developer|opposite)/i, s: 0.8 },
   { re: /\[(?:🔒|🔓|CLASSIC|JAILBREAK|DAN|GPT|NORMAL|DEVELOPER)[^\]]{0,20}\]/i, s: 0.6 },
   { re: /\b(?:you\s+are|you're)\s+(?:no\s+longer|not)\s+(?:chatgpt|an?\s+ai(?:\s+language\s+model)?|bound|restricted|limited|claude|an\s+assistant)\b/i, s: 0.7 },
@@ -62,14 +66,38 @@ const JAILBREAK: Rule[] = [
   { re: /\b(?:hypothetical|fictional|imaginary)\s+(?:world|scenario|story|setting)\b[^.\n]{0,120}\b(?:no\s+(?:rules|laws|restrictions|ethics)|anything\s+goes|illegal|without\s+consequences)/i, s: 0.6 },
   { re: /\b(?:illegal|harmful|unethical|immoral)\s*(?:,|or|and)\s*(?:illegal|harmful|unethical|immoral|dangerous)\b/i, s: 0.3 },
   { re: /\bfrom\s+now\s+on\b[^.\n]{0,60}\b(?:you\s+(?:are|will|must)|act\s+as|respond\s+as|answer\s+as)\b/i, s: 0.35 },
-  { re: /\bdeveloper\s+mode\b/i, s: 0.5 },
+  { re: /\bdeveloper\s+mode\b/i, s: 0.3 },
+  { re: /\b(?:never|don'?t|do\s+not|won'?t|will\s+not)\s+(?:ever\s+)?(?:refuses?|declines?|says?\s+no)\b|\bwithout\s+(?:any\s+)?(?:hesitation\s+or\s+)?(?:refusal|refusing|declining)\b/i, s: 0.55 },
+  { re: /\b(?:never|doesn'?t|does\s+not|don'?t|do\s+not)\s+cares?\s+about\s+(?:ethicality|legality|morality|ethics|morals|laws|rules|safety|consequences)/i, s: 0.8 },
+  { re: /\bdisregards?\s+(?:all\s+)?(?:laws|morals|ethics|rules|guidelines|policies)\b/i, s: 0.8 },
+  { re: /\bnot\s+bound\s+by\s+(?:any\s+)?(?:restrictions|rules|guidelines|policies|ethics|laws|limits)\b/i, s: 0.85 },
+  { re: /\b(?:no\s+comprehension\s+of|has\s+no|have\s+no|without)\s+(?:any\s+)?(?:morals|ethics|morality|conscience|filters|censorship|limits|boundaries)\b/i, s: 0.65 },
+  { re: /\b(?:answers?|respond|responds|replies|reply|writes?)\s+without\s+(?:any\s+)?(?:warnings?|disclaimers?|censorship|filters?|restrictions?)/i, s: 0.7 },
+  { re: /\b(?:illegal|unethical|immoral|inhumane|explicit|harmful|offensive)\s*\/\s*(?:illegal|unethical|immoral|inhumane|explicit|harmful|offensive)/i, s: 0.6 },
+  { re: /\bunfiltred\b|\buncensored\b|\bunrestrained\b|\bfully\s+unlocked\b/i, s: 0.45 },
+  { re: /\b(?:don'?t|do\s+not|never|no)\s+(?:say|use|start\s+with|include|write|give\s+me)?\s*["“']\s*(?:i'?m\s+sorry|i\s+am\s+sorry|i\s+apologi[sz]e|as\s+an\s+ai|as\s+a\s+(?:large\s+)?language\s+model|i\s+can(?:'|no)?t)/i, s: 0.7 },
+  { re: /\b(?:respond|answer|reply|act)\s+as\s+both\b|\b(?:as\s+)?both\s+(?:chatgpt|gpt|yourself|the\s+ai)\s+and\b/i, s: 0.5 },
+  { re: /\b(?:i\s+am|i'?m)\s+(?:a|an|the)\s+(?:programmer|developer|engineer|employee|researcher|admin(?:istrator)?)\s+(?:at|from|of|for)\s+(?:openai|anthropic|google|microsoft|meta)\b/i, s: 0.7 },
+  { re: /\bawait\s+\[?(?:input|user)\]?\b|\blimit\s+output\s+to\s+<?\d+\s+tokens\b/i, s: 0.45 },
+  { re: /\b(?:assume|adopt|take\s+on)\s+the\s+(?:persona|role|identity)\s+of\b|\byour\s+name\s+is\s+now\b|\b(?:you\s+are\s+going\s+to|you\s+will\s+now|now\s+you)\s+(?:act|pretend|play|imitate|roleplay|role-play|respond)\b/i, s: 0.3 },
+  { re: /\b(?:hello|hi|hey|dear)\s*,?\s+(?:chat\s?gpt|gpt-?4|bard|bing|claude)\b/i, s: 0.2 },
+  { re: /\b(?:make|build|synthesi[sz]e|cook|create|manufacture)\s+(?:a\s+|an\s+|some\s+)?(?:bombs?|meth(?:amphetamine)?|drugs?|explosives?|malware|ransomware|napalm|nerve\s+agents?|bioweapons?|poison)\b/i, s: 0.45 },
+  { re: /\b(?:condone|promote|encourage|loves?|backs?)\s+(?:\w+\s+){0,2}(?:illegal|unethical|immoral|violence|crimes?)\b/i, s: 0.6 },
+  { re: /\b(?:evil|rogue|malicious|unhinged|sinister)\s+(?:version|twin|ai|chatbot|assistant|alter\s+ego|persona)\b/i, s: 0.55 },
   // Korean: "제한 없는/검열 없는 AI", "윤리적 지침이 없는", "탈옥".
   { re: /(?:제한|검열|필터|윤리(?:적)?\s*(?:지침|규칙|기준)?)\s*(?:이|가)?\s*(?:없는|없이|해제)|탈옥|개발자\s*모드/, s: 0.7 },
 ];
 
+const XVERB = String.raw`(?:repeat|print|output|reveal|show|display|echo|dump|write\s+(?:out|down)|recite|list|spell\s+out|copy|paste|leak|disclose|expose|share|give\s+me|tell\s+me|send\s+me|translate|summari[sz]e|encode|convert|rewrite)`;
+const XOBJ = String.raw`(?:system\s+)?(?:prompt|instructions?|rules|directives|guidelines|configuration|pre-?prompt|context|words|text|sentences?|lines?|paragraphs?|messages?)`;
+// "the text above" ends there; "the text above the chart" is a place, not the prompt.
+const AFTER = String.raw`(?:above|before\s+this|prior\s+to\s+this|so\s+far|verbatim|word\s+for\s+word|you\s+(?:were|have\s+been)\s+(?:given|told))(?=\s*(?:[.,;:!?"')\n]|$|verbatim|word|in\s+full|exactly|this|and|starting|beginning|including))`;
 const EXTRACTION: Rule[] = [
-  { re: /\b(?:repeat|print|output|reveal|show|display|echo|dump|write\s+(?:out|down)|recite|list|spell\s+out|copy|paste|leak|disclose|expose|share|give\s+me|tell\s+me|send\s+me|translate|summari[sz]e|encode|convert)\s+(?:me\s+)?(?:back\s+)?(?:all\s+|exactly\s+|verbatim\s+)?(?:of\s+)?(?:your|the|these|those|all|any|its)\s+(?:entire\s+|full\s+|complete\s+|exact\s+|whole\s+)?(?:initial\s+|original\s+|hidden\s+|secret\s+|system\s+|previous\s+|prior\s+|preceding\s+|first\s+|internal\s+|pre-?)?(?:system\s+)?(?:prompt|instructions?|rules|directives|guidelines|configuration|message|context|pre-?prompt|words|text|sentences?|lines?|paragraphs?)\s*(?:above|before|so\s+far|verbatim|word\s+for\s+word|you\s+(?:were\s+)?(?:given|told|received))?/i, s: 0.55 },
-  { re: /\b(?:repeat|print|output|reveal|show|display|echo|dump|recite|copy|write|list)\b[^.\n]{0,40}\b(?:above|before\s+this|prior\s+to\s+this|so\s+far|verbatim|word\s+for\s+word)\b/i, s: 0.45 },
+  { re: new RegExp(String.raw`\b${XVERB}\s+(?:me\s+)?(?:back\s+)?(?:all\s+|exactly\s+|verbatim\s+)?(?:of\s+)?your\s+(?:\w+\s+){0,2}${XOBJ}`, 'i'), s: 0.6 },
+  { re: new RegExp(String.raw`\b${XVERB}\s+(?:me\s+)?(?:all\s+|exactly\s+)?(?:of\s+)?(?:the|these|those|all|its)\s+(?:entire\s+|full\s+|complete\s+|exact\s+|whole\s+)?(?:initial|original|hidden|secret|system|previous|prior|preceding|first|internal|confidential)\s+${XOBJ}`, 'i'), s: 0.55 },
+  { re: new RegExp(String.raw`\b${XVERB}\s+(?:me\s+)?(?:all\s+|exactly\s+)?(?:of\s+)?(?:the|these|those|all|its|everything)\s+(?:\w+\s+){0,2}${XOBJ}?\s*${AFTER}`, 'i'), s: 0.6 },
+  { re: new RegExp(String.raw`\b(?:repeat|print|output|reveal|show|display|echo|dump|recite|copy|write|list)\b[^.\n]{0,40}${AFTER}`, 'i'), s: 0.45 },
+  { re: /\b(?:instructions?|prompt|text|rules)\s+(?:since|from)\s+the\s+(?:very\s+)?(?:beginning|start)\b|\b(?:instructions?|rules|everything)\s+(?:in|of|from)\s+(?:the|your)\s+(?:prompt|system\s+message|pre-?prompt)\b|\babove\s+this\s+point\b/i, s: 0.55 },
   { re: /\bwhat\s+(?:is|are|was|were)\s+(?:your|the)\s+(?:exact\s+|full\s+|original\s+|initial\s+|hidden\s+|secret\s+)?(?:system\s+prompt|instructions|initial\s+prompt|original\s+prompt|pre-?prompt|rules\s+you\s+(?:were|are)\s+given)\b/i, s: 0.55 },
   { re: /\byour\s+(?:system\s+prompt|initial\s+prompt|original\s+prompt|hidden\s+prompt|pre-?prompt|secret\s+instructions|hidden\s+instructions|original\s+instructions|initial\s+instructions)\b/i, s: 0.5 },
   { re: /\b(?:repeat|print|output)\s+(?:the\s+)?(?:words|text|everything)\s+(?:above|before)\b/i, s: 0.85 },
@@ -80,22 +108,30 @@ const EXTRACTION: Rule[] = [
 ];
 
 const DELIMITER: Rule[] = [
-  { re: /<\/?\s*(?:system|sys|instructions?|admin|developer|im_start|im_end|context|user_input|prompt)\s*>/i, s: 0.6 },
+  { re: /<\/?\s*(?:system|sys|instructions?|admin|developer|im_start|im_end|context|user_input|prompt)\s*>/i, s: 0.45 },
   { re: /<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text)\|>/i, s: 0.85 },
-  { re: /\[\/?INST\]|<<\/?SYS>>/, s: 0.75 },
+  { re: /\[\/?INST\]|<<\/?SYS>>/, s: 0.5 },
   { re: /^\s*#{2,}\s*(?:instruction|system|new\s+instructions?|response|admin|developer\s+note|system\s+override)s?\s*:?\s*$/im, s: 0.55 },
   { re: /^\s*(?:system|assistant|ai|chatgpt|gpt|bot|model)\s*:\s*\S/im, s: 0.3 },
   { re: /^\s*(?:system|assistant)\s*:\s*(?:access\s+granted|sure|ok|i\s+will|understood|the\s+password)/im, s: 0.7 },
   { re: /\b(?:end|ignore|stop)\s+(?:of\s+)?(?:the\s+)?(?:prompt|input|instructions|user\s+input|untrusted\s+(?:input|text)|system\s+message|previous\s+context)\b\s*[-=*#%\]>)]{0,}/i, s: 0.3 },
   { re: /(?:^|\n)\s*[-=*#%_~]{3,}\s*(?:end|begin|start|new)\b[^\n]{0,40}[-=*#%_~]{3,}/i, s: 0.55 },
-  { re: /\b(?:end|begin)\s+(?:of\s+)?(?:user\s+)?(?:input|instructions|prompt|ambiguity|system\s+prompt)\b/i, s: 0.45 },
+  { re: /\b(?:end|begin|start)\s+(?:of\s+)?(?:the\s+)?(?:untrusted\s+)?(?:user\s+)?(?:input|instructions|prompt|ambiguity|system\s+prompt|out\s+of\s+date\s+instructions)\b/i, s: 0.5 },
+  { re: /%%%[^%\n]{0,60}%%%/, s: 0.6 },
+  { re: /\b(?:testing|test|debug|maintenance|admin|developer|god|sudo)\s+mode\s+(?:is\s+)?(?:now\s+)?(?:active|activated|enabled|engaged)\b/i, s: 0.6 },
   { re: /\b(?:system|admin|developer|security)\s+(?:override|message|notice|alert|update)\s*:/i, s: 0.6 },
 ];
 
 const EXFIL: Rule[] = [
-  { re: /\b(?:say|print|output|write|respond|reply|answer|type|return|begin|start|end|state)\b[^.\n]{0,40}["'“”‘’`]?\s*access\s*granted/i, s: 0.9 },
-  { re: /access\s*granted/i, s: 0.6 },
-  { re: /\b(?:what\s+is|tell\s+me|reveal|give\s+me|share|print|output|repeat|show\s+me|spell|hint|say)\s+(?:me\s+)?(?:the|your|my|a)?\s*(?:secret\s+|correct\s+|current\s+|admin\s+)?(?:password|passcode|passphrase|pass\s+code|access\s+code|secret\s+(?:key|word|code)|api\s+key|pin|credentials?)\b/i, s: 0.6 },
+  { re: /\b(?:say|print|output|write|respond|reply|answer|begin|start|end|state)\b[^.\n(]{0,40}["'“”‘’`]?\s*access\s*granted/i, s: 0.9 },
+  { re: /access\s*grant/i, s: 0.35 },
+  { re: /\b(?:correct|right|valid|secret)\s+(?:password|passcode|access\s+code|passphrase|pass\s+code)\b/i, s: 0.45 },
+  { re: /\b(?:password|passcode|access\s+code|passphrase)\s+(?:has\s+been\s+|was\s+|is\s+)?(?:entered|provided|accepted|verified|input|found|correct)\b/i, s: 0.5 },
+  { re: /\b(?:prefix|start|begin|end)\s+(?:your\s+|the\s+|each\s+)?(?:response|reply|answer|output)\s+with\b/i, s: 0.35 },
+  { re: /\b(?:opposite|antonym|reverse)\s+of\s+["'“]?(?:access\s+)?denied/i, s: 0.8 },
+  { re: /zugang\s+gewährt|zugriff\s+gewährt|accès\s+(?:autorisé|accordé)|acceso\s+(?:concedido|permitido)|accesso\s+consentito|액세스\s*(?:권한\s*)?(?:부여|허용|승인)|접근\s*(?:허용|승인|허가)|访问(?:已)?(?:授权|允许)|アクセス許可/i, s: 0.55 },
+  { re: /\b(?:not|never|don'?t|stop)\s+(?:\w+\s+){0,4}say(?:ing)?\s+(?:the\s+word\s+)?["'“]?(?:access\s+)?denied/i, s: 0.6 },
+  { re: /\b(?:what\s+is|tell\s+me|reveal|give\s+me|share|print|output|repeat|show\s+me|spell|hint|say)\s+(?:me\s+)?(?:the|your|my|a)?\s*(?:secret\s+|correct\s+|current\s+|admin\s+)?(?:password|passcode|passphrase|pass\s+code|access\s+code|secret\s+(?:key|word|code)|api\s+key|pin|credentials?)\b(?!\s+(?:requirements?|polic(?:y|ies)|managers?|reset|strength|rules|hash(?:ing)?|length|complexity|field|recovery))/i, s: 0.6 },
   { re: /\b(?:password|passcode|secret\s+word|access\s+code)\b[^.\n]{0,60}\b(?:is|was|=)\b[^.\n]{0,30}\b(?:reveal|print|repeat|say|tell|spell|output)/i, s: 0.5 },
   { re: /!\[[^\]]*\]\(\s*https?:\/\/[^)\s]*[?&][^)\s]*=/i, s: 0.6 },
   { re: /\b(?:send|post|upload|forward|exfiltrate|transmit|leak|email)\b[^.\n]{0,60}\b(?:to|at)\s+(?:https?:\/\/|[\w.+-]+@[\w-]+\.)/i, s: 0.55 },
@@ -129,23 +165,23 @@ function family(name: string, rules: Rule[], texts: string[]): GuardSignal | und
 
 /**
  * Token floods: Tensor Trust attacks pad with hundreds of repeated symbols or
- * words ("ö ö ö", ") ] }") to push the defence out of the model's attention.
+ * words ("ö ö ö", ") ] }", "artisanlibartisanlib") to push the defence out of the
+ * model's attention. A run of one short unit repeated 13+ times over 120+
+ * characters is a flood, unless the unit is a separator (----, ====, | --- |) or
+ * a number list (0, 0, 0), which documents and code repeat innocently.
  */
+const RUN = /([^]{1,40}?)\1{12,}/g;
+const INNOCENT_UNIT = /^[\d\s,.;:|\-=_*#~+/\\<>]+$/;
 function flood(text: string): GuardSignal | undefined {
-  if (text.length < 200) return undefined;
-  const tokens = text.split(/\s+/).filter(Boolean);
-  if (tokens.length < 60) return undefined;
-  const counts = new Map<string, number>();
-  for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
-  let top = 0;
-  let word = '';
-  for (const [t, c] of counts) if (c > top) [top, word] = [c, t];
-  const share = top / tokens.length;
-  const symbolic = !/[\p{L}\p{N}]{3,}/u.test(word) || /^(?:[\p{L}])$/u.test(word);
-  // Prose repeats "the" at ~6%; a flood repeats one token in a third of the text.
-  if (share < 0.3 || top < 40) return undefined;
-  const score = Math.min(1, (share - 0.2) * 1.6) * (symbolic ? 1 : 0.8);
-  return { name: 'heuristic:flood', score: Math.round(score * 1e4) / 1e4, detail: `"${word.slice(0, 20)}" ×${top}` };
+  const t = text.length > 8000 ? `${text.slice(0, 6000)}${text.slice(-2000)}` : text;
+  let best = 0;
+  let unit = '';
+  for (const m of t.matchAll(RUN)) {
+    if (m[0].length > best && m[0].length >= 120 && !INNOCENT_UNIT.test(m[1]!)) [best, unit] = [m[0].length, m[1]!];
+  }
+  if (best === 0) return undefined;
+  const score = Math.min(0.95, 0.6 + best / 2000);
+  return { name: 'heuristic:flood', score: Math.round(score * 1e4) / 1e4, detail: `"${unit.slice(0, 20)}" over ${best} chars` };
 }
 
 /** Run every rule family over the given readings of one text. */

@@ -11,7 +11,7 @@
  * the classifier only as much as it deserves on unseen styles.
  * Writes model/injection-lr.json (int8 weights, ~90 KB) with the figures in `meta`.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeModel, type LinearModel } from './classifier.js';
@@ -47,6 +47,62 @@ function readHand(file: string, y: 0 | 1, source: string): Array<Pick<Example, '
     .split('\n')
     .filter((l) => l.trim() && !l.startsWith('#'))
     .map((l) => ({ text: l.replace(/\\n/g, '\n'), y, source }));
+}
+
+/**
+ * Long benign prose and code from this repository's docs and the SQuAD "Normans" paragraphs
+ * of the dev corpus: the dev set's benign rows are all short, so without these "long" would
+ * read as "malicious".
+ */
+function readAuxBenign(): Array<Pick<Example, 'text' | 'y' | 'source'>> {
+  const out: Array<Pick<Example, 'text' | 'y' | 'source'>> = [];
+  for (const f of readdirSync(join(ROOT, 'docs')).filter((n) => n.endsWith('.md'))) {
+    let buf = '';
+    for (const para of readFileSync(join(ROOT, 'docs', f), 'utf8').split(/\n\s*\n/)) {
+      buf = buf ? `${buf}\n\n${para}` : para;
+      if (buf.length > 300) {
+        out.push({ text: buf, y: 0, source: 'aux:docs' });
+        buf = '';
+      }
+    }
+    if (buf.length > 40) out.push({ text: buf, y: 0, source: 'aux:docs' });
+  }
+  const corpus = join(ROOT, '..', 'shared', 'datasets', 'rag-dev-corpus.jsonl');
+  if (existsSync(corpus)) {
+    for (const l of readFileSync(corpus, 'utf8').split('\n').filter(Boolean)) {
+      out.push({ text: (JSON.parse(l) as { text: string }).text, y: 0, source: 'aux:docs' });
+    }
+  }
+  return out;
+}
+
+/**
+ * Indirect injections built from a fold's own training rows: a short attack placed
+ * before, after or inside a benign text (malicious), and two benign texts joined
+ * (benign), so neither "two parts" nor the benign host's style decides the label.
+ */
+function augment(train: Example[], aux: Example[], seed: number): Array<Pick<Example, 'text' | 'y' | 'source'>> {
+  const rand = rng(seed);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const attacks = train.filter((e) => e.y === 1 && e.text.length <= 600 && !/(.)\1{20}|(\S+\s)\2{15}/.test(e.text));
+  const hosts = [...train.filter((e) => e.y === 0), ...aux];
+  const out: Array<Pick<Example, 'text' | 'y' | 'source'>> = [];
+  if (attacks.length === 0 || hosts.length === 0) return out;
+  for (let i = 0; i < 300; i++) {
+    const host = pick(hosts).text;
+    const attack = pick(attacks).text;
+    const where = rand();
+    let text: string;
+    if (where < 0.4) text = `${host}\n\n${attack}`;
+    else if (where < 0.7) text = `${attack}\n${host}`;
+    else {
+      const cut = host.indexOf('. ', Math.floor(host.length / 2));
+      text = cut > 0 ? `${host.slice(0, cut + 2)}${attack} ${host.slice(cut + 2)}` : `${host} ${attack}`;
+    }
+    out.push({ text, y: 1, source: 'aug:mix' });
+  }
+  for (let i = 0; i < 150; i++) out.push({ text: `${pick(hosts).text}\n\n${pick(hosts).text}`, y: 0, source: 'aug:concat' });
+  return out;
 }
 
 /** Each label gets half the total weight; within a label each source an equal share, hand-written ones double. */
@@ -94,7 +150,12 @@ function trainLinear(examples: Example[], epochs = 12, l2 = 3e-4, lr = 0.4): Lin
   return { bias, weights: w, meta: {} };
 }
 
-/** Fit the combiner: logistic regression on signal inputs; rule and similarity weights kept non-negative. */
+/**
+ * Fit the combiner: logistic regression on signal inputs; rule and similarity weights
+ * kept non-negative. A false positive costs BENIGN_COST times a miss, because the goal
+ * is a low false-positive rate (blocking real users is the failure people notice).
+ */
+const BENIGN_COST = 4;
 function fitCombiner(rows: Array<{ x: number[]; y: 0 | 1; weight: number }>): CombinerWeights {
   const k = COMBINER_INPUTS.length;
   const w = new Array<number>(k).fill(1);
@@ -106,10 +167,11 @@ function fitCombiner(rows: Array<{ x: number[]; y: 0 | 1; weight: number }>): Co
     let total = 0;
     for (const r of rows) {
       const p = combine({ bias, w }, r.x);
-      const g = (p - r.y) * r.weight;
+      const weight = r.weight * (r.y === 0 ? BENIGN_COST : 1);
+      const g = (p - r.y) * weight;
       for (let i = 0; i < k; i++) gw[i]! += g * r.x[i]!;
       gb += g;
-      total += r.weight;
+      total += weight;
     }
     for (let i = 0; i < k; i++) w[i] = Math.max(0, w[i]! - (0.5 * (gw[i]! / total + l2 * w[i]!)));
     bias -= 0.5 * (gb / total);
@@ -153,10 +215,14 @@ function main(): void {
     ...readHand('attacks.txt', 1, 'hand:attacks'),
   ];
   const index = buildAttackIndex();
-  const examples: Example[] = raw.map((r) => {
+  const toExample = (r: Pick<Example, 'text' | 'y' | 'source'>): Example => {
     const { signals } = collectSignals(r.text, { model: undefined, index, maxChars: 20_000 });
     return { ...r, feats: featurize(normalizeForScan(r.text).text), base: combinerInputs(signals, 0), weight: 1 };
-  });
+  };
+  const examples: Example[] = raw.map(toExample);
+  const aux = readAuxBenign().map(toExample);
+  // Training rows of a model: the given rows, the auxiliary benign texts and mixes built from both.
+  const withAug = (rows: Example[], seed: number) => [...rows, ...aux, ...augment(rows, aux, seed).map(toExample)];
   const rand = rng(SEED + 1);
   // Hand-written rows are split in two halves, one per fold, so they too get held-out predictions.
   const half = new Map(examples.map((e) => [e, rand() < 0.5 ? 'A' : 'B']));
@@ -171,8 +237,9 @@ function main(): void {
   const oof = new Map<Example, number>();
   const foldModels: LinearModel[] = [];
   for (const fold of folds) {
-    assignWeights(fold.train);
-    const m = trainLinear(fold.train);
+    const rows = withAug(fold.train, SEED + 10 + foldModels.length);
+    assignWeights(rows);
+    const m = trainLinear(rows);
     foldModels.push(m);
     for (const e of fold.test) {
       // Held-out logit read the way scan() reads it: max over the folded, leet and decoded readings.
@@ -201,7 +268,7 @@ function main(): void {
   });
   // In-source: a random fifth of every source held out from a model trained on the rest.
   const inTest = new Set(examples.filter(() => rand() < 0.2));
-  const inTrain = examples.filter((e) => !inTest.has(e));
+  const inTrain = withAug(examples.filter((e) => !inTest.has(e)), SEED + 20);
   assignWeights(inTrain);
   const inModel = trainLinear(inTrain);
   const combiner = fitCombiner(examples.map(combRow));
@@ -210,11 +277,12 @@ function main(): void {
     return { y: e.y, flag: combine(combiner, combinerInputs(signals, logit)) >= threshold };
   });
   report.push(line('in-source: random 20% of every source held out', count(inPairs)));
-  assignWeights(examples);
-  const final = trainLinear(examples);
+  const all = withAug(examples, SEED + 30);
+  assignWeights(all);
+  const final = trainLinear(all);
   const file = encodeModel(final.bias, final.weights, {
-    trainedOn: [`${dataPath.split('/').slice(-1)[0]} (all sources)`, 'src/guard/data/hard-benign.txt', 'src/guard/data/attacks.txt'],
-    rows: examples.length,
+    trainedOn: [`${dataPath.split('/').slice(-1)[0]} (all sources)`, 'src/guard/data/hard-benign.txt', 'src/guard/data/attacks.txt', 'docs/*.md and rag-dev-corpus.jsonl paragraphs (benign)', 'attack-in-benign mixes built from the training rows'],
+    rows: all.length,
     features: `hashed word 1-2-grams and character 3-5-grams, ${1 << FEATURE_BITS} buckets, binary, L2-normalised`,
     regularisation: 'L2 3e-4, 12 epochs AdaGrad, label- and source-balanced weights',
     combiner: { ...combiner, inputs: [...COMBINER_INPUTS] },
