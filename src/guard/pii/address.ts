@@ -20,7 +20,7 @@ const US_STREET = new RegExp(
 );
 const EURO_STREET = new RegExp(
   [
-    `(?<![\\p{L}])\\p{Lu}[\\p{L}'’-]*(?:${EURO_ATTACHED})\\s\\d{1,5}[A-Za-z]?(?:[-/]\\d{1,4})?\\.?(?![\\p{L}\\p{N}])`,
+    `(?<![\\p{L}])(?:\\p{Lu}[\\p{L}'’-]*[ \\t]){0,2}\\p{Lu}[\\p{L}'’-]*(?:${EURO_ATTACHED})\\s\\d{1,5}[A-Za-z]?(?:[-/]\\d{1,4})?\\.?(?![\\p{L}\\p{N}])`,
     `(?<![\\p{L}])(?:${EURO_PREFIX})\\s(?:[\\p{L}'’.-]+\\s){0,4}?\\d{1,5}[A-Za-z]?(?![\\p{L}\\p{N}])`,
     `(?<![\\p{L}])\\p{Lu}[\\p{L}'’-]*(?:\\s\\p{L}[\\p{L}'’-]*){0,2}\\s(?:${EURO_WORD})\\s\\d{1,5}[A-Za-z]?\\.?(?![\\p{L}\\p{N}])`,
   ].join('|'),
@@ -50,7 +50,9 @@ function extendTail(text: string, end: number): number {
     const seg = (segLen < 0 ? rest : rest.slice(0, segLen)).trimEnd();
     // Only a line break or comma may introduce a city; a plain space may only add a unit or zip.
     const viaSpace = !/[,\n]/.test(sep[0]);
-    const candidate = viaSpace ? (/^(?:[\p{L}.#]+\s?#?[\p{N}][\p{L}\p{N}-]*|\d{5}(?:-\d{4})?)/u.exec(seg)?.[0] ?? '') : seg;
+    let candidate = viaSpace ? (/^(?:[\p{L}.#]+\s?#?[\p{N}][\p{L}\p{N}-]*|\d{5}(?:-\d{4})?)/u.exec(seg)?.[0] ?? '') : seg;
+    // "DC 20500 please": the segment may run on past the postal code.
+    if (candidate && !TAIL_SEGMENT.test(candidate)) candidate = /^.*?\d{4,6}(?:-\d{3,4})?(?=\s|$)/u.exec(candidate)?.[0] ?? '';
     if (!candidate || !TAIL_SEGMENT.test(candidate)) break;
     if (viaSpace && !new RegExp(`^(?:${UNIT}|\\d{5}(?:-\\d{4})?)$`, 'u').test(candidate)) break;
     if (segStart + candidate.length > end + 160) break;

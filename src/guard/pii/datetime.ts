@@ -5,7 +5,7 @@ import { calendarDateValid } from './checksums.js';
 const MONTH =
   '(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)';
 const DAY = '(?:[12]\\d|3[01]|0?[1-9])(?:st|nd|rd|th)?';
-const YEAR = "(?:1[5-9]\\d{2}|20\\d{2}|'\\d{2})";
+const YEAR = "(?:1[5-9]\\d{2}|20\\d{2}|'\\d{2})(?!\\d|\\s?년)";
 const TIME = '(?:[01]?\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d(?:\\.\\d{1,6})?)?(?:\\s?[AaPp]\\.?[Mm]\\.?)?(?:\\s?(?:Z|UTC|GMT|[+-]\\d{2}:?\\d{2}))?';
 const TIME_AMPM = '(?:1[0-2]|0?[1-9])\\s?[AaPp]\\.?[Mm]\\.?(?![A-Za-z])';
 const WEEKDAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';
@@ -39,6 +39,7 @@ function numericValid(a: number, b: number, c: number, sep: string, yearFirst: b
 export function detectDates(text: string): Candidate[] {
   const out: Candidate[] = [];
   for (const { start, end } of matches(NAMED, text)) out.push({ start, end, label: 'date_time', score: 0.9 });
+  for (const c of out) c.end = dropSentenceDot(text, c.start, c.end);
   for (const { start, end, m } of matches(ISO, text)) {
     if (calendarDateValid(Number(m[1]), Number(m[2]), Number(m[3]))) out.push({ start, end, label: 'date_time', score: 0.95 });
   }
@@ -58,7 +59,7 @@ export function detectDates(text: string): Candidate[] {
     const s = text.slice(start, end);
     // "3:2" scores and "1:10" ratios are too short to trust without am/pm or seconds.
     if (!/[AaPp]\.?[Mm]|:\d\d:|Z|UTC|GMT/.test(s) && !/\b(?:at|by|from|until|till|around|before|after)\s*$/i.test(before(text, start, 10)) && !/^\d{2}:/.test(s)) continue;
-    out.push({ start, end, label: 'date_time', score: 0.75 });
+    out.push({ start, end: dropSentenceDot(text, start, end), label: 'date_time', score: 0.75 });
   }
   for (const { start, end } of matches(WEEKDAY_RE, text)) out.push({ start, end, label: 'date_time', score: 0.6 });
   for (const { start, end, m } of matches(YEAR_CTX, text, 1)) {
@@ -68,6 +69,12 @@ export function detectDates(text: string): Candidate[] {
     out.push({ start, end, label: 'date_time', score: 0.55 });
   }
   return mergeAdjacent(text, out);
+}
+
+/** "10:30 am." at the end of a sentence: the full stop is not part of the time (but "a.m." keeps its dots). */
+function dropSentenceDot(text: string, start: number, end: number): number {
+  const s = text.slice(start, end);
+  return s.endsWith('.') && !/[AaPp]\.[Mm]\.$/.test(s) ? end - 1 : end;
 }
 
 /** "March 3, 2020 at 10:00" is one date_time, not a date and a time. */
@@ -81,7 +88,9 @@ function mergeAdjacent(text: string, spans: Candidate[]): Candidate[] {
       last.score = Math.max(last.score, s.score);
       continue;
     }
-    if (last && /^(?:,?\s(?:at\s)?|\s?T\s?)$/.test(text.slice(last.end, s.start))) {
+    // Join a date with its time or weekday, never two dates in a list.
+    const joinable = last && (/\d:\d|[AaPp]\.?[Mm]\.?$/.test(text.slice(s.start, s.end)) || new RegExp(`^${WEEKDAY}$`).test(text.slice(last.start, last.end)));
+    if (last && joinable && /^(?:,?\s(?:at\s)?|\s?T\s?)$/.test(text.slice(last.end, s.start))) {
       last.end = s.end;
       last.score = Math.max(last.score, s.score);
       continue;

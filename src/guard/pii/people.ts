@@ -24,11 +24,16 @@ const HONORIFIC =
   'Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Rev|Fr|Capt|Col|Gen|Sgt|Hon|Judge|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta';
 // A name token: a capitalised word (any script with case) or an initial, with particles between.
 const TOKEN = "\\p{Lu}[\\p{Ll}\\p{Lu}'’-]*\\p{L}|\\p{Lu}\\.?";
-const NAME = `(?:${TOKEN})(?:\\s(?:(?:van|von|der|den|de|del|della|di|da|du|dos|das|ten|ter|le|la|al|bin|ibn)\\s)?(?:${TOKEN})){0,3}`;
-const HONORIFIC_RE = new RegExp(`(?<![\\p{L}])(${HONORIFIC})(\\.?)\\s(${NAME})`, 'gu');
+const NAME = `(?:${TOKEN})(?:[ \\t](?:(?:van|von|der|den|de|del|della|di|da|du|dos|das|ten|ter|le|la|al|bin|ibn)[ \\t])?(?:${TOKEN})){0,3}`;
+const HONORIFIC_RE = new RegExp(`(?<![\\p{L}])(${HONORIFIC})(\\.?)[ \\t](${NAME})`, 'gu');
+
+/** Case-insensitive letters for the cue words only: the name after them must keep its capital. */
+function ci(words: string): string {
+  return words.replace(/\p{L}/gu, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
+}
 const INTRO_RE = new RegExp(
-  `(?<![\\p{L}])(?:my name is|my name's|name is|i am|i'm|this is|call me|named|called|name:|signed,?|regards,?|sincerely,?|thanks,?|cheers,?|from:|dear|hi|hello|hey|attn:?|patient:?|user:|customer:?|directed by:?|written by:?|by)\\s+(${NAME})`,
-  'giu',
+  `(?<![\\p{L}])(?:${ci(`my name is|my name's|name is|i am|i'm|this is|call me|named|called|name:|signed,?|regards,?|sincerely,?|thanks,?|cheers,?|from:|dear|hi|hello|hey|attn:?|patient:?|user:|customer:?|directed by:?|written by:?|by`)})\\s+(${NAME})`,
+  'gu',
 );
 const LOWER_INTRO_RE = /(?<![\p{L}])(?:my name is|name:)\s+(\p{Ll}{2,}(?:\s\p{Ll}{2,})?)(?=\s*(?:[.,!?\n]|$))/gu;
 const INITIAL_RE = /(?<![\p{L}])\p{Lu}\p{Ll}+\s\p{Lu}\.?\s\p{Lu}\p{Ll}+(?:[-\s]\p{Lu}\p{Ll}+)?(?![\p{L}])/gu;
@@ -84,7 +89,7 @@ export function detectPeople(text: string): Candidate[] {
     // "I'm Happy", "This is Great": one capitalised word after a weak cue needs compromise to agree.
     const words = text.slice(start, nEnd).split(/\s+/).length;
     const t = tags.get(start)?.tags;
-    if (weak && words === 1 && !(t?.has('Person') || t?.has('FirstName') || t?.has('ProperNoun'))) continue;
+    if (weak && words === 1 && !(t?.has('Person') || t?.has('FirstName') || (t?.has('ProperNoun') && !commonWord(text.slice(start, nEnd))))) continue;
     out.push({ start, end: nEnd, label: 'name', score: weak ? 0.6 : 0.85 });
   }
   for (const { start, end } of matches(LOWER_INTRO_RE, text, 1)) out.push({ start, end, label: 'name', score: 0.6 });
@@ -109,10 +114,18 @@ export function detectPeople(text: string): Candidate[] {
     out.push({ start, end, label: 'name', score: /\s/.test(s) ? 0.75 : 0.6 });
   }
 
+  // "Yefremova's": the possessive is not part of the name.
+  for (const c of out) if (c.label === 'name' && /['’]s$/.test(text.slice(c.start, c.end))) c.end -= 2;
   out.push(...propagate(text, out));
   out.push(...detectOrganizations(text, doc));
   out.push(...detectAges(text));
   return out;
+}
+
+/** "Happy", "Great", "Sorry": capitalised after a cue but an ordinary word in lower case. */
+function commonWord(word: string): boolean {
+  const t = (nlp(word.toLowerCase()).json() as CompromiseMatch[])[0]?.terms?.[0]?.tags ?? [];
+  return t.some((x) => NOT_NAME_TAGS.includes(x));
 }
 
 /** A surname found once ("Faina D. Yefremova") is a name wherever else it appears ("early Yefremova"). */
@@ -120,7 +133,7 @@ function propagate(text: string, found: Candidate[]): Candidate[] {
   const words = new Set<string>();
   for (const c of found) {
     if (c.label !== 'name') continue;
-    for (const w of text.slice(c.start, c.end).split(/\s+/)) if (w.length >= 3 && /^\p{Lu}/u.test(w) && !STOP.has(w)) words.add(w);
+    for (const w of text.slice(c.start, c.end).split(/\s+/).map((x) => x.replace(/['’]s$|[.,]$/, ''))) if (w.length >= 3 && /^\p{Lu}/u.test(w) && !STOP.has(w)) words.add(w);
   }
   const out: Candidate[] = [];
   for (const w of words) {
@@ -132,7 +145,7 @@ function propagate(text: string, found: Candidate[]): Candidate[] {
 
 const ORG_SUFFIX =
   'Inc|Incorporated|Corp|Corporation|LLC|L\\.L\\.C\\.|Ltd|Limited|LLP|PLC|GmbH|AG|SA|S\\.A\\.|SAS|BV|NV|Oy|AB|ASA|Co|Company|Group|Holdings|Associates|Partners|Technologies|Solutions|Systems|Industries|Enterprises|Bank|Insurance|Capital|Investments|Ventures|Labs|Foundation|Institute|University|College|Hospital|Clinic|Agency|Consulting|Services|Networks|Media|Pharmaceuticals|Bioscience';
-const ORG_RE = new RegExp(`(?<![\\p{L}])(?:\\p{Lu}[\\p{L}&'’.-]*\\s){1,4}(?:${ORG_SUFFIX})\\.?(?![\\p{L}])`, 'gu');
+const ORG_RE = new RegExp(`(?<![\\p{L}])(?:\\p{Lu}[\\p{L}&'’.-]*[ \\t]){1,4}(?:${ORG_SUFFIX})\\.?(?![\\p{L}])`, 'gu');
 // "Davis, Reynolds and Williamson": the surname-list pattern law and accounting firms use.
 const FIRM_RE = /(?<![\p{L}])\p{Lu}\p{Ll}+, \p{Lu}\p{Ll}+,? (?:and|&) \p{Lu}\p{Ll}+(?![\p{L}])/gu;
 

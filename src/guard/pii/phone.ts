@@ -31,6 +31,9 @@ export function detectPhones(text: string, locale?: string): Candidate[] {
     if (!hasSep && !international && !ctx) continue;
     // Decimal numbers and dotted versions ("3.14159", "10.0.1") are not phones.
     if (/^\d+\.\d+$/.test(s)) continue;
+    // Dotted quads are IP addresses (valid or not), and year-first or year-last triples are dates.
+    if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(s)) continue;
+    if (/^(?:1[89]|20)\d{2}([-/.])\d{1,2}\1\d{1,2}$|^\d{1,2}([-/.])\d{1,2}\2(?:1[89]|20)\d{2}$/.test(s)) continue;
     let score = 0;
     if (international) {
       const p = parsePhoneNumberFromString(s.replace(/^00/, '+'));
