@@ -1,0 +1,22 @@
+export type * from './types.js';
+export { createMemoryCacheBackend, DEFAULT_MAX_ENTRIES } from './memory.js';
+export { openSqliteCacheBackend, type SqliteCacheOptions } from './sqlite.js';
+export { VectorBlock } from './vectors.js';
+export {
+  callCacheOptions,
+  exactKey,
+  semanticKey,
+  normalizeQuery,
+  normalizeText,
+  stableStringify,
+  type CallCacheOptions,
+  type ModelRef,
+  type SemanticKey,
+} from './normalize.js';
+export {
+  cacheMiddleware,
+  DEFAULT_SEMANTIC_THRESHOLD,
+  type CacheMiddlewareOptions,
+  type ExactCacheConfig,
+  type SemanticCacheConfig,
+} from './middleware.js';
