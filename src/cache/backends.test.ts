@@ -46,7 +46,8 @@ describe('sqlite cache backend', () => {
   });
 
   it('names the file in the error when it cannot open', () => {
-    dir = mkdtempSync(join(tmpdir(), 'incontext-cache-'));
-    expect(() => openSqliteCacheBackend({ path: join(dir, 'x.db', '\0bad') })).toThrow(/cache database/);
+    const d = mkdtempSync(join(tmpdir(), 'incontext-cache-'));
+    dir = d;
+    expect(() => openSqliteCacheBackend({ path: join(d, 'x.db', '\0bad') })).toThrow(/cache database/);
   });
 });
