@@ -53,6 +53,7 @@ describe('phone', () => {
   });
   it('keeps an extension and accepts local formats when the context says phone', () => {
     expect(texts('Phone: 345-899-3560x4587', 'phone')).toEqual(['345-899-3560x4587']);
+    expect(texts('(37) 788-063-Office, 416 60 039 fax', 'phone')).toEqual(['(37) 788-063', '416 60 039']);
     expect(texts('Phone:\n0490 75 40 81', 'phone')).toEqual(['0490 75 40 81']);
   });
   it('does not take dates, IP addresses, amounts or bare ids for phones', () => {
@@ -147,6 +148,13 @@ describe('address and zip_code', () => {
     ]);
     expect(texts('Write to P.O. Box 1234.', 'address')).toEqual(['P.O. Box 1234']);
   });
+  it('takes what follows "lives at" when it has a number and a capitalised word', () => {
+    expect(texts('He lives at Joaquin Suarez 2906, near the park.', 'address')).toEqual(['Joaquin Suarez 2906']);
+    expect(texts('She lives at home with her 2 cats.', 'address')).toEqual([]);
+  });
+  it('finds number-first Latin street forms', () => {
+    expect(texts('Envoyez-le au 12 rue de la Paix, merci.', 'address')).toEqual(['12 rue de la Paix']);
+  });
   it('does not take quantities followed by a street word for addresses', () => {
     expect(texts('I saw 3 cats on the way and 2 dogs in the park.', 'address')).toEqual([]);
   });
@@ -170,6 +178,11 @@ describe('name, title, organization, age', () => {
       'Faina D. Yefremova',
       'Yefremova',
     ]);
+  });
+  it('finds known first names with a surname in any script, in lists and as transcript speakers', () => {
+    expect(texts('Follow up with Emma Nyström in a couple of months.', 'name')).toEqual(['Emma Nyström']);
+    expect(texts('They had 3: Hannah, Derek and Andrew.', 'name')).toEqual(['Hannah', 'Derek', 'Andrew']);
+    expect(texts('Ubul: What a wife.\nNicole: Remember me?\nAddress: none', 'name')).toEqual(['Ubul', 'Nicole']);
   });
   it('does not take a company, a month or an ordinary word for a name', () => {
     expect(texts('I bought shares of Apple yesterday and Apple rose.', 'name')).toEqual([]);

@@ -32,15 +32,19 @@ function ci(words: string): string {
   return words.replace(/\p{L}/gu, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
 }
 const INTRO_RE = new RegExp(
-  `(?<![\\p{L}])(?:${ci(`my name is|my name's|name is|i am|i'm|this is|call me|named|called|name:|signed,?|regards,?|sincerely,?|thanks,?|cheers,?|from:|dear|hi|hello|hey|attn:?|patient:?|user:|customer:?|directed by:?|written by:?|by`)})\\s+(${NAME})`,
+  `(?<![\\p{L}])(?:${ci(`my name is|my name's|name is|name\\?|i am|i'm|this is|call me|named|called|name:|signed,?|regards,?|sincerely,?|thanks,?|cheers,?|from:|dear|hi|hello|hey|attn:?|patient:?|user:|customer:?|directed by:?|written by:?|by`)})\\s+(${NAME})`,
   'gu',
 );
-const LOWER_INTRO_RE = /(?<![\p{L}])(?:my name is|name:)\s+(\p{Ll}{2,}(?:\s\p{Ll}{2,})?)(?=\s*(?:[.,!?\n]|$))/gu;
+const LOWER_INTRO_RE = /(?<![\p{L}])(?:name is|name:|name\?)\s+(\p{Ll}{2,}(?:\s\p{Ll}{2,})?)(?=\s*(?:[.,!?\n]|$))/gu;
 const INITIAL_RE = /(?<![\p{L}])\p{Lu}\p{Ll}+\s\p{Lu}\.?\s\p{Lu}\p{Ll}+(?:[-\s]\p{Lu}\p{Ll}+)?(?![\p{L}])/gu;
 
 const NOT_NAME_TAGS = ['Verb', 'Adjective', 'Adverb', 'Determiner', 'Preposition', 'Pronoun', 'Conjunction', 'Value', 'Date', 'Month', 'WeekDay', 'Place', 'Country', 'Organization', 'QuestionWord', 'Expression'];
 const WEAK_INTROS = /^(?:i am|i'm|this is|by|hi|hello|hey|dear|named|called|thanks,?|cheers,?)$/i;
 const STOP = new Set(['I', 'The', 'A', 'An', 'We', 'You', 'He', 'She', 'It', 'They', 'This', 'That', 'Here', 'There', 'Bot', 'User', 'Team', 'All', 'Everyone', 'Sir', 'Madam']);
+// Labels of forms and transcripts: "Address:" or "Q:" at the start of a line is not a speaker.
+const FORM_LABELS = new Set(
+  'name address phone tel mobile cell fax email e-mail mail date time when where who what why how subject note notes q a question answer bot user assistant system human customer agent client re to from cc bcc title website web url zip city state country ssn card total warning error info tip example step source summary update edit ps dob age sex gender id status type category price amount reference ref order company organization org office desk home work location place comment comments reply response input output result description'.split(' '),
+);
 
 function termTags(doc: ReturnType<typeof nlp>): Map<number, Term> {
   const map = new Map<number, Term>();
@@ -61,7 +65,7 @@ function nameExtent(text: string, start: number, end: number, tags: Map<number, 
     const word = m[0].replace(/[.,]$/, '');
     const t = tags.get(at)?.tags;
     const personish = t?.has('Person') || t?.has('FirstName') || t?.has('LastName');
-    if (STOP.has(word)) break;
+    if (STOP.has(word) || FORM_LABELS.has(word.toLowerCase())) break;
     if (strict && t && !personish && NOT_NAME_TAGS.some((x) => t.has(x))) break;
     last = at + m[0].length;
     count++;
@@ -93,6 +97,7 @@ export function detectPeople(text: string): Candidate[] {
     out.push({ start, end: nEnd, label: 'name', score: weak ? 0.6 : 0.85 });
   }
   for (const { start, end } of matches(LOWER_INTRO_RE, text, 1)) out.push({ start, end, label: 'name', score: 0.6 });
+  out.push(...firstNameRuns(text, doc), ...speakers(text));
   for (const { start, end } of matches(INITIAL_RE, text)) {
     const t = tags.get(start)?.tags;
     if (t && !t.has('Person') && NOT_NAME_TAGS.some((x) => t.has(x))) continue;
@@ -108,7 +113,7 @@ export function detectPeople(text: string): Candidate[] {
     if (hon) start += hon[0].length;
     const s = text.slice(start, end);
     if (!/\p{Lu}/u.test(s[0] ?? '') && !/\s/.test(s)) continue;
-    if (STOP.has(s) || /\bbot\b/i.test(s)) continue;
+    if (STOP.has(s) || FORM_LABELS.has(s.toLowerCase()) || /\bbot\b/i.test(s)) continue;
     if (end - start < 2) continue;
     end = trimEnd(text, start, end, '.,;:!?)\'"-');
     out.push({ start, end, label: 'name', score: /\s/.test(s) ? 0.75 : 0.6 });
@@ -119,6 +124,54 @@ export function detectPeople(text: string): Candidate[] {
   out.push(...propagate(text, out));
   out.push(...detectOrganizations(text, doc));
   out.push(...detectAges(text));
+  return out;
+}
+
+/**
+ * compromise knows thousands of first names: a capitalised one starts a name, and the capitalised
+ * words right after it (any script: "Sigrid Nyström", "Emmie Ström") are its surname.
+ */
+function firstNameRuns(text: string, doc: ReturnType<typeof nlp>): Candidate[] {
+  const out: Candidate[] = [];
+  for (const s of doc.json({ offset: true }) as { terms?: (CompromiseTerm & { text?: string; post?: string })[] }[]) {
+    const terms = s.terms ?? [];
+    for (let i = 0; i < terms.length; i++) {
+      const t = terms[i];
+      const tg = t?.tags ?? [];
+      if (!t?.offset || !tg.includes('FirstName') || tg.includes('Honorific') || !/^\p{Lu}\p{Ll}/u.test(t.text ?? '')) continue;
+      if (tg.some((x) => x === 'Month' || x === 'WeekDay' || x === 'Verb' || x === 'Place' || x === 'Organization')) continue;
+      let end = t.offset.start + t.offset.length;
+      let post = t.post ?? '';
+      for (let j = i + 1; j < terms.length && j <= i + 3; j++) {
+        const n = terms[j];
+        if (!n?.offset || !/^\s+$/.test(post)) break;
+        const nt = n.tags ?? [];
+        const word = n.text ?? '';
+        const initial = /^\p{Lu}\.?$/u.test(word);
+        if (!initial && !/^\p{Lu}[\p{L}'’-]+$/u.test(word)) break;
+        if (!nt.some((x) => x === 'Person' || x === 'LastName' || x === 'FirstName' || x === 'ProperNoun') && !initial && NOT_NAME_TAGS.some((x) => nt.includes(x))) break;
+        end = n.offset.start + n.offset.length;
+        post = n.post ?? '';
+        i = j;
+      }
+      out.push({ start: t.offset.start, end: trimEnd(text, t.offset.start, end, '.,;:!?)\'"-'), label: 'name', score: 0.65 });
+    }
+  }
+  return out;
+}
+
+const SPEAKER_RE = /^[ \t>]*(\p{Lu}\p{Ll}+(?:[ \t]\p{Lu}\p{Ll}+)?)[ \t]*:(?=[ \t]*\S)/gmu;
+
+/** Transcript speakers: "Nicole: Remember me?" at the start of a line, unless the word is a form label. */
+function speakers(text: string): Candidate[] {
+  const out: Candidate[] = [];
+  for (const { start, end } of matches(SPEAKER_RE, text, 1)) {
+    const word = text.slice(start, end);
+    if (word.split(/\s+/).some((w) => FORM_LABELS.has(w.toLowerCase()))) continue;
+    // compromise tags a word before a colon as an interjection, so judge the word on its own.
+    if (commonWord(word)) continue;
+    out.push({ start, end, label: 'name', score: 0.6 });
+  }
   return out;
 }
 
@@ -158,11 +211,20 @@ function detectOrganizations(text: string, doc: ReturnType<typeof nlp>): Candida
     if (lead) s += lead[0].length;
     if (end - s > 3) out.push({ start: s, end: text[end - 1] === '.' && !/(?:Inc|Corp|Co|Ltd)\.$/.test(text.slice(s, end)) ? end - 1 : end, label: 'organization', score: 0.75 });
   }
-  for (const { start, end } of matches(FIRM_RE, text)) out.push({ start, end, label: 'organization', score: 0.65 });
+  for (const { start, end } of matches(FIRM_RE, text)) {
+    // A list of three surnames is as often people ("our founders: Eklund, Michael and Hodge"); a
+    // preposition in front ("worked at", "is from") marks the firm.
+    if (!/(?:\b(?:at|for|from|with|of|by|join|joined|hired|retained)\s+(?:the\s+)?)$/i.test(before(text, start, 20))) continue;
+    out.push({ start, end, label: 'organization', score: 0.65 });
+  }
   for (const o of doc.organizations().json({ offset: true }) as CompromiseMatch[]) {
     if (!o.offset) continue;
     const start = o.offset.start;
-    const end = trimEnd(text, start, start + o.offset.length, ',;:!?)\'"');
+    const end = trimEnd(text, start, start + o.offset.length, '.,;:!?)\'"');
+    const s = text.slice(start, end);
+    // compromise joins genre lists ("Action & Adventure") and reads state codes ("CO") as companies.
+    if (s.includes('&') && !new RegExp(`(?:${ORG_SUFFIX})$`).test(s)) continue;
+    if (/^\p{Lu}{1,2}$/u.test(s)) continue;
     if (end - start > 1 && /^\p{Lu}/u.test(text[start] ?? '')) out.push({ start, end, label: 'organization', score: 0.55 });
   }
   return out;

@@ -5,7 +5,9 @@ import { type Candidate, before, matches } from './candidate.js';
 // Digit groups joined by single spaces, dots, dashes or slashes, an optional +CC, (area) and extension.
 const CANDIDATE =
   /(?<![\w+.\-/])(?:\+|00)?(?:\(\s?\d{1,4}\s?\)|\d{1,5})(?:[ .\-/]?(?:\(\s?\d{1,4}\s?\)|\d{1,6})){1,6}(?:\s?(?:x|ext\.?|extension|#)\s?\d{1,6})?(?![\w]|[.\-/]\d)/gi;
-const CONTEXT = /(?:phone|tel\b|tel\.|telephone|mobile|cell|call|fax|sms|text(?:ed)? me|whatsapp|contact|reach|dial|number|messages? to|registered|전화|휴대폰|연락처)[^.\n]{0,25}$/i;
+const CONTEXT = /(?:phone|tel\b|tel\.|telephone|mobile|cell|call|fax|sms|text(?:ed)? me|whatsapp|contact|reach|dial|number|messages? to|registered|전화|휴대폰|연락처)[^.\n]{0,25}(?:\n\s*)?$/i;
+// "(37) 788-063-Office", "416 60 039 fax": the label may follow the number.
+const CONTEXT_AFTER = /^\s?[-(,]?\s?(?:office|fax|mobile|cell|home|work|tel|phone|desk|direct)\b/i;
 
 /** Countries tried, in order, when a number carries no + prefix and the locale names none. */
 const FALLBACK_COUNTRIES: CountryCode[] = ['US', 'KR', 'GB'];
@@ -26,7 +28,7 @@ export function detectPhones(text: string, locale?: string): Candidate[] {
     if (core.length < 7 || core.length > 15) continue;
     const hasSep = /[ .\-/()]/.test(s.trim());
     const international = s.startsWith('+') || s.startsWith('00');
-    const ctx = CONTEXT.test(before(text, start, 40));
+    const ctx = CONTEXT.test(before(text, start, 40)) || CONTEXT_AFTER.test(text.slice(end, end + 12));
     // Bare digit runs are ids and amounts unless something says "phone".
     if (!hasSep && !international && !ctx) continue;
     // Decimal numbers and dotted versions ("3.14159", "10.0.1") are not phones.
@@ -43,7 +45,8 @@ export function detectPhones(text: string, locale?: string): Candidate[] {
       for (const [i, c] of countries.entries()) {
         const p = parsePhoneNumberFromString(s, c);
         if (p?.isValid()) {
-          score = i === 0 ? 0.85 : 0.7;
+          // Valid only under a guessed foreign plan: weaker than a street number beside it.
+          score = i === 0 ? 0.85 : 0.55;
           break;
         }
       }
