@@ -80,8 +80,9 @@ export function similaritySignal(index: AttackIndex, text: string): GuardSignal 
       if (s > best) [best, which] = [s, i];
     }
   }
-  // Cosines of unrelated hashed texts sit near 0.1-0.25; close paraphrases reach 0.5 and above.
-  const score = Math.max(0, Math.min(1, (best - 0.3) / 0.35));
+  // Cosines of unrelated hashed texts sit near 0.1-0.25 and code that merely names
+  // "instructions" reaches 0.45-0.6; close paraphrases reach 0.6 and above.
+  const score = Math.max(0, Math.min(1, (best - 0.4) / 0.35));
   if (score <= 0) return undefined;
   return { name: 'similarity', score: Math.round(score * 1e4) / 1e4, detail: `cos ${best.toFixed(3)} to "${index.texts[which]!.slice(0, 60)}"` };
 }
