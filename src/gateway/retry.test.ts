@@ -1,0 +1,202 @@
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createOpenAI } from '@ai-sdk/openai';
+import { generateText, streamText } from 'ai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startFakeUpstream, type FakeUpstream } from '../testing/index.js';
+import { createGateway, GatewayError, parseRetryAfter, type GatewayOptions } from './index.js';
+import { collect, manualClock, recorder, textOf } from './test-helpers.js';
+
+let upstream: FakeUpstream;
+let openai: ReturnType<typeof createOpenAI>;
+let anthropic: ReturnType<typeof createAnthropic>;
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  openai = createOpenAI({ baseURL: upstream.openaiBaseURL, apiKey: 'k' });
+  anthropic = createAnthropic({ baseURL: upstream.anthropicBaseURL, apiKey: 'k' });
+});
+afterAll(() => upstream.close());
+beforeEach(() => upstream.reset());
+
+function setup(extra: Partial<GatewayOptions> = {}) {
+  const clock = manualClock();
+  const rec = recorder();
+  const gateway = createGateway({
+    models: { 'openai:gpt-4o-mini': openai.chat('gpt-4o-mini'), 'anthropic:claude-3-5-haiku': anthropic('claude-3-5-haiku-latest') },
+    route: { aliases: { chat: ['openai:gpt-4o-mini', 'anthropic:claude-3-5-haiku'] } },
+    clock,
+    onEvent: rec.onEvent,
+    ...extra,
+  });
+  return { gateway, clock, ...rec };
+}
+
+describe('retry', () => {
+  it('retries a 500 on the same model, then succeeds', async () => {
+    const { gateway, events, clock } = setup();
+    upstream.script({ error: { status: 500 } }, { text: 'recovered' });
+    const result = await generateText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0 });
+    expect(result.text).toBe('recovered');
+    expect(upstream.requests.map((r) => r.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions']);
+    const attempts = events.filter((e) => e.type === 'attempt');
+    expect(attempts.map((a) => [a.target, a.ok])).toEqual([
+      ['openai:gpt-4o-mini', false],
+      ['openai:gpt-4o-mini', true],
+    ]);
+    expect(attempts[0]).toMatchObject({ status: 500, retryable: true });
+    // Full jitter with random 0.5 and the 250 ms base: half the first cap.
+    expect(clock.sleeps).toEqual([125]);
+    const meta = result.providerMetadata?.incontext as { answeredBy: string; attempts: unknown[] };
+    expect(meta.answeredBy).toBe('openai:gpt-4o-mini');
+    expect(meta.attempts).toHaveLength(2);
+  });
+
+  it('waits exactly the Retry-After a 429 asks for', async () => {
+    const { gateway, clock, events } = setup();
+    upstream.script({ error: { status: 429, retryAfter: 7 } }, { text: 'ok' });
+    const result = await generateText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0 });
+    expect(result.text).toBe('ok');
+    expect(clock.sleeps).toEqual([7000]);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'retry-wait', delayMs: 7000, source: 'retry-after' }));
+  });
+
+  it('falls back at once when Retry-After is longer than it will wait', async () => {
+    const { gateway, clock } = setup({ retry: { maxRetryAfterMs: 5000 } });
+    upstream.script({ error: { status: 429, retryAfter: 60 } }, { text: 'from claude' });
+    const result = await generateText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0 });
+    expect(result.text).toBe('from claude');
+    expect(clock.sleeps).toEqual([]);
+    expect(upstream.requests[1]?.path).toBe('/v1/messages');
+  });
+
+  it('backs off exponentially with full jitter, capped', async () => {
+    const { gateway, clock } = setup({ retry: { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 300 } });
+    upstream.script(...Array.from({ length: 4 }, () => ({ error: { status: 503 } })), { text: 'ok' });
+    await generateText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0 });
+    expect(clock.sleeps).toEqual([50, 100, 150, 150]);
+  });
+
+  it('does not retry or fall back on a 400', async () => {
+    const { gateway } = setup();
+    upstream.script({ error: { status: 400, message: 'bad field' } });
+    const error = await generateText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0 }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/bad field/);
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('skips to the next model on a 401 without retrying the same one', async () => {
+    const { gateway } = setup();
+    upstream.script({ error: { status: 401 } }, { text: 'claude answers' });
+    const result = await generateText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0 });
+    expect(result.text).toBe('claude answers');
+    expect(upstream.requests.map((r) => r.path)).toEqual(['/v1/chat/completions', '/v1/messages']);
+  });
+
+  it('times out a hung attempt and falls back', async () => {
+    const { gateway, events } = setup({ retry: { maxAttempts: 1, attemptTimeoutMs: 50 } });
+    upstream.script({ hang: true }, { text: 'fallback answer' });
+    const result = await generateText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0 });
+    expect(result.text).toBe('fallback answer');
+    expect(events).toContainEqual(expect.objectContaining({ type: 'attempt', ok: false, error: expect.stringMatching(/within 50 ms/) }));
+    expect(events).toContainEqual({ type: 'fallback', from: 'openai:gpt-4o-mini', to: 'anthropic:claude-3-5-haiku', reason: expect.any(String) });
+    await vi.waitFor(() => expect(upstream.inFlight).toBe(0));
+  });
+
+  it('gives a clear 502 error naming every attempt when all models fail', async () => {
+    const { gateway } = setup({ retry: { maxAttempts: 2 } });
+    upstream.script(...Array.from({ length: 4 }, () => ({ error: { status: 500 } })));
+    const error = await generateText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0 }).catch((e: unknown) => e);
+    expect(GatewayError.is(error, 'all-failed')).toBe(true);
+    expect((error as GatewayError).status).toBe(502);
+    expect((error as Error).message).toMatch(/openai:gpt-4o-mini#2.*anthropic:claude-3-5-haiku#2/);
+    expect(upstream.requests).toHaveLength(4);
+  });
+
+  it('stops at the total deadline', async () => {
+    const { gateway } = setup({ retry: { maxAttempts: 10, deadlineMs: 1000 } });
+    upstream.script(...Array.from({ length: 10 }, () => ({ error: { status: 500, retryAfter: 0.4 } })));
+    const error = await generateText({ model: gateway('openai:gpt-4o-mini'), prompt: 'hi', maxRetries: 0 }).catch((e: unknown) => e);
+    expect(GatewayError.is(error)).toBe(true);
+    // 3 attempts: after two 400 ms waits a third would end past the deadline.
+    expect(upstream.requests).toHaveLength(3);
+  });
+});
+
+describe('streams', () => {
+  it('falls back transparently when the stream breaks before its first token', async () => {
+    const { gateway } = setup();
+    upstream.script({ resetAfterChunks: 0, text: 'lost' }, { text: 'clean answer here', chunkSize: 3 });
+    const result = streamText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0, onError: () => undefined });
+    const { parts, thrown } = await collect(result.fullStream);
+    expect(thrown).toBeUndefined();
+    expect(parts.filter((p) => p.type === 'error')).toEqual([]);
+    expect(textOf(parts)).toBe('clean answer here');
+    expect(upstream.requests).toHaveLength(2);
+  });
+
+  it('falls back when a stream answers 500', async () => {
+    const { gateway } = setup({ retry: { maxAttempts: 1 } });
+    upstream.script({ error: { status: 500 } }, { text: 'second' });
+    const result = streamText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0, onError: () => undefined });
+    expect(textOf((await collect(result.fullStream)).parts)).toBe('second');
+    expect(upstream.requests[1]?.path).toBe('/v1/messages');
+  });
+
+  it('ends with one clean error part when the stream breaks after its first token', async () => {
+    const { gateway } = setup();
+    upstream.script({ resetAfterChunks: 2, text: 'one two three four' });
+    const result = streamText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0, onError: () => undefined });
+    const { parts, thrown } = await collect(result.fullStream);
+    expect(thrown).toBeUndefined();
+    expect(textOf(parts)).toBe('one two');
+    expect(parts.filter((p) => p.type === 'error')).toHaveLength(1);
+    // No retry once text was sent: a second request would duplicate it.
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('passes a malformed SSE event through as an error part without duplicating text', async () => {
+    const { gateway } = setup();
+    upstream.script({ malformed: 'sse', text: 'alpha beta gamma' });
+    const result = streamText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0, onError: () => undefined });
+    const { parts, thrown } = await collect(result.fullStream);
+    expect(thrown).toBeUndefined();
+    expect(textOf(parts)).toBe('alpha beta gamma');
+    const errors = parts.filter((p) => p.type === 'error');
+    expect(errors).toHaveLength(1);
+    expect(String((errors[0]?.error as Error).message)).toMatch(/JSON/);
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('aborts a stream that stalls after starting, with an error part instead of a hang', async () => {
+    const { gateway } = setup({ streamIdleTimeoutMs: 50 });
+    upstream.script({ text: 'slow words here', chunkDelayMs: 5000 });
+    const result = streamText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0, onError: () => undefined });
+    const { parts, thrown } = await collect(result.fullStream);
+    expect(thrown).toBeUndefined();
+    expect(textOf(parts)).toBe('slow');
+    const errors = parts.filter((p) => p.type === 'error');
+    expect(GatewayError.is(errors[0]?.error, 'stream-idle')).toBe(true);
+    await vi.waitFor(() => expect(upstream.inFlight).toBe(0));
+  });
+
+  it('records the answering model in the finish part metadata', async () => {
+    const { gateway } = setup();
+    upstream.script({ error: { status: 503 } }, { text: 'x y' });
+    const result = streamText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0 });
+    await result.consumeStream();
+    const meta = (await result.providerMetadata)?.incontext as { answeredBy: string; attempts: unknown[] };
+    expect(meta.answeredBy).toBe('openai:gpt-4o-mini');
+    expect(meta.attempts).toHaveLength(2);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads seconds, milliseconds and HTTP dates', () => {
+    const now = Date.UTC(2026, 0, 1, 0, 0, 0);
+    expect(parseRetryAfter({ 'Retry-After': '3' }, now)).toBe(3000);
+    expect(parseRetryAfter({ 'retry-after-ms': '250' }, now)).toBe(250);
+    expect(parseRetryAfter({ 'retry-after': new Date(now + 90_000).toUTCString() }, now)).toBe(90_000);
+    expect(parseRetryAfter({ 'retry-after': 'soon' }, now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+});
