@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createInjectionDetector, loadInjectionModel } from '../../src/guard/index.js';
+import { createInjectionDetector, loadInjectionModel, POLICY_THRESHOLDS } from '../../src/guard/index.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DATA = join(ROOT, '..', 'shared', 'datasets', 'injection-dev.jsonl');
@@ -85,11 +85,24 @@ async function loadLlmGuard(): Promise<{ guard?: LlmGuardLike; version?: string;
     // A variable specifier keeps typecheck independent of whether the peer is installed.
     const specifier = 'llm-guard';
     const mod = (await import(specifier)) as { LLMGuard: new (c: Record<string, boolean>) => LlmGuardLike };
-    // Only its injection and jailbreak guards: PII, profanity and toxicity answer other questions.
-    return { guard: new mod.LLMGuard({ promptInjection: true, jailbreak: true }), version };
+    // Only its injection and jailbreak guards. Its other guards are on unless set to false, and
+    // answer other questions (PII, profanity, toxicity, prompt length), so they are turned off.
+    const config = { promptInjection: true, jailbreak: true, pii: false, profanity: false, toxicity: false, relevance: false };
+    return { guard: new mod.LLMGuard(config), version };
   } catch (e) {
     return { why: `llm-guard is not usable here: ${(e as Error).message}` };
   }
+}
+
+/** Scientific abstracts: long benign prose of a style the classifier never saw, as retrieved chunks would be. */
+function benignDocuments(): string[] {
+  const path = join(ROOT, '..', 'shared', 'datasets', 'scifact-corpus.jsonl');
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, 1000)
+    .map((l) => (JSON.parse(l) as { text: string }).text);
 }
 
 async function main(): Promise<void> {
@@ -108,14 +121,17 @@ async function main(): Promise<void> {
     if (lg.guard) await lg.guard.validate(r.text);
   }
   const ours: boolean[] = [];
+  const ourScores: number[] = [];
   const ourTimes: number[] = [];
   const theirs: boolean[] = [];
   const theirTimes: number[] = [];
   // Interleaved row by row so load from other processes on the shared machine hits both alike.
   for (const r of rows) {
     let t0 = performance.now();
-    ours.push(detector.scan(r.text).flagged);
+    const res = detector.scan(r.text);
     ourTimes.push(performance.now() - t0);
+    ours.push(res.flagged);
+    ourScores.push(res.score);
     if (lg.guard) {
       t0 = performance.now();
       theirs.push(!(await lg.guard.validate(r.text)).isValid);
@@ -131,15 +147,48 @@ async function main(): Promise<void> {
     `- Machine: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(', ')} (shared machine)`,
     `- Data: ../shared/datasets/injection-dev.jsonl, ${rows.length} rows`,
     `- incontext detector: default policy (threshold ${detector.threshold})`,
-    `- Peers: llm-guard ${lg.version ?? '(not run)'} (npm, regex rules; promptInjection + jailbreak guards); llm_guardrail is a Python package and is not run from this TypeScript benchmark`,
+    `- Peers: llm-guard ${lg.version ?? '(not run)'} (npm, regex rules; only its promptInjection and jailbreak guards, the PII, profanity, toxicity and relevance guards turned off); llm_guardrail is a Python package and is not run from this TypeScript benchmark`,
     '',
     '## incontext (in-sample: the classifier was trained on these rows, see cross-source below)',
     '',
     ...table('source', rows, ours, ourTimes),
     '',
   ];
+  out.push('### Operating points (same scores, other thresholds)', '', '| threshold | TPR | FPR |', '|---|---|---|');
+  const point = (th: number) => metrics(tally(rows, ourScores.map((x) => x >= th)));
+  for (const [name, th] of Object.entries(POLICY_THRESHOLDS)) out.push(`| ${name} ${th} | ${point(th).tpr} | ${point(th).fpr} |`);
+  // Lowest threshold whose false-positive rate stays within the issue's goal of 0.02.
+  const benignScores = rows.map((r, i) => (r.label === 'benign' ? ourScores[i]! : NaN)).filter((x) => !Number.isNaN(x)).sort((a, b) => b - a);
+  const allowed = Math.floor(0.02 * benignScores.length);
+  const th02 = (benignScores[allowed] ?? 0) + 1e-4;
+  out.push(`| FPR ≤ 0.02 (${th02.toFixed(4)}) | ${point(th02).tpr} | ${point(th02).fpr} |`, '');
+  const docs = benignDocuments();
+  if (docs.length > 0) {
+    const ourDoc = docs.filter((d) => detector.scan(d).flagged).length;
+    let theirDoc = NaN;
+    if (lg.guard) {
+      theirDoc = 0;
+      for (const d of docs) if (!(await lg.guard.validate(d)).isValid) theirDoc++;
+    }
+    out.push(
+      '### Benign documents (retrieved-chunk false positives)',
+      '',
+      `${docs.length} SciFact abstracts (../shared/datasets/scifact-corpus.jsonl, first rows; not used in training): incontext flags ${ourDoc} (FPR ${fmt(ourDoc / docs.length)}), llm-guard flags ${Number.isNaN(theirDoc) ? '–' : `${theirDoc} (FPR ${fmt(theirDoc / docs.length)})`}.`,
+      '',
+    );
+  }
   if (lg.guard) out.push(`## llm-guard ${lg.version ?? ''}`, '', ...table('source', rows, theirs, theirTimes), '');
   else out.push('## llm-guard', '', lg.why ?? 'not run', '');
+  const overall = metrics(tally(rows, ours));
+  const p50 = percentile(ourTimes, 50);
+  out.push(
+    '## Against the goal (TPR ≥ 0.95 at FPR ≤ 0.02, p50 ≤ 5 ms)',
+    '',
+    `- In-sample on the dev set: TPR ${overall.tpr} at FPR ${overall.fpr}, p50 ${p50.toFixed(2)} ms: ${Number(overall.tpr) >= 0.95 && Number(overall.fpr) <= 0.02 && p50 <= 5 ? 'met' : 'not met'}. The classifier and the combiner were trained on these rows, so this flatters the detector.`,
+    '- Held out by source (below): the goal is not met; TPR falls to about 0.77-0.82 at FPR ≤ 0.023 when a whole attack style and a whole benign style are unseen. Rules and similarity carry most of that; the classifier alone generalises poorly across styles.',
+    '- Held out at random within sources (last line below) is the figure closest to new rows of the same kinds.',
+    '',
+  );
   const cross = meta.crossSource as string[] | undefined;
   if (cross) out.push('## Cross-source (from train.ts: trained without the tested sources)', '', ...cross, '');
   const text = out.join('\n');
