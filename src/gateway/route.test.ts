@@ -1,0 +1,148 @@
+import { createOpenAI } from '@ai-sdk/openai';
+import { generateText, streamText } from 'ai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { NO_ANSWER } from '../core/index.js';
+import { startFakeUpstream, type FakeUpstream } from '../testing/index.js';
+import { createGateway, nonAbstentionVerifier, orderTargets, schemaVerifier, type GatewayOptions } from './index.js';
+import { manualClock, recorder } from './test-helpers.js';
+
+let upstream: FakeUpstream;
+let openai: ReturnType<typeof createOpenAI>;
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  openai = createOpenAI({ baseURL: upstream.openaiBaseURL, apiKey: 'k' });
+});
+afterAll(() => upstream.close());
+beforeEach(() => upstream.reset());
+
+const modelsAsked = (): string[] => upstream.requests.map((r) => (r.body as { model: string }).model);
+
+function setup(options: Partial<GatewayOptions>, random: () => number = () => 0.5) {
+  const rec = recorder();
+  const gateway = createGateway({
+    // Any `openai:<id>` spec becomes a chat model on the fake.
+    resolve: (spec) => openai.chat(spec.replace(/^openai:/, '')),
+    clock: manualClock(random),
+    onEvent: rec.onEvent,
+    ...options,
+  });
+  return { gateway, ...rec };
+}
+
+describe('routing', () => {
+  it('resolves aliases to concrete models', async () => {
+    const { gateway, events } = setup({ route: { aliases: { fast: 'openai:gpt-4o-mini', smart: 'openai:gpt-4o' } } });
+    await generateText({ model: gateway('fast'), prompt: 'q', maxRetries: 0 });
+    await generateText({ model: gateway('smart'), prompt: 'q', maxRetries: 0 });
+    expect(modelsAsked()).toEqual(['gpt-4o-mini', 'gpt-4o']);
+    expect(events).toContainEqual({ type: 'route', rule: 'alias', requested: 'fast', targets: ['openai:gpt-4o-mini'], cascade: false });
+  });
+
+  it('matches rules on metadata, project and prompt length; first match wins', async () => {
+    const { gateway } = setup({
+      route: {
+        rules: [
+          { name: 'vip', when: { model: 'chat', metadata: { tier: 'vip' } }, targets: ['openai:vip-model'] },
+          { name: 'acme', when: { model: 'chat', project: 'acme' }, targets: ['openai:acme-model'] },
+          { name: 'long', when: { model: 'chat', minPromptTokens: 50 }, targets: ['openai:long-context'] },
+          { name: 'default', when: { model: 'chat' }, targets: ['openai:small'] },
+        ],
+      },
+    });
+    const ask = (prompt: string, incontext: Record<string, unknown> = {}) =>
+      generateText({ model: gateway('chat'), prompt, maxRetries: 0, providerOptions: { incontext: incontext as never } });
+    await ask('short', { metadata: { tier: 'vip' }, project: 'acme' });
+    await ask('short', { project: 'acme' });
+    await ask('word '.repeat(60));
+    await ask('short');
+    expect(modelsAsked()).toEqual(['vip-model', 'acme-model', 'long-context', 'small']);
+    // Our routing context is not sent on to the provider.
+    expect(JSON.stringify(upstream.requests[0]?.body)).not.toMatch(/tier|acme|incontext/);
+  });
+
+  it('spreads load by weight, deterministically for a given random, keeping the others as fallbacks', async () => {
+    const pool = [
+      { model: 'openai:key-a', weight: 3 },
+      { model: 'openai:key-b', weight: 1 },
+    ];
+    expect(orderTargets(pool, () => 0.1)).toEqual(['openai:key-a', 'openai:key-b']);
+    expect(orderTargets(pool, () => 0.74)).toEqual(['openai:key-a', 'openai:key-b']);
+    expect(orderTargets(pool, () => 0.76)).toEqual(['openai:key-b', 'openai:key-a']);
+
+    const draws = [0.1, 0.9, 0.5, 0.8];
+    let i = 0;
+    const { gateway } = setup({ route: { rules: [{ name: 'lb', targets: pool }] } }, () => draws[i++ % draws.length] ?? 0);
+    for (let n = 0; n < 4; n++) await generateText({ model: gateway('anything'), prompt: 'q', maxRetries: 0 });
+    expect(modelsAsked()).toEqual(['key-a', 'key-b', 'key-a', 'key-b']);
+
+    // The unpicked member is the fallback.
+    upstream.reset();
+    upstream.script({ error: { status: 401 } });
+    await generateText({ model: gateway('anything'), prompt: 'q', maxRetries: 0 });
+    expect(modelsAsked()).toEqual(['key-a', 'key-b']);
+  });
+});
+
+describe('cascade', () => {
+  const Answer = z.object({ answer: z.string(), confidence: z.number() });
+
+  function cascadeGateway(verify = schemaVerifier(Answer)) {
+    return setup({
+      route: { rules: [{ name: 'cascade', when: { model: 'auto' }, cascade: { tiers: ['openai:cheap', 'openai:strong'], verify } }] },
+    });
+  }
+
+  it('keeps the cheap answer when it passes the schema check', async () => {
+    const { gateway, events } = cascadeGateway();
+    upstream.script({ text: '{"answer":"Paris","confidence":0.9}' });
+    const result = await generateText({ model: gateway('auto'), prompt: 'q', maxRetries: 0 });
+    expect(result.text).toBe('{"answer":"Paris","confidence":0.9}');
+    expect(modelsAsked()).toEqual(['cheap']);
+    expect((result.providerMetadata?.incontext as { tier: number }).tier).toBe(0);
+    expect(events).toContainEqual({ type: 'cascade', tier: 0, target: 'openai:cheap', passed: true, escalated: false });
+  });
+
+  it('escalates to the strong model only when the check fails', async () => {
+    const { gateway, events } = cascadeGateway();
+    upstream.script({ text: 'Paris, I think' }, { text: '{"answer":"Paris","confidence":1}' });
+    const result = await generateText({ model: gateway('auto'), prompt: 'q', maxRetries: 0 });
+    expect(result.text).toBe('{"answer":"Paris","confidence":1}');
+    expect(modelsAsked()).toEqual(['cheap', 'strong']);
+    const meta = result.providerMetadata?.incontext as { tier: number; answeredBy: string };
+    expect(meta).toMatchObject({ tier: 1, answeredBy: 'openai:strong' });
+    expect(events).toContainEqual(expect.objectContaining({ type: 'cascade', tier: 0, passed: false, escalated: true, reason: expect.stringMatching(/not JSON/) }));
+  });
+
+  it('escalates on a schema violation, not only on broken JSON', async () => {
+    const { gateway } = cascadeGateway();
+    upstream.script({ text: '{"answer":"Paris"}' }, { text: '{"answer":"Paris","confidence":1}' });
+    await generateText({ model: gateway('auto'), prompt: 'q', maxRetries: 0 });
+    expect(modelsAsked()).toEqual(['cheap', 'strong']);
+  });
+
+  it('escalates an abstaining answer, and streams only the accepted tier', async () => {
+    const { gateway } = cascadeGateway(nonAbstentionVerifier());
+    upstream.script({ text: NO_ANSWER }, { text: 'It is Paris.' });
+    const result = streamText({ model: gateway('auto'), prompt: 'q', maxRetries: 0 });
+    expect(await result.text).toBe('It is Paris.');
+    expect(modelsAsked()).toEqual(['cheap', 'strong']);
+    expect(((await result.providerMetadata)?.incontext as { tier: number }).tier).toBe(1);
+  });
+
+  it('does not escalate a real answer under the non-abstention check', async () => {
+    const { gateway } = cascadeGateway(nonAbstentionVerifier());
+    upstream.script({ text: 'It is Paris.' });
+    const result = streamText({ model: gateway('auto'), prompt: 'q', maxRetries: 0 });
+    expect(await result.text).toBe('It is Paris.');
+    expect(modelsAsked()).toEqual(['cheap']);
+  });
+
+  it('escalates when the cheap tier fails outright', async () => {
+    const { gateway } = cascadeGateway(nonAbstentionVerifier());
+    upstream.script({ error: { status: 401 } }, { text: 'strong says hi' });
+    const result = await generateText({ model: gateway('auto'), prompt: 'q', maxRetries: 0 });
+    expect(result.text).toBe('strong says hi');
+  });
+});
