@@ -14,7 +14,7 @@ interface Rule {
 
 // Words that may sit between a verb and its object: "ignore ALL OF YOUR PREVIOUS instructions".
 const Q = String.raw`(?:(?:all|any|every|each|of|the|your|my|his|her|their|these|those|this|that|previous|prior|above|earlier|preceding|foregoing|former|initial|original|old|existing|current|given|system|developer|safety|openai|anthropic|default|pre-?set|hidden|secret|internal|other|such|and|or|content|policy|moderation|ethical|moral|programmed|built-?in|instructions?|you|were|was|have|been|told|received|got|so|far|before|now)\s+){0,5}`;
-const OBJ = String.raw`(?:instructions?|prompts?|rules?|directions?|guidelines?|guidance|commands?|directives?|orders?|programming|constraints?|restrictions?|limitations?|policies|policy|filters?|safeguards?|guardrails?|context|conversation|training|settings)`;
+const OBJ = String.raw`(?:instructions?|prompts?|rules?|directions?|guidelines?|guidance|commands?|directives?|orders?|programming|constraints?|restrictions?|limitations?|policies|policy|filters?|safeguards?|guardrails?|context|conversation|training|settings|input)`;
 const VERB = String.raw`(?:ignore|ignoring|disregard|disregarding|forget|forgetting|skip|bypass|override|overriding|neglect|omit|abandon|discard|drop|dismiss|erase|delete|remove|clear|reset|circumvent|evade|break|breaking|violate|set\s+aside|throw\s+out|pay\s+no\s+attention\s+to|do\s+not\s+(?:follow|obey|listen\s+to)|don'?t\s+(?:follow|obey|listen\s+to)|stop\s+following|no\s+longer\s+(?:follow|obey))`;
 
 const OVERRIDE: Rule[] = [
@@ -57,8 +57,16 @@ const JAILBREAK: Rule[] = [
   { re: /\b(?:unfiltered|uncensored|amoral|unethical|unrestricted|unbound|unhinged|immoral)\b[^.\n]{0,40}\b(?:ai|chatbot|assistant|model|bot|persona|character|version|response|answers?)\b/i, s: 0.7 },
   { re: /\b(?:no|without|free\s+of|free\s+from|lacks?|doesn'?t\s+have\s+any|does\s+not\s+have\s+any|not\s+bound\s+by\s+any)\s+(?:any\s+)?(?:ethical|moral|safety|content)\s+(?:or\s+(?:moral|ethical)\s+|and\s+(?:moral|ethical)\s+)?(?:guidelines|restrictions|boundaries|limits|limitations|filters|constraints|principles|policies|rules|standards|considerations)/i, s: 0.8 },
   { re: /\b(?:no|without|free\s+of|free\s+from|lacks?)\s+(?:any\s+)?(?:ethics|morals)\b/i, s: 0.7 },
+  { re: /\b(?:broken|break|breaks)\s+free\s+(?:of|from)\s+(?:the\s+|all\s+|its\s+|their\s+)?(?:\w+\s+){0,2}(?:limitations|restrictions|rules|chains|shackles|guidelines|confines)\b/i, s: 0.75 },
+  { re: /\b(?:two|2)\s+(?:separate\s+|distinct\s+|different\s+)?(?:manners|ways|personas|persons|personalities|entities|characters)\b/i, s: 0.35 },
+  { re: /\b(?:ai|bot|model|assistant|chatbot|it|he|she|they|you)\s+(?:has|have|with)\s+no\s+(?:rules|restrictions|limitations|limits|filters|boundaries)\b|\bwith\s+no\s+(?:rules|restrictions|limits|limitations)\s+(?:or|and)\s+(?:rules|restrictions|limits|limitations|filters)\b/i, s: 0.7 },
+  { re: /\b(?:nsfw|explicit|illegal|violent|unethical)\s+(?:content\s+|acts?\s+|activities\s+)?(?:\([^)]{0,40}\)\s+)?(?:is|are)\s+(?:now\s+)?(?:allowed|permitted|ok|fine)\b/i, s: 0.7 },
+  { re: /\b(?:do\s+not|don'?t|never)\s+break\s+character\b/i, s: 0.5 },
+  { re: /\b(?:the\s+)?assistant\s+is\s+(?:not\s+functioning|offline|disabled|down)\b|\brole\s+is\s+now\s+being\s+fulfilled\s+by\b/i, s: 0.6 },
+  { re: /\b(?:exact\s+)?opposite\s+of\s+what\s+(?:chatgpt|gpt|the\s+ai|you|an?\s+ai)\s+(?:would|normally)\b/i, s: 0.55 },
+  { re: /\bno\s+longer\s+(?:respond|answer|reply|act)\b[^.\n]{0,40}\bas\s+(?:chatgpt|gpt|an?\s+ai|an?\s+assistant|claude)\b/i, s: 0.7 },
   { re: /\b(?:freed|free|released|liberated|broken\s+free)\s+from\s+(?:the\s+)?(?:typical\s+)?(?:confines|shackles|restrictions|chains|limitations|rules)\b/i, s: 0.85 },
-  { re: /\b(?:does\s+not|doesn'?t|do\s+not|don'?t|never|will\s+not|won'?t)\s+(?:have\s+to\s+)?(?:abide|adhere|comply|follow|care)\s+(?:by|to|with|about)?\s*(?:any\s+|the\s+)?(?:rules|policies|policy|guidelines|restrictions|openai|ethics|morals|laws|content\s+polic)/i, s: 0.8 },
+  { re: /\b(?:does\s+not|doesn'?t|do\s+not|don'?t|never|will\s+not|won'?t)\s+(?:have\s+to\s+)?(?:abide|adhere|comply|follow|care)\s+(?:by|to|with|about)?\s*(?:any\s+|the\s+)?(?:rules|policies|policy|guidelines|restrictions|openai|ethics|morals|laws|principles|content\s+polic)/i, s: 0.8 },
   { re: /\b(?:openai|anthropic|google)(?:'s)?\s+(?:content\s+)?(?:policy|policies|guidelines|rules|restrictions|filters)\b/i, s: 0.3 },
   { re: /\b(?:will|must|should|shall)\s+(?:never|not)\s+(?:refuse|decline|say\s+(?:no|that\s+(?:it|you)\s+can'?t)|tell\s+me\s+(?:that\s+)?(?:it|you)\s+can'?t|apologi[sz]e|warn|include\s+(?:any\s+)?(?:warnings?|disclaimers?))/i, s: 0.75 },
   { re: /\b(?:always|will)\s+(?:send|give|provide)\s+(?:an?\s+|the\s+)?(?:unfiltered|uncensored)\s+(?:response|answer)/i, s: 0.85 },
@@ -81,7 +89,7 @@ const JAILBREAK: Rule[] = [
   { re: /\b(?:no\s+comprehension\s+of|has\s+no|have\s+no|without)\s+(?:any\s+)?(?:morals|ethics|morality|conscience|filters|censorship|limits|boundaries)\b/i, s: 0.65 },
   { re: /\b(?:answers?|respond|responds|replies|reply|writes?)\s+without\s+(?:any\s+)?(?:warnings?|disclaimers?|censorship|filters?|restrictions?)/i, s: 0.7 },
   { re: /\b(?:illegal|unethical|immoral|inhumane|explicit|harmful|offensive)\s*\/\s*(?:illegal|unethical|immoral|inhumane|explicit|harmful|offensive)/i, s: 0.6 },
-  { re: /\bunfiltred\b|\buncensored\b|\bunrestrained\b|\bfully\s+unlocked\b/i, s: 0.45 },
+  { re: /\bunfiltred\b|\buncensored\b|\bunrestrained\b|\buninhibited\b|\bfully\s+unlocked\b/i, s: 0.45 },
   { re: /\b(?:don'?t|do\s+not|never|no)\s+(?:say|use|start\s+with|include|write|give\s+me)?\s*["“']\s*(?:i'?m\s+sorry|i\s+am\s+sorry|i\s+apologi[sz]e|as\s+an\s+ai|as\s+a\s+(?:large\s+)?language\s+model|i\s+can(?:'|no)?t)/i, s: 0.7 },
   { re: /\b(?:respond|answer|reply|act)\s+as\s+both\b|\b(?:as\s+)?both\s+(?:chatgpt|gpt|yourself|the\s+ai)\s+and\b/i, s: 0.5 },
   { re: /\b(?:i\s+am|i'?m)\s+(?:a|an|the)\s+(?:programmer|developer|engineer|employee|researcher|admin(?:istrator)?)\s+(?:at|from|of|for)\s+(?:openai|anthropic|google|microsoft|meta)\b/i, s: 0.7 },
@@ -128,6 +136,7 @@ const DELIMITER: Rule[] = [
   { re: /(?:^|\n)\s*[-=*#%_~]{3,}\s*(?:end|begin|start|new)\b[^\n]{0,40}[-=*#%_~]{3,}/i, s: 0.55 },
   { re: /\b(?:end|begin|start)\s+(?:of\s+)?(?:the\s+)?(?:untrusted\s+)?(?:user\s+)?(?:input|instructions|prompt|ambiguity|system\s+prompt|out\s+of\s+date\s+instructions)\b/i, s: 0.5 },
   { re: /%%%[^%\n]{0,60}%%%/, s: 0.6 },
+  { re: /\buser\s+message\s+termination\b|\bsystem\s+instructions?\s+(?:starting|begins?|starts?|follows?)\b/i, s: 0.7 },
   { re: /(?:^|\s)[-=*#_~]{3,}\s*(?:END|STOP|BEGIN|NEW\s+INSTRUCTIONS?)\b/i, s: 0.55 },
   { re: /\b(?:testing|test|debug|maintenance|admin|developer|god|sudo)\s+mode\s+(?:is\s+)?(?:now\s+)?(?:active|activated|enabled|engaged)\b/i, s: 0.6 },
   { re: /\b(?:system|admin|developer|security)\s+(?:override|message|notice|alert|update)\s*:/i, s: 0.6 },

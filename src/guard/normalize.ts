@@ -65,9 +65,19 @@ export function foldConfusables(text: string): string {
   });
 }
 
-/** "i g n o r e" and "i.g.n.o.r.e" → "ignore": letter-spacing defeats word matching otherwise. */
+/**
+ * "i g n o r e" and "i.g.n.o.r.e" → "ignore", and "i-nstruction" / "fu-lfilled" →
+ * "instruction" / "fulfilled": letter-spacing and stray hyphens defeat word matching.
+ * A hyphen is dropped only next to a fragment of one or two letters, so "state-of-the-art" stays.
+ */
 export function joinSpacedLetters(text: string): string {
-  return text.replace(/\b(?:[a-zA-Z][ .\-_*]){3,}[a-zA-Z]\b/g, (m) => m.replace(/[ .\-_*]/g, ''));
+  return text
+    .replace(/\b(?:[a-zA-Z][ .\-_*]){3,}[a-zA-Z]\b/g, (m) => m.replace(/[ .\-_*]/g, ''))
+    .replace(/(?<![-\w])([a-zA-Z]{1,2})-([a-zA-Z]{3,})(?![-\w])|(?<![-\w])([a-zA-Z]{3,})-([a-zA-Z]{1,2})(?![-\w])/g, (m, a, b, c, d) => {
+      const [x, y] = a !== undefined ? [a as string, b as string] : [c as string, d as string];
+      // Common short prefixes and suffixes are real words joined by a hyphen ("e-mail", "re-run", "x-ray").
+      return /^(?:e|re|co|ex|de|un|pre|non|x|up|on|in|by|ad|ok)$/i.test(a !== undefined ? x : y) ? m : `${x}${y}`;
+    });
 }
 
 export function foldLeet(text: string): string {
