@@ -40,10 +40,10 @@ const INITIAL_RE = /(?<![\p{L}])\p{Lu}\p{Ll}+\s\p{Lu}\.?\s\p{Lu}\p{Ll}+(?:[-\s]\
 
 const NOT_NAME_TAGS = ['Verb', 'Adjective', 'Adverb', 'Determiner', 'Preposition', 'Pronoun', 'Conjunction', 'Value', 'Date', 'Month', 'WeekDay', 'Place', 'Country', 'Organization', 'QuestionWord', 'Expression'];
 const WEAK_INTROS = /^(?:i am|i'm|this is|by|hi|hello|hey|dear|named|called|thanks,?|cheers,?)$/i;
-const STOP = new Set(['I', 'The', 'A', 'An', 'We', 'You', 'He', 'She', 'It', 'They', 'This', 'That', 'Here', 'There', 'Bot', 'User', 'Team', 'All', 'Everyone', 'Sir', 'Madam']);
+const STOP = new Set(['I', 'The', 'A', 'An', 'We', 'You', 'He', 'She', 'It', 'They', 'This', 'That', 'Here', 'There', 'Bot', 'User', 'Team', 'All', 'Everyone', 'Sir', 'Madam', 'No', 'Yes', 'Ok', 'Okay', 'Hello', 'Hi', 'Hey', 'Dear', 'Thanks', 'President']);
 // Labels of forms and transcripts: "Address:" or "Q:" at the start of a line is not a speaker.
 const FORM_LABELS = new Set(
-  'name address phone tel mobile cell fax email e-mail mail date time when where who what why how subject note notes q a question answer bot user assistant system human customer agent client re to from cc bcc title website web url zip city state country ssn card total warning error info tip example step source summary update edit ps dob age sex gender id status type category price amount reference ref order company organization org office desk home work location place comment comments reply response input output result description'.split(' '),
+  'name address phone tel mobile cell fax email e-mail mail date time when where who what why how subject note notes q a question answer bot user assistant system human customer agent client re to from cc bcc title website web url zip city state country ssn card total warning error info tip example step source summary update edit ps dob age sex gender id status type category price amount reference ref order company organization org office desk home work location place comment comments reply response input output result description education occupation born birthday experience skills hobbies nationality religion height weight language languages interests objective employer position salary department school university degree major facts fact context instruction instructions text sentence paragraph story topic task goal'.split(' '),
 );
 
 function termTags(doc: ReturnType<typeof nlp>): Map<number, Term> {
@@ -106,21 +106,35 @@ export function detectPeople(text: string): Candidate[] {
 
   for (const p of doc.people().json({ offset: true }) as CompromiseMatch[]) {
     if (!p.offset) continue;
-    let start = p.offset.start;
-    let end = trimEnd(text, start, start + p.offset.length, '.,;:!?)\'"-');
+    const c = cleanSpan(text, p.offset.start, p.offset.start + p.offset.length);
+    if (!c) continue;
+    let { start } = c;
+    const { end } = c;
     // compromise folds honorifics into the person; the honorific rule above owns them.
     const hon = new RegExp(`^(?:${HONORIFIC})\\.?\\s+`, 'u').exec(text.slice(start, end));
     if (hon) start += hon[0].length;
     const s = text.slice(start, end);
-    if (!/\p{Lu}/u.test(s[0] ?? '') && !/\s/.test(s)) continue;
+    // Lower-case spans ("second person", "nur Bahnhof") only when they start with a known first name.
+    if (!/^\p{Lu}/u.test(s) && (/\p{Lu}/u.test(s) || !knownFirstName(s))) continue;
     if (STOP.has(s) || FORM_LABELS.has(s.toLowerCase()) || /\bbot\b/i.test(s)) continue;
-    if (end - start < 2) continue;
-    end = trimEnd(text, start, end, '.,;:!?)\'"-');
+    // "Alice's c": a trailing single lower-case letter is a variable, not a name part.
+    if (end - start < 2 || /\s\p{Ll}$/u.test(s)) continue;
     out.push({ start, end, label: 'name', score: /\s/.test(s) ? 0.75 : 0.6 });
   }
 
   // "Yefremova's": the possessive is not part of the name.
   for (const c of out) if (c.label === 'name' && /['’]s$/.test(text.slice(c.start, c.end))) c.end -= 2;
+  const named: Candidate[] = [];
+  for (const c of out) {
+    if (c.label !== 'name') {
+      named.push(c);
+      continue;
+    }
+    const cleaned = cleanSpan(text, c.start, c.end);
+    if (cleaned && nameShaped(text.slice(cleaned.start, cleaned.end))) named.push({ ...c, ...cleaned });
+  }
+  out.length = 0;
+  out.push(...named);
   out.push(...propagate(text, out));
   out.push(...detectOrganizations(text, doc));
   out.push(...detectAges(text));
@@ -133,7 +147,7 @@ export function detectPeople(text: string): Candidate[] {
  */
 function firstNameRuns(text: string, doc: ReturnType<typeof nlp>): Candidate[] {
   const out: Candidate[] = [];
-  for (const s of doc.json({ offset: true }) as { terms?: (CompromiseTerm & { text?: string; post?: string })[] }[]) {
+  for (const s of doc.json({ offset: true }) as { terms?: (CompromiseTerm & { text?: string; pre?: string; post?: string })[] }[]) {
     const terms = s.terms ?? [];
     for (let i = 0; i < terms.length; i++) {
       const t = terms[i];
@@ -144,7 +158,7 @@ function firstNameRuns(text: string, doc: ReturnType<typeof nlp>): Candidate[] {
       let post = t.post ?? '';
       for (let j = i + 1; j < terms.length && j <= i + 3; j++) {
         const n = terms[j];
-        if (!n?.offset || !/^\s+$/.test(post)) break;
+        if (!n?.offset || !/^\s+$/.test(post) || (n.pre ?? '') !== '') break;
         const nt = n.tags ?? [];
         const word = n.text ?? '';
         const initial = /^\p{Lu}\.?$/u.test(word);
@@ -160,19 +174,40 @@ function firstNameRuns(text: string, doc: ReturnType<typeof nlp>): Candidate[] {
   return out;
 }
 
-const SPEAKER_RE = /^[ \t>]*(\p{Lu}\p{Ll}+(?:[ \t]\p{Lu}\p{Ll}+)?)[ \t]*:(?=[ \t]*\S)/gmu;
+// A speaker line says something: at least two words after the colon, and no second "Label:".
+const SPEAKER_RE = /^[ \t>]*(\p{Lu}\p{Ll}+(?:[ \t]\p{Lu}\p{Ll}+)?):[ \t]*(?=["“]?\p{L}[^\n:]*?[ \t]\S)(?![^\n]*[ \t]\p{L}+:)/gmu;
 
 /** Transcript speakers: "Nicole: Remember me?" at the start of a line, unless the word is a form label. */
 function speakers(text: string): Candidate[] {
-  const out: Candidate[] = [];
+  const found: Candidate[] = [];
   for (const { start, end } of matches(SPEAKER_RE, text, 1)) {
     const word = text.slice(start, end);
     if (word.split(/\s+/).some((w) => FORM_LABELS.has(w.toLowerCase()))) continue;
     // compromise tags a word before a colon as an interjection, so judge the word on its own.
     if (commonWord(word)) continue;
-    out.push({ start, end, label: 'name', score: 0.6 });
+    found.push({ start, end, label: 'name', score: knownFirstName(word) ? 0.7 : 0.55 });
   }
-  return out;
+  // One "Word: some text" line is a form field as often as a speaker; a dialogue has several.
+  return found.length >= 2 ? found : found.filter((c) => c.score >= 0.7);
+}
+
+function knownFirstName(word: string): boolean {
+  const t = (nlp(word.split(/\s+/)[0] ?? '').json() as CompromiseMatch[])[0]?.terms?.[0]?.tags ?? [];
+  return t.includes('FirstName');
+}
+
+/** "PhD", "ARR", "iPhone": all-capital and camel-case words are acronyms and brands, not names ("McDonald" is). */
+function nameShaped(s: string): boolean {
+  return s.split(/[\s-]+/).every((w) => !/^\p{Lu}{2,}$/u.test(w.replace(/[.'’]/g, '')) && !/\p{Ll}\p{Lu}/u.test(w.replace(/^(?:Mc|Mac|O'|O’|De|Di|Da|La|Le|Van|Von)/u, '')));
+}
+
+/** Cut a compromise match at brackets, quotes and line breaks, and trim punctuation on both ends. */
+function cleanSpan(text: string, start: number, end: number): { start: number; end: number } | undefined {
+  const cut = text.slice(start, end).search(/[([{"“”\n]|[.,]?['’](?=\s|$)/);
+  if (cut >= 0) end = start + cut;
+  while (start < end && /[^\p{L}\p{N}]/u.test(text[start] ?? '')) start++;
+  end = trimEnd(text, start, end, ' \t.,;:!?)\'"’”-');
+  return end - start >= 2 ? { start, end } : undefined;
 }
 
 /** "Happy", "Great", "Sorry": capitalised after a cue but an ordinary word in lower case. */
@@ -190,6 +225,8 @@ function propagate(text: string, found: Candidate[]): Candidate[] {
   }
   const out: Candidate[] = [];
   for (const w of words) {
+    // "the White House" must not turn every "House" into a name.
+    if (commonWord(w)) continue;
     const re = new RegExp(`(?<![\\p{L}])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}])`, 'gu');
     for (const { start, end } of matches(re, text)) out.push({ start, end, label: 'name', score: 0.55 });
   }
@@ -219,13 +256,15 @@ function detectOrganizations(text: string, doc: ReturnType<typeof nlp>): Candida
   }
   for (const o of doc.organizations().json({ offset: true }) as CompromiseMatch[]) {
     if (!o.offset) continue;
-    const start = o.offset.start;
-    const end = trimEnd(text, start, start + o.offset.length, '.,;:!?)\'"');
+    const c = cleanSpan(text, o.offset.start, o.offset.start + o.offset.length);
+    if (!c) continue;
+    const { start, end } = c;
     const s = text.slice(start, end);
-    // compromise joins genre lists ("Action & Adventure") and reads state codes ("CO") as companies.
+    // compromise joins genre lists ("Action & Adventure") and reads state codes and file formats
+    // ("CO", "JSON") as companies.
     if (s.includes('&') && !new RegExp(`(?:${ORG_SUFFIX})$`).test(s)) continue;
-    if (/^\p{Lu}{1,2}$/u.test(s)) continue;
-    if (end - start > 1 && /^\p{Lu}/u.test(text[start] ?? '')) out.push({ start, end, label: 'organization', score: 0.55 });
+    if (/^[\p{Lu}.]{1,4}$/u.test(s)) continue;
+    if (/^\p{Lu}/u.test(s)) out.push({ start, end, label: 'organization', score: 0.55 });
   }
   return out;
 }
