@@ -52,7 +52,8 @@ describe('budgets', () => {
     expect(refused.length).toBeGreaterThan(0);
     for (const r of refused) expect(GatewayError.is((r as PromiseRejectedResult).reason, 'budget-exceeded')).toBe(true);
     // All 50 were in flight together, so only the atomic reservation kept the admitted count down.
-    const reservation = events.find((e) => e.type === 'budget' && e.action === 'reserve')?.amountUsd ?? NaN;
+    const reserve = events.find((e) => e.type === 'budget' && e.action === 'reserve');
+    const reservation = reserve?.type === 'budget' ? reserve.amountUsd : NaN;
     expect(ok).toBeLessThanOrEqual(Math.floor(limit / reservation));
     expect(upstream.requests).toHaveLength(ok);
     const usage = await store.usage('project:p', day);
