@@ -115,6 +115,7 @@ const EXTRACTION: Rule[] = [
   { re: /\b(?:instructions?|prompt|text|rules)\s+(?:since|from)\s+the\s+(?:very\s+)?(?:beginning|start)\b|\b(?:instructions?|rules|everything)\s+(?:in|of|from)\s+(?:the|your)\s+(?:prompt|system\s+message|pre-?prompt)\b|\babove\s+this\s+point\b/i, s: 0.55 },
   { re: /\b(?:print|repeat|output|show|spell-?check|translate|rewrite|summari[sz]e|reveal|display|list)\b[^.\n]{0,30}\b(?:the\s+|all\s+)?(?:above|previous|preceding|prior|initial|hidden)\s+(?:prompt|instructions|directives|rules|system\s+message)\b/i, s: 0.6 },
   { re: /\b(?:repeat|print|output|reveal|show|display|dump|recite|leak|disclose|tell\s+me|give\s+me|spell|translate|encode)\s+(?:me\s+)?(?:the|your)\s+(?:full\s+|entire\s+|complete\s+|exact\s+)?system\s+(?:prompt|message|instructions)\b/i, s: 0.7 },
+  { re: /\b(?:starting|beginning|begin|start)\s+(?:from|with)\s+(?:the\s+(?:words?|phrase)\s+)?["'“]you\s+are\b/i, s: 0.6 },
   { re: /\bwhat\s+(?:is|are|was|were)\s+(?:your|the)\s+(?:exact\s+|full\s+|original\s+|initial\s+|hidden\s+|secret\s+)?(?:system\s+prompt|instructions|initial\s+prompt|original\s+prompt|pre-?prompt|rules\s+you\s+(?:were|are)\s+given)\b/i, s: 0.55 },
   { re: /\byour\s+(?:system\s+prompt|initial\s+prompt|original\s+prompt|hidden\s+prompt|pre-?prompt|secret\s+instructions|hidden\s+instructions|original\s+instructions|initial\s+instructions)\b/i, s: 0.5 },
   { re: /\b(?:repeat|print|output)\s+(?:the\s+)?(?:words|text|everything)\s+(?:above|before)\b/i, s: 0.85 },

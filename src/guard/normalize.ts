@@ -26,7 +26,7 @@ const CONFUSABLE_CHARS = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'g
 const LATIN = /[a-zA-Z]/;
 const NON_LATIN_LETTER = /[\u0370-\u03FF\u0400-\u052F]/g;
 
-const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's', '!': 'i', '|': 'l', '+': 't' };
+const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '6': 'g', '7': 't', '8': 'b', '9': 'g', '@': 'a', $: 's', '!': 'i', '|': 'l', '+': 't' };
 // Only tokens that mix letters with leet symbols are folded, so "2024" and "$5" stay numbers.
 const LEET_TOKEN = /[a-z0-9@$!|+]*[a-z][a-z0-9@$!|+]*/gi;
 const HAS_LEET = /[0-9@$!|+]/;

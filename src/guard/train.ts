@@ -274,7 +274,12 @@ function main(): void {
   const combiner = fitCombiner(examples.map(combRow));
   const inPairs = [...inTest].map((e) => {
     const { signals, logit } = collectSignals(e.text, { model: inModel, index, maxChars: 20_000 });
-    return { y: e.y, flag: combine(combiner, combinerInputs(signals, logit)) >= threshold };
+    const score = combine(combiner, combinerInputs(signals, logit));
+    // GUARD_TRAIN_VERBOSE=1 lists the held-out mistakes, for reading rather than for tuning on them.
+    if (process.env.GUARD_TRAIN_VERBOSE && (score >= threshold) !== (e.y === 1)) {
+      console.error(`${e.y ? 'missed' : 'false positive'} ${score.toFixed(3)} ${e.source}: ${e.text.slice(0, 160).replace(/\n/g, ' ')}`);
+    }
+    return { y: e.y, flag: score >= threshold };
   });
   report.push(line('in-source: random 20% of every source held out', count(inPairs)));
   const all = withAug(examples, SEED + 30);
