@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { detectPii, type PiiLabel, type PiiSpan } from './index.js';
 
@@ -28,6 +29,13 @@ describe('detectPii: offsets', () => {
   });
   it('rejects an unknown label with a hint', () => {
     expect(() => detectPii('x', { labels: ['passport' as PiiLabel] })).toThrow(/Unknown PII label/);
+  });
+});
+
+describe('precision on text without personal data', () => {
+  it('finds nothing in prose with form labels, acronyms, versions, counts and capitalised common words', () => {
+    const text = readFileSync(new URL('./__fixtures__/no-pii.txt', import.meta.url), 'utf8');
+    expect(found(text)).toEqual([]);
   });
 });
 

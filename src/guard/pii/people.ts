@@ -192,8 +192,7 @@ function speakers(text: string): Candidate[] {
 }
 
 function knownFirstName(word: string): boolean {
-  const t = (nlp(word.split(/\s+/)[0] ?? '').json() as CompromiseMatch[])[0]?.terms?.[0]?.tags ?? [];
-  return t.includes('FirstName');
+  return lexicalTags(word.split(/\s+/)[0] ?? '').includes('FirstName');
 }
 
 /** "PhD", "ARR", "iPhone": all-capital and camel-case words are acronyms and brands, not names ("McDonald" is). */
@@ -212,8 +211,20 @@ function cleanSpan(text: string, start: number, end: number): { start: number; e
 
 /** "Happy", "Great", "Sorry": capitalised after a cue but an ordinary word in lower case. */
 function commonWord(word: string): boolean {
-  const t = (nlp(word.toLowerCase()).json() as CompromiseMatch[])[0]?.terms?.[0]?.tags ?? [];
-  return t.some((x) => NOT_NAME_TAGS.includes(x));
+  return lexicalTags(word).some((x) => NOT_NAME_TAGS.includes(x));
+}
+
+// Tags of single words looked up on their own; bounded so a long document cannot grow it forever.
+const TAG_CACHE = new Map<string, string[]>();
+function lexicalTags(word: string): string[] {
+  const key = word.toLowerCase();
+  let t = TAG_CACHE.get(key);
+  if (!t) {
+    t = (nlp(key).json() as CompromiseMatch[])[0]?.terms?.[0]?.tags ?? [];
+    if (TAG_CACHE.size > 5000) TAG_CACHE.clear();
+    TAG_CACHE.set(key, t);
+  }
+  return t;
 }
 
 /** A surname found once ("Faina D. Yefremova") is a name wherever else it appears ("early Yefremova"). */
