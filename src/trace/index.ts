@@ -4,3 +4,5 @@ export { createTracer, type Tracer, type TracerOptions, type TracePrivacy, type 
 export { createMemoryTraceStore } from './memory.js';
 export { openSqliteTraceStore, type SqliteTraceStoreOptions } from './sqlite.js';
 export { forecast } from './shared.js';
+export { createOtlpExporter, spanToOtlp, otlpRequest, type OtlpExporter, type OtlpExporterOptions } from './otlp.js';
+export { traceMiddleware, promptText, type TraceMiddlewareOptions } from './middleware.js';

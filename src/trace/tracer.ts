@@ -50,6 +50,8 @@ export interface SpanHandle extends SpanContext {
 
 export interface Tracer {
   readonly projectId: string;
+  /** The tracer's clock (epoch ms), so durations measured outside spans agree with them. */
+  now(): number;
   startSpan(name: string, kind: SpanKind, options?: StartSpanOptions): SpanHandle;
   /** Start a span, run fn inside it, end it ok or with fn's error (which is rethrown). */
   withSpan<T>(name: string, kind: SpanKind, fn: (span: SpanHandle) => Promise<T> | T, options?: StartSpanOptions): Promise<T>;
@@ -155,6 +157,7 @@ export function createTracer(options: TracerOptions): Tracer {
 
   return {
     projectId: options.projectId,
+    now: clock,
     startSpan,
     async withSpan(name, kind, fn, opts) {
       const span = startSpan(name, kind, opts);
