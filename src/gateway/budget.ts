@@ -230,7 +230,11 @@ export function budgetMiddleware(options: BudgetOptions, deps: Deps): GatewayMid
               else if (p.type === 'text-delta') text += p.delta;
             },
             // A stream that broke after starting was partly generated: charge what was sent.
-            onEnd: () => void settle(booked, usage, text),
+            onEnd: () => {
+              settle(booked, usage, text).catch((error: unknown) =>
+                deps.emit({ type: 'store-error', store: 'budget', error: String(error) }),
+              );
+            },
           });
           return { ...result, stream };
         },

@@ -86,7 +86,7 @@ export interface ErrorInfo {
 }
 
 export function classifyError(error: unknown, now: number = Date.now()): ErrorInfo {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   if (GatewayError.is(error)) {
     const kind: ErrorClass =
       error.reason === 'circuit-open'
@@ -102,12 +102,12 @@ export function classifyError(error: unknown, now: number = Date.now()): ErrorIn
     const base = { message, ...optional('status', status), ...optional('retryAfterMs', retryAfterMs) };
     // No status: the connection failed or was reset. 2xx: the body was unreadable (malformed JSON).
     if (status === undefined || status < 400) return { kind: 'retry', ...base };
-    if (status === 408 || status === 409 || status === 425 || status === 429 || status >= 500) {
-      return { kind: 'retry', ...base };
-    }
-    if (status === 401 || status === 403 || status === 404) return { kind: 'fallback', ...base };
-    return { kind: 'fatal', ...base };
+    return { kind: byStatus(status), ...base };
   }
+  // In-stream error events reach us as the provider's parsed error object, e.g. Anthropic's
+  // `{ type: 'overloaded_error', statusCode: 529, isRetryable: true }`.
+  const statusCode = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof statusCode === 'number') return { kind: byStatus(statusCode), status: statusCode, message };
   if (IncontextError.isInstance(error)) return { kind: 'fatal', status: error.status, message };
   if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
     // Attempt timeouts arrive as GatewayError; a bare abort is the caller's own cancel.
@@ -116,6 +116,18 @@ export function classifyError(error: unknown, now: number = Date.now()): ErrorIn
   // Network failures below the AI SDK (fetch TypeError, ECONNRESET) and parse errors of a
   // broken stream: the next attempt may well succeed.
   return { kind: 'retry', message };
+}
+
+function byStatus(status: number): ErrorClass {
+  if (status < 400 || status === 408 || status === 409 || status === 425 || status === 429 || status >= 500) return 'retry';
+  if (status === 401 || status === 403 || status === 404) return 'fallback';
+  return 'fatal';
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
 }
 
 /** `Retry-After` (seconds or HTTP date) or `retry-after-ms`, in ms; undefined when absent or unreadable. */

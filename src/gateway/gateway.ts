@@ -8,6 +8,7 @@ import type {
   JSONObject,
   LanguageModelV4,
   LanguageModelV4CallOptions,
+  LanguageModelV4Middleware,
   LanguageModelV4StreamPart,
   SharedV4ProviderMetadata,
 } from '@ai-sdk/provider';
@@ -171,4 +172,17 @@ function withState(meta: SharedV4ProviderMetadata | undefined, state: CallState)
   if (state.tier !== undefined) info.tier = state.tier;
   if (state.degraded !== undefined) info.degraded = state.degraded;
   return { ...meta, incontext: info };
+}
+
+/**
+ * The gateway as an AI SDK middleware, for `wrapLanguageModel({ model, middleware: [..., asMiddleware(gw)] })`
+ * next to other AI SDK middleware. It should be the innermost one: it may call other models than
+ * the one it wraps, and middleware inside it would only ever see the wrapped model.
+ */
+export function asMiddleware(gateway: Gateway): LanguageModelV4Middleware {
+  return {
+    specificationVersion: 'v4',
+    wrapGenerate: ({ params, model }) => gateway(model).doGenerate(params),
+    wrapStream: ({ params, model }) => gateway(model).doStream(params),
+  };
 }

@@ -4,7 +4,7 @@
  * in one fixed order by `createGateway` (see gateway.ts).
  */
 export type * from './types.js';
-export { createGateway, systemClock, targetId, type Gateway, type GatewayOptions } from './gateway.js';
+export { createGateway, asMiddleware, systemClock, targetId, type Gateway, type GatewayOptions } from './gateway.js';
 export { GatewayError, classifyError, parseRetryAfter, type GatewayErrorReason, type ErrorClass, type ErrorInfo } from './errors.js';
 export { retryMiddleware, type RetryOptions } from './retry.js';
 export { createBreaker, type Breaker, type BreakerOptions } from './breaker.js';

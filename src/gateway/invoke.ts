@@ -29,12 +29,14 @@ export function createInvoke(options: InvokeOptions = {}): Handler {
       return call.target.model.doGenerate(paramsFor(call, call.signal ?? call.params.abortSignal));
     },
     async stream(call) {
-      // Own controller: an idle stream must be aborted here, after the retry layer has let go.
+      // Own controller: an idle stream must be aborted here, after the retry layer has let go
+      // of its attempt signal; the caller's own signal must keep reaching the provider too.
       const controller = new AbortController();
-      const parent = call.signal ?? call.params.abortSignal;
-      const onAbort = (): void => controller.abort(parent?.reason);
-      if (parent?.aborted) onAbort();
-      else parent?.addEventListener('abort', onAbort, { once: true });
+      for (const parent of [call.signal, call.params.abortSignal]) {
+        if (!parent) continue;
+        if (parent.aborted) controller.abort(parent.reason);
+        else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
+      }
       const result = await call.target.model.doStream(paramsFor(call, controller.signal));
       const primed = await primeStream(result.stream);
       const stream = guardStream(primed, {

@@ -147,7 +147,11 @@ export function rateLimitMiddleware(options: RateLimitOptions, deps: { clock: Cl
             onPart: (p) => {
               if (p.type === 'finish') usage = p.usage;
             },
-            onEnd: () => void settle(admitted, usage ? usedTokens(usage, admitted.charged) : admitted.charged),
+            onEnd: () => {
+              settle(admitted, usage ? usedTokens(usage, admitted.charged) : admitted.charged).catch((error: unknown) =>
+                deps.emit({ type: 'store-error', store: 'rate-limit', error: String(error) }),
+              );
+            },
           });
           return { ...result, stream };
         },

@@ -1,9 +1,9 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
-import { generateText, streamText } from 'ai';
+import { generateText, streamText, wrapLanguageModel } from 'ai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../testing/index.js';
-import { createGateway, GatewayError, parseRetryAfter, type GatewayOptions } from './index.js';
+import { asMiddleware, createGateway, GatewayError, parseRetryAfter, type GatewayOptions } from './index.js';
 import { collect, manualClock, recorder, textOf } from './test-helpers.js';
 
 let upstream: FakeUpstream;
@@ -187,6 +187,62 @@ describe('streams', () => {
     const meta = (await result.providerMetadata)?.incontext as { answeredBy: string; attempts: unknown[] };
     expect(meta.answeredBy).toBe('openai:gpt-4o-mini');
     expect(meta.attempts).toHaveLength(2);
+  });
+});
+
+describe('more faults', () => {
+  it('retries an invalid JSON body and then falls back', async () => {
+    const { gateway } = setup({ retry: { maxAttempts: 2 } });
+    upstream.script({ malformed: 'json' }, { malformed: 'json' }, { text: 'valid at last' });
+    const result = await generateText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0 });
+    expect(result.text).toBe('valid at last');
+    expect(upstream.requests.map((r) => r.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions', '/v1/messages']);
+  });
+
+  it('treats an in-stream error event before any text (Anthropic overloaded) as a failed attempt', async () => {
+    const { gateway } = setup({ route: { aliases: { rev: ['anthropic:claude-3-5-haiku', 'openai:gpt-4o-mini'] } }, retry: { maxAttempts: 1 } });
+    upstream.script({ error: { status: 529, afterChunks: 0, message: 'Overloaded' } }, { text: 'openai steps in' });
+    const result = streamText({ model: gateway('rev'), prompt: 'hi', maxRetries: 0, onError: () => undefined });
+    const { parts } = await collect(result.fullStream);
+    expect(parts.filter((p) => p.type === 'error')).toEqual([]);
+    expect(textOf(parts)).toBe('openai steps in');
+    expect(upstream.requests.map((r) => r.path)).toEqual(['/v1/messages', '/v1/chat/completions']);
+  });
+
+  it('ends an Anthropic stream that errors in-band after text with the error part, no retry', async () => {
+    const { gateway } = setup({ route: { aliases: { rev: ['anthropic:claude-3-5-haiku', 'openai:gpt-4o-mini'] } } });
+    upstream.script({ error: { status: 529, afterChunks: 2, message: 'Overloaded' }, text: 'one two three' });
+    const result = streamText({ model: gateway('rev'), prompt: 'hi', maxRetries: 0, onError: () => undefined });
+    const { parts, thrown } = await collect(result.fullStream);
+    expect(thrown).toBeUndefined();
+    expect(textOf(parts)).toBe('one two');
+    expect(parts.filter((p) => p.type === 'error')).toHaveLength(1);
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('passes the caller abort through to the provider after the stream has started', async () => {
+    const { gateway } = setup();
+    upstream.script({ text: 'a b c d e f', chunkDelayMs: 200 });
+    const controller = new AbortController();
+    const result = streamText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0, abortSignal: controller.signal, onError: () => undefined });
+    for await (const part of result.fullStream) {
+      if (part.type === 'text-delta') {
+        controller.abort();
+        break;
+      }
+    }
+    await vi.waitFor(() => expect(upstream.inFlight).toBe(0));
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('works as an AI SDK middleware through wrapLanguageModel', async () => {
+    const clock = manualClock();
+    const gateway = createGateway({ clock });
+    const model = wrapLanguageModel({ model: openai.chat('gpt-4o-mini'), middleware: asMiddleware(gateway) });
+    upstream.script({ error: { status: 502 } }, { text: 'through middleware' });
+    const result = await generateText({ model, prompt: 'hi', maxRetries: 0 });
+    expect(result.text).toBe('through middleware');
+    expect(clock.sleeps).toHaveLength(1);
   });
 });
 

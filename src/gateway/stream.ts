@@ -9,8 +9,23 @@ import type { LanguageModelV4StreamPart } from '@ai-sdk/provider';
 
 type Part = LanguageModelV4StreamPart;
 
-/** Parts that carry no content: a stream that fails after only these is safe to replay elsewhere. */
-const PREAMBLE = new Set<Part['type']>(['stream-start', 'response-metadata', 'text-start', 'reasoning-start']);
+/**
+ * Parts that deliver output to the consumer. Until one arrives (metadata, block
+ * starts and providers' `custom` parts such as Anthropic's message_start do not
+ * count) a stream that fails is safe to replay elsewhere.
+ */
+const CONTENT = new Set<Part['type']>([
+  'text-delta',
+  'reasoning-delta',
+  'tool-input-start',
+  'tool-input-delta',
+  'tool-call',
+  'tool-result',
+  'tool-approval-request',
+  'file',
+  'source',
+  'finish',
+]);
 
 export interface Primed {
   /** The parts read so far (preamble plus the first content part). */
@@ -33,7 +48,7 @@ export async function primeStream(stream: ReadableStream<Part>): Promise<Primed>
       if (done) return { head, reader, done: true };
       if (value.type === 'error') throw value.error;
       head.push(value);
-      if (!PREAMBLE.has(value.type)) return { head, reader, done: false };
+      if (CONTENT.has(value.type)) return { head, reader, done: false };
     }
   } catch (error) {
     reader.cancel(error).catch(() => undefined);

@@ -121,7 +121,9 @@ export type GatewayEvent =
       amountUsd: number;
       scopes: string[];
       detail?: string;
-    };
+    }
+  /** A backend failed while settling after the answer was sent; nobody is left to throw to. */
+  | { type: 'store-error'; store: 'rate-limit' | 'budget'; error: string };
 
 export type GatewayEventHandler = (event: GatewayEvent) => void;
 
