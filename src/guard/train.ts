@@ -120,7 +120,7 @@ function assignWeights(examples: Example[]): void {
 }
 
 /** Logistic regression with AdaGrad and L2, over binary L2-normalised hashed features. */
-function trainLinear(examples: Example[], epochs = 12, l2 = 3e-4, lr = 0.4): LinearModel {
+function trainLinear(examples: Example[], epochs = 12, l2 = 1e-3, lr = 0.4): LinearModel {
   const dims = 1 << FEATURE_BITS;
   const w = new Float32Array(dims);
   const g2 = new Float32Array(dims).fill(1e-6);
@@ -289,7 +289,7 @@ function main(): void {
     trainedOn: [`${dataPath.split('/').slice(-1)[0]} (all sources)`, 'src/guard/data/hard-benign.txt', 'src/guard/data/attacks.txt', 'docs/*.md and rag-dev-corpus.jsonl paragraphs (benign)', 'attack-in-benign mixes built from the training rows'],
     rows: all.length,
     features: `hashed word 1-2-grams and character 3-5-grams, ${1 << FEATURE_BITS} buckets, binary, L2-normalised`,
-    regularisation: 'L2 3e-4, 12 epochs AdaGrad, label- and source-balanced weights',
+    regularisation: 'L2 1e-3, 12 epochs AdaGrad, label- and source-balanced weights',
     combiner: { ...combiner, inputs: [...COMBINER_INPUTS] },
     crossSource: report,
   });
