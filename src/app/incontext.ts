@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { generateText, streamText, type LanguageModel } from 'ai';
 import { loadConfig, parseConfig, type Config, type ConfigInput, type LoadConfigOptions } from '../config/index.js';
 import { createLogger, IncontextError, type Answer, type AnswerStreamPart, type Filter, type Hit, type Logger, type Usage } from '../core/index.js';
+import { countTokens } from '../chunk/index.js';
 import { resolveEmbedder, withEmbeddingCache, type Embedder } from '../embed/index.js';
 import { openSqliteStore, type Store, type StoredDocument } from '../store/index.js';
 import { retrieve, type RetrieveMode } from '../retrieve/index.js';
@@ -131,18 +132,21 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     messages: render.messages.filter((m) => m.role !== 'system') as Array<{ role: 'user' | 'assistant'; content: string }>,
   });
 
-  const callSettings = (o: AskOptions, maxOutputTokens: number) => ({
-    maxOutputTokens,
-    ...(o.temperature ?? config.model.temperature) !== undefined ? { temperature: (o.temperature ?? config.model.temperature) as number } : {},
-    ...(o.signal ? { abortSignal: o.signal } : {}),
-    maxRetries: 2,
-  });
+  const callSettings = (o: AskOptions, maxOutputTokens: number) => {
+    const temperature = o.temperature ?? config.model.temperature;
+    return {
+      maxOutputTokens,
+      ...(temperature !== undefined ? { temperature } : {}),
+      ...(o.signal ? { abortSignal: o.signal } : {}),
+      maxRetries: 2,
+    };
+  };
 
   const toUsage = (u: { inputTokens?: number | undefined; outputTokens?: number | undefined } | undefined, render: PromptRender, text: string): Usage => {
     if (u?.inputTokens !== undefined && u.outputTokens !== undefined) {
       return { inputTokens: u.inputTokens, outputTokens: u.outputTokens, totalTokens: u.inputTokens + u.outputTokens };
     }
-    const out = Math.ceil(text.length / 4);
+    const out = countTokens(text);
     return { inputTokens: render.inputTokens, outputTokens: out, totalTokens: render.inputTokens + out, estimated: true };
   };
 

@@ -1,4 +1,5 @@
 export { createIncontext, type Incontext, type CreateIncontextOptions, type AskOptions, type QueryOptions, type Explanation } from './incontext.js';
+export type { RetrieveMode } from '../retrieve/index.js';
 export type { IngestReport, IngestFailure, IngestProgress, IngestOptions } from './ingest.js';
 export * from '../core/index.js';
 export { loadConfig, configSchema, CONFIG_TEMPLATE, type Config, type ConfigInput } from '../config/index.js';

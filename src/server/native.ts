@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { IncontextError, type Hit } from '../core/index.js';
-import type { Incontext } from '../app/index.js';
+import { IncontextError, type Filter, type Hit } from '../core/index.js';
+import type { AskOptions, Incontext, RetrieveMode } from '../app/index.js';
 import { readJson } from './errors.js';
 import { AskRequest, IngestTextRequest, SearchRequest } from './schemas.js';
 
@@ -128,8 +128,15 @@ export function nativeRoutes(ic: Incontext): Hono {
   return api;
 }
 
-function strip<T extends { k?: number | undefined; mode?: unknown; filter?: unknown; model?: string | undefined; temperature?: number | undefined; maxOutputTokens?: number | undefined }>(b: T) {
-  const out: Record<string, unknown> = {};
-  for (const key of ['k', 'mode', 'filter', 'model', 'temperature', 'maxOutputTokens'] as const) if (b[key] !== undefined) out[key] = b[key];
-  return out as { k?: number; mode?: 'hybrid' | 'vector' | 'keyword'; filter?: Record<string, never>; model?: string; temperature?: number; maxOutputTokens?: number };
+/** The optional query/ask fields present in a request body, without `undefined` holes (exactOptionalPropertyTypes). */
+function strip(b: { k?: number | undefined; mode?: RetrieveMode | undefined; filter?: unknown; model?: string | undefined; temperature?: number | undefined; maxOutputTokens?: number | undefined }): AskOptions {
+  const out: AskOptions = {};
+  if (b.k !== undefined) out.k = b.k;
+  if (b.mode !== undefined) out.mode = b.mode;
+  // Zod checked the shape; normalizeFilter re-checks operators when the store applies it.
+  if (b.filter !== undefined) out.filter = b.filter as Filter;
+  if (b.model !== undefined) out.model = b.model;
+  if (b.temperature !== undefined) out.temperature = b.temperature;
+  if (b.maxOutputTokens !== undefined) out.maxOutputTokens = b.maxOutputTokens;
+  return out;
 }
