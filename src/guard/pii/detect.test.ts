@@ -208,6 +208,14 @@ describe('name, title, organization, age', () => {
   });
 });
 
+describe('gpe', () => {
+  it('reports places only when asked, without region adjectives', () => {
+    const text = 'She moved from Southern Tunisia to Toronto last year.';
+    expect(detectPii(text).filter((s) => s.label === 'gpe')).toEqual([]);
+    expect(detectPii(text, { labels: ['gpe'] }).map((s) => s.text)).toEqual(['Tunisia', 'Toronto']);
+  });
+});
+
 describe('driver_license', () => {
   it('needs the label in front', () => {
     expect(texts("my driver's license number is 2270-66-1551", 'driver_license')).toEqual(['2270-66-1551']);

@@ -15,7 +15,7 @@ import {
   detectSsns,
   detectUrls,
 } from './structured.js';
-import { type DetectPiiOptions, PII_LABELS, type PiiLabel, type PiiSpan } from './types.js';
+import { DEFAULT_PII_LABELS, type DetectPiiOptions, PII_LABELS, type PiiLabel, type PiiSpan } from './types.js';
 
 /**
  * When two findings overlap, the more specific detector wins: a checksum beats a shape, a shape
@@ -38,17 +38,18 @@ const PRIORITY: Record<PiiLabel, number> = {
   title: 46,
   name: 45,
   age: 44,
+  gpe: 42,
   domain_name: 40,
 };
 
-const PEOPLE_LABELS: PiiLabel[] = ['name', 'organization', 'title', 'age'];
+const PEOPLE_LABELS: PiiLabel[] = ['name', 'organization', 'title', 'age', 'gpe'];
 
 /** Find personal data in `text`; spans are sorted, non-overlapping, with exact character offsets. */
 export function detectPii(text: string, options: DetectPiiOptions = {}): PiiSpan[] {
   if (typeof text !== 'string') {
     throw new IncontextError('BAD_REQUEST', 'detectPii expects a string', { hint: 'Pass the text to scan as a string.' });
   }
-  const wanted = new Set<PiiLabel>(options.labels ?? PII_LABELS);
+  const wanted = new Set<PiiLabel>(options.labels ?? DEFAULT_PII_LABELS);
   for (const l of wanted) {
     if (!(PII_LABELS as readonly string[]).includes(l)) {
       throw new IncontextError('BAD_REQUEST', `Unknown PII label "${String(l)}"`, {
@@ -64,7 +65,7 @@ export function detectPii(text: string, options: DetectPiiOptions = {}): PiiSpan
   cands.push(...detectEmails(text), ...detectUrls(text), ...detectIbans(text), ...detectCreditCards(text));
   cands.push(...detectKrRrns(text), ...detectSsns(text), ...detectIps(text), ...detectDriverLicenses(text));
   cands.push(...detectDates(text), ...detectPhones(text, options.locale));
-  if (has('address', 'zip_code', 'name', 'organization', 'domain_name')) cands.push(...detectAddresses(text), ...detectZipCodes(text));
+  if (has('address', 'zip_code', 'name', 'organization', 'domain_name', 'gpe')) cands.push(...detectAddresses(text), ...detectZipCodes(text));
   if (has('domain_name')) cands.push(...detectDomains(text));
   if (has(...PEOPLE_LABELS)) cands.push(...detectPeople(text));
   const min = options.minScore ?? 0;

@@ -5,6 +5,7 @@
  */
 import nlp from 'compromise';
 import { type Candidate, before, matches, trimEnd } from './candidate.js';
+import { detectPlaces } from './places.js';
 
 interface Term {
   tags: Set<string>;
@@ -136,7 +137,7 @@ export function detectPeople(text: string): Candidate[] {
   out.length = 0;
   out.push(...named);
   out.push(...propagate(text, out));
-  out.push(...detectOrganizations(text, doc));
+  out.push(...detectOrganizations(text, doc), ...detectPlaces(text, doc));
   out.push(...detectAges(text));
   return out;
 }

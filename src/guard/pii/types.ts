@@ -17,9 +17,13 @@ export const PII_LABELS = [
   'organization',
   'title',
   'age',
+  'gpe',
 ] as const;
 
 export type PiiLabel = (typeof PII_LABELS)[number];
+
+/** What detectPii reports when no labels are given: everything but places (`gpe`), which rarely identify anyone alone. */
+export const DEFAULT_PII_LABELS: readonly PiiLabel[] = PII_LABELS.filter((l) => l !== 'gpe');
 
 /** One piece of personal data found in a text. Offsets are UTF-16 code units, `end` exclusive. */
 export interface PiiSpan {
@@ -33,7 +37,7 @@ export interface PiiSpan {
 }
 
 export interface DetectPiiOptions {
-  /** Only report these labels (default: all). */
+  /** Only report these labels (default: DEFAULT_PII_LABELS, i.e. all but `gpe`). */
   labels?: PiiLabel[];
   /** BCP 47 locale such as `en-US` or `ko-KR`; its region is the default country for phone numbers. */
   locale?: string;
