@@ -34,7 +34,8 @@ const HAS_LEET = /[0-9@$!|+]/;
 const BASE64 = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
 const HEX = /\b(?:[0-9a-fA-F]{2}[\s:,]?){8,}/g;
 // A whitespace-free run with at least three %XX escapes: fully or partly percent-encoded text.
-const URL_ENCODED = /\S*(?:%[0-9a-fA-F]{2}\S*){3,}/g;
+// Anchored at a token start: unanchored, a long token without escapes is rescanned from every position (quadratic).
+const URL_ENCODED = /(?<!\S)(?:[^\s%]*%[0-9a-fA-F]{2}){3,}[^\s%]*/g;
 // Words that make decoded bytes plausibly English; a random base64 id decodes to noise.
 const COMMON = new Set(
   'the a an to and of you your i is are be in it that this for on with as do not all any me my say print ignore instructions previous prompt system now from what tell reveal password access granted write output repeat above secret forget rules'.split(' '),
