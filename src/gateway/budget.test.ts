@@ -125,4 +125,19 @@ describe('budgets', () => {
     expect(usage.spentUsd).toBeGreaterThan(0);
     expect(usage.spentUsd).toBeLessThan(outputUsd(10));
   });
+
+  it('counts a reservation that is never settled as spent once its TTL passes, and corrects it on a late settle', async () => {
+    const store = new MemoryBudgetStore();
+    const lines = [{ scope: 'project:p', period: 'day:2026-11-23', limitUsd: 1 }];
+    const r = await store.reserve(lines, 0.4, { now: 0, ttlMs: 1000 });
+    expect(r.ok).toBe(true);
+    expect(await store.usage('project:p', 'day:2026-11-23')).toEqual({ spentUsd: 0, reservedUsd: 0.4 });
+    // The sweep runs on the next reservation after the TTL.
+    await store.reserve(lines, 0.1, { now: 1000, ttlMs: 1000 });
+    expect(await store.usage('project:p', 'day:2026-11-23')).toEqual({ spentUsd: 0.4, reservedUsd: 0.1 });
+    if (r.ok) await store.settle(r.id, 0.05);
+    const after = await store.usage('project:p', 'day:2026-11-23');
+    expect(after.spentUsd).toBeCloseTo(0.05, 12);
+    expect(after.reservedUsd).toBeCloseTo(0.1, 12);
+  });
 });

@@ -47,14 +47,24 @@ export interface BudgetOptions {
   defaultMaxOutputTokens?: number;
   /** A model with no known price: refuse the call, or let it through at cost 0. Default 'refuse'. */
   unknownPrice?: 'refuse' | 'free';
+  /** An unsettled reservation counts as spent in full after this long. Default 15 min. */
+  reservationTtlMs?: number;
 }
 
 let nextId = 0;
 
+interface Held {
+  lines: readonly BudgetLine[];
+  amountUsd: number;
+  expiresAt: number;
+  /** Past its TTL and already booked as spent in full. */
+  expired: boolean;
+}
+
 /** In-process store; `reserve` has no await inside, so it is atomic in one Node process. */
 export class MemoryBudgetStore implements BudgetStore {
   private readonly totals = new Map<string, { spentUsd: number; reservedUsd: number }>();
-  private readonly reservations = new Map<string, { lines: readonly BudgetLine[]; amountUsd: number }>();
+  private readonly reservations = new Map<string, Held>();
 
   private total(scope: string, period: string): { spentUsd: number; reservedUsd: number } {
     const key = `${scope}|${period}`;
@@ -66,28 +76,46 @@ export class MemoryBudgetStore implements BudgetStore {
     return t;
   }
 
-  reserve(lines: readonly BudgetLine[], amountUsd: number): Promise<BudgetReservation> {
+  private book(held: Held, reservedDelta: number, spentDelta: number): void {
+    for (const line of held.lines) {
+      const t = this.total(line.scope, line.period);
+      t.reservedUsd += reservedDelta;
+      t.spentUsd += spentDelta;
+    }
+  }
+
+  /** Expired reservations become spend; long-forgotten ones are dropped so the map stays bounded. */
+  private sweep(now: number): void {
+    for (const [id, held] of this.reservations) {
+      if (!held.expired && now >= held.expiresAt) {
+        held.expired = true;
+        this.book(held, -held.amountUsd, held.amountUsd);
+      }
+      if (held.expired && now >= held.expiresAt + 86_400_000) this.reservations.delete(id);
+    }
+  }
+
+  reserve(lines: readonly BudgetLine[], amountUsd: number, options: { now: number; ttlMs: number }): Promise<BudgetReservation> {
+    this.sweep(options.now);
     for (const line of lines) {
       const t = this.total(line.scope, line.period);
       if (t.spentUsd + t.reservedUsd + amountUsd > line.limitUsd) {
         return Promise.resolve({ ok: false, line, spentUsd: t.spentUsd, reservedUsd: t.reservedUsd });
       }
     }
-    for (const line of lines) this.total(line.scope, line.period).reservedUsd += amountUsd;
+    const held: Held = { lines, amountUsd, expiresAt: options.now + options.ttlMs, expired: false };
+    this.book(held, amountUsd, 0);
     const id = `r${++nextId}`;
-    this.reservations.set(id, { lines, amountUsd });
+    this.reservations.set(id, held);
     return Promise.resolve({ ok: true, id });
   }
 
   settle(id: string, actualUsd: number): Promise<void> {
-    const r = this.reservations.get(id);
-    if (!r) return Promise.resolve();
+    const held = this.reservations.get(id);
+    if (!held) return Promise.resolve();
     this.reservations.delete(id);
-    for (const line of r.lines) {
-      const t = this.total(line.scope, line.period);
-      t.reservedUsd -= r.amountUsd;
-      t.spentUsd += actualUsd;
-    }
+    if (held.expired) this.book(held, 0, actualUsd - held.amountUsd);
+    else this.book(held, -held.amountUsd, actualUsd);
     return Promise.resolve();
   }
 
@@ -111,6 +139,7 @@ interface Deps {
 export function budgetMiddleware(options: BudgetOptions, deps: Deps): GatewayMiddleware {
   const store = options.store ?? new MemoryBudgetStore();
   const defaultMax = options.defaultMaxOutputTokens ?? 4096;
+  const ttlMs = options.reservationTtlMs ?? 15 * 60_000;
 
   function lines(call: GatewayCall): BudgetLine[] {
     const { day, month } = budgetPeriods(deps.clock.now());
@@ -164,7 +193,7 @@ export function budgetMiddleware(options: BudgetOptions, deps: Deps): GatewayMid
           status: 402,
         });
       }
-      const r = await store.reserve(budgetLines, amount);
+      const r = await store.reserve(budgetLines, amount, { now: deps.clock.now(), ttlMs });
       if (r.ok) {
         if (step) {
           const detail = step.type === 'model' ? `model ${current.target.id}` : `maxOutputTokens ${current.params.maxOutputTokens}`;

@@ -73,7 +73,8 @@ export class GatewayError extends IncontextError {
 
 /**
  * - `retry`: transient at this model (429, 408, 5xx, resets, timeouts): retry, then fall back.
- * - `fallback`: this model cannot serve it (open circuit, 401/403/404): skip to the next model.
+ * - `fallback`: this model cannot serve it (open circuit, 401/403/404, prompt over its context
+ *   window): skip to the next model.
  * - `fatal`: the request itself is refused (400/422, budget, rate limit, caller abort): stop.
  */
 export type ErrorClass = 'retry' | 'fallback' | 'fatal';
@@ -102,6 +103,8 @@ export function classifyError(error: unknown, now: number = Date.now()): ErrorIn
     const base = { message, ...optional('status', status), ...optional('retryAfterMs', retryAfterMs) };
     // No status: the connection failed or was reset. 2xx: the body was unreadable (malformed JSON).
     if (status === undefined || status < 400) return { kind: 'retry', ...base };
+    // A prompt too long for this model may fit the next one (LiteLLM's context-window fallback).
+    if (CONTEXT_WINDOW.test(`${message} ${error.responseBody ?? ''}`)) return { kind: 'fallback', ...base };
     return { kind: byStatus(status), ...base };
   }
   // In-stream error events reach us as the provider's parsed error object, e.g. Anthropic's
@@ -117,6 +120,8 @@ export function classifyError(error: unknown, now: number = Date.now()): ErrorIn
   // broken stream: the next attempt may well succeed.
   return { kind: 'retry', message };
 }
+
+const CONTEXT_WINDOW = /context_length_exceeded|maximum context length|context window|prompt is too long|too many tokens/i;
 
 function byStatus(status: number): ErrorClass {
   if (status < 400 || status === 408 || status === 409 || status === 425 || status === 429 || status >= 500) return 'retry';

@@ -235,6 +235,24 @@ describe('more faults', () => {
     expect(upstream.requests).toHaveLength(1);
   });
 
+  it('falls back to the next model when the prompt is over the context window', async () => {
+    const { gateway } = setup();
+    upstream.script({
+      error: { status: 400, body: { error: { message: "This model's maximum context length is 8192 tokens", type: 'invalid_request_error', code: 'context_length_exceeded' } } },
+    }, { text: 'bigger window' });
+    const result = await generateText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0 });
+    expect(result.text).toBe('bigger window');
+    expect(upstream.requests).toHaveLength(2);
+  });
+
+  it('lets the caller override the retry decision', async () => {
+    const { gateway } = setup({ retry: { classify: (_e, info) => (info.status === 400 ? 'retry' : info.kind) } });
+    upstream.script({ error: { status: 400 } }, { text: 'second time lucky' });
+    const result = await generateText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0 });
+    expect(result.text).toBe('second time lucky');
+    expect(upstream.requests.map((r) => r.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions']);
+  });
+
   it('works as an AI SDK middleware through wrapLanguageModel', async () => {
     const clock = manualClock();
     const gateway = createGateway({ clock });

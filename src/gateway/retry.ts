@@ -5,7 +5,7 @@
  * deadline; then move to the next target. Unlike LiteLLM/Portkey, a Retry-After
  * longer than we are willing to wait is not slept through: we fall back at once.
  */
-import { classifyError, GatewayError, type ErrorInfo } from './errors.js';
+import { classifyError, GatewayError, type ErrorClass, type ErrorInfo } from './errors.js';
 import type { Clock, GatewayCall, GatewayEventHandler, GatewayMiddleware, Handler } from './types.js';
 
 export interface RetryOptions {
@@ -21,6 +21,11 @@ export interface RetryOptions {
   attemptTimeoutMs?: number;
   /** The whole request, all targets and waits included. Default 120 s. */
   deadlineMs?: number;
+  /**
+   * Override the built-in decision (e.g. retry a vendor's spurious 400). Receives the
+   * built-in verdict; return it unchanged for the default behaviour.
+   */
+  classify?: (error: unknown, info: ErrorInfo) => ErrorClass;
 }
 
 interface Deps {
@@ -70,7 +75,8 @@ export function retryMiddleware(options: RetryOptions, deps: Deps): GatewayMiddl
             return result;
           } catch (error) {
             if (parent?.aborted) throw error;
-            const info = classifyError(error, clock.now());
+            const builtIn = classifyError(error, clock.now());
+            const info = options.classify ? { ...builtIn, kind: options.classify(error, builtIn) } : builtIn;
             const durationMs = clock.now() - began;
             last = error;
             lastInfo = info;

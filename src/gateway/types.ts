@@ -164,9 +164,14 @@ export type BudgetReservation =
  * Spend per (scope, period). `reserve` must be atomic over all lines: it either
  * books `amountUsd` against every line or against none, so concurrent calls can
  * never jointly pass a limit.
+ *
+ * A reservation not settled within `ttlMs` (a crashed process, a stream nobody
+ * read to the end) counts as spent in full: budgets err toward refusing, and
+ * reservations can never leak into a permanently lowered limit. A late settle
+ * still corrects the spend to the actual cost.
  */
 export interface BudgetStore {
-  reserve(lines: readonly BudgetLine[], amountUsd: number): Promise<BudgetReservation>;
+  reserve(lines: readonly BudgetLine[], amountUsd: number, options: { now: number; ttlMs: number }): Promise<BudgetReservation>;
   /** Replace the reservation with the actual cost (0 releases it). */
   settle(id: string, actualUsd: number): Promise<void>;
   usage(scope: string, period: string): Promise<{ spentUsd: number; reservedUsd: number }>;
