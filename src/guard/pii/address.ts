@@ -40,9 +40,9 @@ const UNIT_ALONE = new RegExp(`(?<![\\p{L}])(?:Apt|Apartment|Suite|Ste)\\.?\\s#?
 
 const STATES =
   'AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|PR|GU|VI';
-// One line of the tail: a unit, "City, ST 12345", "City", "ST", "Country 12345" or a bare postal code.
+// One line of the tail: a unit, "City, ST 12345", "City", "ST", "Country 12345", "75008 Paris" or a bare postal code.
 const TAIL_SEGMENT = new RegExp(
-  `^(?:${UNIT}(?:\\s${UNIT})?|\\p{Lu}[\\p{L}'’.-]*(?:\\s\\p{Lu}[\\p{L}'’.-]*){0,3}(?:,?\\s(?:${STATES}|\\p{Lu}{2}))?(?:,?\\s\\d{3,6}(?:-\\d{3,4})?)?|(?:${STATES})\\s\\d{5}(?:-\\d{4})?|\\d{4,6}(?:-\\d{3,4})?)$`,
+  `^(?:${UNIT}(?:\\s${UNIT})?|\\p{Lu}[\\p{L}'’.-]*(?:\\s\\p{Lu}[\\p{L}'’.-]*){0,3}(?:,?\\s(?:${STATES}|\\p{Lu}{2}))?(?:,?\\s\\d{3,6}(?:-\\d{3,4})?)?|(?:${STATES})\\s\\d{5}(?:-\\d{4})?|(?:[A-Z]{1,2}-)?\\d{4,6}(?:-\\d{3,4})?(?:\\s\\p{Lu}[\\p{L}'’.-]*(?:[ -]\\p{Lu}[\\p{L}'’.-]*){0,2})?)$`,
   'u',
 );
 

@@ -59,6 +59,13 @@ describe('phone', () => {
     const text = 'Call (415) 555-2671 or +44 20 7946 0958. 휴대폰 010-1234-5678, or +82 10-9876-5432.';
     expect(texts(text, 'phone')).toEqual(['(415) 555-2671', '+44 20 7946 0958', '010-1234-5678', '+82 10-9876-5432']);
   });
+  it('tries the locale region first, so its local numbers score higher', () => {
+    const text = '서울 사무실 02-312-3456 으로 연락주세요';
+    const kr = detectPii(text, { locale: 'ko-KR' }).find((s) => s.label === 'phone');
+    const us = detectPii(text).find((s) => s.label === 'phone');
+    expect(kr?.text).toBe('02-312-3456');
+    expect(kr?.score).toBeGreaterThan(us?.score ?? 0);
+  });
   it('keeps an extension and accepts local formats when the context says phone', () => {
     expect(texts('Phone: 345-899-3560x4587', 'phone')).toEqual(['345-899-3560x4587']);
     expect(texts('(37) 788-063-Office, 416 60 039 fax', 'phone')).toEqual(['(37) 788-063', '416 60 039']);
@@ -162,6 +169,7 @@ describe('address and zip_code', () => {
   });
   it('finds number-first Latin street forms', () => {
     expect(texts('Envoyez-le au 12 rue de la Paix, merci.', 'address')).toEqual(['12 rue de la Paix']);
+    expect(texts('Il habite au 15 avenue des Champs-Élysées, 75008 Paris.', 'address')).toEqual(['15 avenue des Champs-Élysées, 75008 Paris']);
   });
   it('does not take quantities followed by a street word for addresses', () => {
     expect(texts('I saw 3 cats on the way and 2 dogs in the park.', 'address')).toEqual([]);
