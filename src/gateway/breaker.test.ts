@@ -2,7 +2,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { generateText } from 'ai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../testing/index.js';
-import { createGateway, type BreakerOptions, type GatewayEvent } from './index.js';
+import { createGateway, GatewayError, type BreakerOptions, type GatewayEvent } from './index.js';
 import { manualClock, recorder } from './test-helpers.js';
 
 let upstream: FakeUpstream;
@@ -103,5 +103,19 @@ describe('circuit breaker', () => {
     const model = gateway(openai.chat('gpt-4o-mini'));
     await generateText({ model, prompt: 'q', maxRetries: 0 }).catch(() => undefined);
     expect(gateway.breakerState('openai:gpt-4o-mini')).toBe('closed');
+  });
+
+  it('answers 503 with the time to the next probe when every circuit is open', async () => {
+    const clock = manualClock();
+    const gateway = createGateway({ retry: { maxAttempts: 1 }, breaker: { failureThreshold: 1, cooldownMs: 20_000 }, clock });
+    upstream.setHandler(() => ({ error: { status: 500 } }));
+    const model = gateway(openai.chat('solo'));
+    await generateText({ model, prompt: 'q', maxRetries: 0 }).catch(() => undefined);
+    clock.advance(5_000);
+    const error = await generateText({ model, prompt: 'q', maxRetries: 0 }).catch((e: unknown) => e);
+    expect(GatewayError.is(error, 'circuit-open')).toBe(true);
+    expect((error as GatewayError).status).toBe(503);
+    expect((error as GatewayError).retryAfterMs).toBe(15_000);
+    expect(upstream.requests).toHaveLength(1);
   });
 });

@@ -12,10 +12,12 @@ import type {
   LanguageModelV4StreamPart,
   SharedV4ProviderMetadata,
 } from '@ai-sdk/provider';
+import { APICallError } from '@ai-sdk/provider';
 import { resolveLanguageModel } from '../model/index.js';
 import { createBreaker, type BreakerOptions } from './breaker.js';
 import { budgetMiddleware, type BudgetOptions } from './budget.js';
 import { cascadeMiddleware } from './cascade.js';
+import { GatewayError } from './errors.js';
 import { createInvoke } from './invoke.js';
 import { rateLimitMiddleware, type RateLimitOptions } from './rate-limit.js';
 import { retryMiddleware, type RetryOptions } from './retry.js';
@@ -123,12 +125,12 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       supportedUrls: base?.model.supportedUrls ?? {},
       async doGenerate(params) {
         const call = start('generate', params);
-        const result = await handler.generate(call);
+        const result = await handler.generate(call).catch(final);
         return { ...result, providerMetadata: withState(result.providerMetadata, call.state) };
       },
       async doStream(params) {
         const call = start('stream', params);
-        const result = await handler.stream(call);
+        const result = await handler.stream(call).catch(final);
         const stream = observeStream(result.stream, {
           onPart: (p): LanguageModelV4StreamPart | void =>
             p.type === 'finish' ? { ...p, providerMetadata: withState(p.providerMetadata, call.state) } : undefined,
@@ -139,6 +141,17 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     };
   };
   return Object.assign(wrap, { breakerState: (target: string) => breaker.state(target) });
+}
+
+/**
+ * The gateway owns retries: nothing it throws may look retryable to the AI SDK's own
+ * retry loop, or a caller who left `maxRetries` on would multiply every attempt.
+ */
+function final(error: unknown): never {
+  if (APICallError.isInstance(error) && error.isRetryable) {
+    throw new GatewayError('all-failed', error.message, { cause: error, hint: 'the gateway gave up on this error; see its cause' });
+  }
+  throw error;
 }
 
 /** Stands in for an alias until routing replaces it; reached only if no route resolves it. */

@@ -112,6 +112,25 @@ describe('retry', () => {
     expect(upstream.requests).toHaveLength(4);
   });
 
+  it('owns the retries: the AI SDK does not retry again on top of the gateway', async () => {
+    const { gateway } = setup({ retry: { maxAttempts: 2 } });
+    upstream.setHandler(() => ({ error: { status: 503 } }));
+    // Default maxRetries (2) left on purpose.
+    const error = await generateText({ model: gateway('openai:gpt-4o-mini'), prompt: 'hi' }).catch((e: unknown) => e);
+    upstream.setHandler(undefined);
+    expect(GatewayError.is(error, 'all-failed')).toBe(true);
+    expect(upstream.requests).toHaveLength(2);
+  });
+
+  it('never hands the AI SDK a retryable error, even one a custom classify gave up on', async () => {
+    const { gateway } = setup({ retry: { classify: () => 'fatal' } });
+    upstream.setHandler(() => ({ error: { status: 503 } }));
+    const error = await generateText({ model: gateway('openai:gpt-4o-mini'), prompt: 'hi' }).catch((e: unknown) => e);
+    upstream.setHandler(undefined);
+    expect(GatewayError.is(error)).toBe(true);
+    expect(upstream.requests).toHaveLength(1);
+  });
+
   it('stops at the total deadline', async () => {
     const { gateway } = setup({ retry: { maxAttempts: 10, deadlineMs: 1000 } });
     upstream.script(...Array.from({ length: 10 }, () => ({ error: { status: 500, retryAfter: 0.4 } })));
