@@ -105,9 +105,8 @@ export function createBreaker(options: BreakerOptions, deps: { clock: Clock; emi
         record(id, false);
         return result;
       } catch (error) {
-        const kind = classifyError(error, clock.now()).kind;
-        // A fatal error (bad request, budget) says nothing about the provider's health.
-        if (kind === 'fatal' && !GatewayError.is(error, 'attempt-timeout')) {
+        // A fatal error (bad request, budget, caller abort) says nothing about the provider's health.
+        if (classifyError(error, clock.now()).kind === 'fatal') {
           if (probe) get(id).probing = false;
         } else {
           record(id, true);

@@ -7,7 +7,7 @@
  * already booked before it is sent.
  */
 import type { LanguageModelV4Usage } from '@ai-sdk/provider';
-import { priceFor } from '../model/index.js';
+import { countTokens, priceFor } from '../model/index.js';
 import { GatewayError } from './errors.js';
 import { countPromptTokens } from './route.js';
 import { observeStream } from './stream.js';
@@ -220,7 +220,7 @@ export function budgetMiddleware(options: BudgetOptions, deps: Deps): GatewayMid
     let actual = 0;
     if (usage || outputText !== undefined) {
       const input = usage?.inputTokens.total ?? booked.input;
-      const output = usage?.outputTokens.total ?? (outputText ? countPromptTokens([{ role: 'assistant', content: [{ type: 'text', text: outputText }] }]) : 0);
+      const output = usage?.outputTokens.total ?? (outputText ? countTokens(outputText) : 0);
       actual = cost(target, input, output) ?? 0;
     }
     await store.settle(booked.reservation, actual);

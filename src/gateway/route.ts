@@ -155,8 +155,21 @@ export function orderTargets(entries: readonly (string | WeightedTarget)[], rand
   return [pick.model, ...rest.map((e) => e.model), ...plain];
 }
 
-/** Tokens of the text in a prompt; images and files are not counted. */
+const promptTokenCache = new WeakMap<LanguageModelV4Prompt, number>();
+
+/**
+ * Tokens of the text in a prompt; images and files are not counted. Routing, rate
+ * limits and budgets all need the figure for the same prompt, so it is counted once.
+ */
 export function countPromptTokens(prompt: LanguageModelV4Prompt): number {
+  const cached = promptTokenCache.get(prompt);
+  if (cached !== undefined) return cached;
+  const count = countText(prompt);
+  promptTokenCache.set(prompt, count);
+  return count;
+}
+
+function countText(prompt: LanguageModelV4Prompt): number {
   let text = '';
   for (const message of prompt) {
     if (typeof message.content === 'string') text += `${message.content}\n`;
