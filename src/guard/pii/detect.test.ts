@@ -200,6 +200,10 @@ describe('name, title, organization, age', () => {
     expect(texts('They had 3: Hannah, Derek and Andrew.', 'name')).toEqual(['Hannah', 'Derek', 'Andrew']);
     expect(texts('Ubul: What a wife.\nNicole: Remember me?\nAddress: none', 'name')).toEqual(['Ubul', 'Nicole']);
   });
+  it('takes two capitalised words no dictionary knows for a name, but not a venue', () => {
+    expect(texts('Please add Irenke Sörös as a beneficiary.', 'name')).toEqual(['Irenke Sörös']);
+    expect(texts('We toured the Aquatic Pavilion and Harvard University.', 'name')).toEqual([]);
+  });
   it('does not take a company, a month or an ordinary word for a name', () => {
     expect(texts('I bought shares of Apple yesterday and Apple rose.', 'name')).toEqual([]);
     expect(texts('We met in May and I am Happy to help.', 'name')).toEqual([]);

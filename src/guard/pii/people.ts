@@ -98,7 +98,7 @@ export function detectPeople(text: string): Candidate[] {
     out.push({ start, end: nEnd, label: 'name', score: weak ? 0.6 : 0.85 });
   }
   for (const { start, end } of matches(LOWER_INTRO_RE, text, 1)) out.push({ start, end, label: 'name', score: 0.6 });
-  out.push(...firstNameRuns(text, doc), ...speakers(text));
+  out.push(...firstNameRuns(text, doc), ...speakers(text), ...unknownPairs(text, tags));
   for (const { start, end } of matches(INITIAL_RE, text)) {
     const t = tags.get(start)?.tags;
     if (t && !t.has('Person') && NOT_NAME_TAGS.some((x) => t.has(x))) continue;
@@ -176,6 +176,42 @@ function firstNameRuns(text: string, doc: ReturnType<typeof nlp>): Candidate[] {
 }
 
 // A speaker line says something: at least two words after the colon, and no second "Label:".
+const LEXICON = (nlp as unknown as { model(): { one: { lexicon: Record<string, string> } } }).model().one.lexicon;
+// Endings of English common nouns and adjectives; names like "Martinsen" or "Nishiyama" have none of them.
+const COMMON_ENDING = /(?:ion|ity|ment|ness|ance|ence|ing|ism|ist|ior|ure|ogy|ics|ive|ous|ful|less|able|ible|al|ary|ery|ship|hood|ware|land|berg|burg|ton|ville|shire|ford)$/u;
+const PAIR_RE = /(?<![\p{L}\p{N}.'’-])(\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?)[ ](\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?)(?![\p{L}\p{N}'’-])/gu;
+
+// Landmark and venue words compromise's lexicon lacks: "Aquatic Pavilion" is a place, not a person.
+const VENUE = new Set(
+  'archipelago island islands lake river mountain mountains bay beach valley forest park museum tower bridge castle palace cathedral church temple station airport stadium hall center centre gallery theatre theater hotel restaurant cafe café bar pub market mall plaza square garden gardens zoo aquarium arena pavilion lodge resort canyon desert glacier falls harbour harbor port coast cape peninsula reef'.split(' '),
+);
+
+function unknownWord(w: string): boolean {
+  const lower = w.toLowerCase();
+  if (LEXICON[lower] !== undefined || VENUE.has(lower)) return false;
+  // Non-Latin-1 letters ("Sörös", "Vitorović") mark foreign proper nouns even with a common ending.
+  return /[^\x00-\xff]/u.test(w) || !COMMON_ENDING.test(lower);
+}
+
+/**
+ * Two capitalised words that no dictionary knows ("Tomomi Nishiyama", "Irenke Sörös") are a person
+ * more often than anything else: places and companies are in compromise's gazetteer or carry a
+ * suffix (Inc, University) that the other rules claim first.
+ */
+function unknownPairs(text: string, tags: Map<number, Term>): Candidate[] {
+  const out: Candidate[] = [];
+  for (const { start, end, m } of matches(PAIR_RE, text)) {
+    const a = m[1] ?? '';
+    const b = m[2] ?? '';
+    if (!unknownWord(a) || !unknownWord(b)) continue;
+    const ta = tags.get(start)?.tags;
+    const tb = tags.get(start + a.length + 1)?.tags;
+    if ([ta, tb].some((t) => t && ['Place', 'Organization', 'Month', 'WeekDay', 'Verb', 'Adjective'].some((x) => t.has(x)))) continue;
+    out.push({ start, end, label: 'name', score: 0.5 });
+  }
+  return out;
+}
+
 const SPEAKER_RE = /^[ \t>]*(\p{Lu}\p{Ll}+(?:[ \t]\p{Lu}\p{Ll}+)?):[ \t]*(?=["“]?\p{L}[^\n:]*?[ \t]\S)(?![^\n]*[ \t]\p{L}+:)/gmu;
 
 /** Transcript speakers: "Nicole: Remember me?" at the start of a line, unless the word is a form label. */
@@ -203,7 +239,7 @@ function nameShaped(s: string): boolean {
 
 /** Cut a compromise match at brackets, quotes and line breaks, and trim punctuation on both ends. */
 function cleanSpan(text: string, start: number, end: number): { start: number; end: number } | undefined {
-  const cut = text.slice(start, end).search(/[([{"“”\n]|[.,]?['’](?=\s|$)/);
+  const cut = text.slice(start, end).search(/[([{"“”\n]|[.,]?['’](?=\s|$)|['’]s(?=\s|$)/);
   if (cut >= 0) end = start + cut;
   while (start < end && /[^\p{L}\p{N}]/u.test(text[start] ?? '')) start++;
   end = trimEnd(text, start, end, ' \t.,;:!?)\'"’”-');
@@ -240,7 +276,8 @@ function propagate(text: string, found: Candidate[]): Candidate[] {
     // "the White House" must not turn every "House" into a name.
     if (commonWord(w)) continue;
     const re = new RegExp(`(?<![\\p{L}])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}])`, 'gu');
-    for (const { start, end } of matches(re, text)) out.push({ start, end, label: 'name', score: 0.55 });
+    // Below every rule that found a name, so a repeat never splits the fuller span it came from.
+    for (const { start, end } of matches(re, text)) out.push({ start, end, label: 'name', score: 0.45 });
   }
   return out;
 }
