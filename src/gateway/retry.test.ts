@@ -1,6 +1,6 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
-import { generateText, streamText, wrapLanguageModel } from 'ai';
+import { generateText, jsonSchema, streamText, tool, wrapLanguageModel } from 'ai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../testing/index.js';
 import { asMiddleware, createGateway, GatewayError, parseRetryAfter, type GatewayOptions } from './index.js';
@@ -270,6 +270,20 @@ describe('more faults', () => {
     const result = await generateText({ model: gateway('chat'), prompt: 'hi', maxRetries: 0 });
     expect(result.text).toBe('second time lucky');
     expect(upstream.requests.map((r) => r.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions']);
+  });
+
+  it('streams a tool-call-only answer after a failed first attempt', async () => {
+    const { gateway } = setup({ retry: { maxAttempts: 1 } });
+    upstream.script({ resetAfterChunks: 0 }, { toolCalls: [{ name: 'lookup', arguments: { q: 'paris' } }] });
+    const result = streamText({
+      model: gateway('chat'),
+      prompt: 'hi',
+      maxRetries: 0,
+      tools: { lookup: tool({ inputSchema: jsonSchema<{ q: string }>({ type: 'object', properties: { q: { type: 'string' } }, required: ['q'] }) }) },
+    });
+    const calls = await result.toolCalls;
+    expect(calls.map((c) => [c.toolName, c.input])).toEqual([['lookup', { q: 'paris' }]]);
+    expect(upstream.requests.map((r) => r.path)).toEqual(['/v1/chat/completions', '/v1/messages']);
   });
 
   it('works as an AI SDK middleware through wrapLanguageModel', async () => {
