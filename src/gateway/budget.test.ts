@@ -44,7 +44,8 @@ describe('budgets', () => {
     // Each call reserves ~ $0.01 (1000 output tokens of gpt-4o); the budget fits about five.
     const limit = 0.05;
     const { store, ask, day, events } = setup({ projects: { p: { dailyUsd: limit } } });
-    upstream.setHandler(() => ({ delayMs: 20, text: 'a b c' }));
+    // The delay keeps every call in flight until all 50 have asked for their reservation.
+    upstream.setHandler(() => ({ delayMs: 100, text: 'a b c' }));
     const results = await Promise.allSettled(Array.from({ length: 50 }, () => ask(1000)));
     const ok = results.filter((r) => r.status === 'fulfilled').length;
     const refused = results.filter((r) => r.status === 'rejected');
