@@ -214,6 +214,9 @@ describe('name, title, organization, age', () => {
       expect.arrayContaining(['Microbilt Corporation', 'Davis, Reynolds and Williamson']),
     );
   });
+  it('takes the object of an employment phrase for an employer', () => {
+    expect(texts('She works at Zillow and spent a year at Weeks-Rivas.', 'organization')).toEqual(['Zillow', 'Weeks-Rivas']);
+  });
   it('finds ages in context, not durations or amounts', () => {
     expect(texts('This 79 year old female; aged 34; I am 31 y/o; my brother just turned 60.', 'age')).toEqual(['79', '34', '31', '60']);
     expect(texts('It took 5 years and cost 40 dollars.', 'age')).toEqual([]);

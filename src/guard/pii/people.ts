@@ -285,6 +285,8 @@ function propagate(text: string, found: Candidate[]): Candidate[] {
 const ORG_SUFFIX =
   'Inc|Incorporated|Corp|Corporation|LLC|L\\.L\\.C\\.|Ltd|Limited|LLP|PLC|GmbH|AG|SA|S\\.A\\.|SAS|BV|NV|Oy|AB|ASA|Co|Company|Group|Holdings|Associates|Partners|Technologies|Solutions|Systems|Industries|Enterprises|Bank|Insurance|Capital|Investments|Ventures|Labs|Foundation|Institute|University|College|Hospital|Clinic|Agency|Consulting|Services|Networks|Media|Pharmaceuticals|Bioscience';
 const ORG_RE = new RegExp(`(?<![\\p{L}])(?:\\p{Lu}[\\p{L}&'’.-]*[ \\t]){1,4}(?:${ORG_SUFFIX})\\.?(?![\\p{L}])`, 'gu');
+// "works at Zillow", "a year at Weeks-Rivas": the object of an employment phrase is an employer.
+const EMPLOYER_RE = /(?<![\p{L}])(?:work(?:s|ed|ing)?\s+(?:at|for)|employed\s+(?:at|by)|(?:a|one|two|three)\s+years?\s+at|joined|hired\s+by|intern(?:ed|ship)?\s+at)\s+(\p{Lu}[\p{L}&'’.-]*(?:[ \t]\p{Lu}[\p{L}&'’.-]*){0,3})/gu;
 // "Davis, Reynolds and Williamson": the surname-list pattern law and accounting firms use.
 const FIRM_RE = /(?<![\p{L}])\p{Lu}\p{Ll}+, \p{Lu}\p{Ll}+,? (?:and|&) \p{Lu}\p{Ll}+(?![\p{L}])/gu;
 
@@ -296,6 +298,13 @@ function detectOrganizations(text: string, doc: ReturnType<typeof nlp>): Candida
     const lead = /^(?:The|At|For|From|With|And|In|On|By|To|Of)\s/.exec(text.slice(s, end));
     if (lead) s += lead[0].length;
     if (end - s > 3) out.push({ start: s, end: text[end - 1] === '.' && !/(?:Inc|Corp|Co|Ltd)\.$/.test(text.slice(s, end)) ? end - 1 : end, label: 'organization', score: 0.75 });
+  }
+  for (const { start, end, m } of matches(EMPLOYER_RE, text, 1)) {
+    const name = m[1] ?? '';
+    if (name.split(/\s+/).every((w) => LEXICON[w.toLowerCase()] !== undefined)) continue;
+    // Keep the dot of "Inc." or "Co." but not a sentence's full stop.
+    const e = /(?:Inc|Co|Corp|Ltd)\.$/.test(name) ? end : trimEnd(text, start, end, '.,;:!?\'"’-');
+    out.push({ start, end: e, label: 'organization', score: 0.55 });
   }
   for (const { start, end } of matches(FIRM_RE, text)) {
     // A list of three surnames is as often people ("our founders: Eklund, Michael and Hodge"); a
