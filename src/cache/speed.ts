@@ -44,3 +44,26 @@ for (const q of queries) {
 }
 t2.sort((a, b) => a - b);
 console.log(`memory backend searchSemantic (with TTL check): p50 ${t2[t2.length >> 1]!.toFixed(2)} ms`);
+
+// Exact hit: normalise + hash the request, then one map lookup (what cacheMiddleware does before answering).
+{
+  const { exactKey, callCacheOptions } = await import('./normalize.js');
+  const exact = createMemoryCacheBackend();
+  const model = { provider: 'openai.chat', modelId: 'gpt-4o-mini' };
+  const params = {
+    prompt: [
+      { role: 'system' as const, content: 'Answer from the context and cite sources as [n].' },
+      { role: 'user' as const, content: [{ type: 'text' as const, text: `Context:\n${'[1] source: a.md\nSome retrieved passage text. '.repeat(40)}\n\nQuestion: what is it?` }] },
+    ],
+    temperature: 0,
+  };
+  await exact.setExact(exactKey(model, params, callCacheOptions(params)), 'default', value);
+  const t3: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const t = performance.now();
+    await exact.getExact(exactKey(model, params, callCacheOptions(params)));
+    t3.push(performance.now() - t);
+  }
+  t3.sort((a, b) => a - b);
+  console.log(`exact hit (normalise + sha256 + lookup, ~2 KB prompt): p50 ${t3[t3.length >> 1]!.toFixed(3)} ms`);
+}
