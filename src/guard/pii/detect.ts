@@ -2,7 +2,11 @@ import { IncontextError } from '../../core/index.js';
 import { detectAddresses, detectZipCodes } from './address.js';
 import type { Candidate } from './candidate.js';
 import { detectDates } from './datetime.js';
+import nlp from 'compromise';
+import { detectAges } from './ages.js';
+import { detectOrganizations } from './organizations.js';
 import { detectPeople } from './people.js';
+import { detectPlaces } from './places.js';
 import { detectPhones } from './phone.js';
 import {
   detectCreditCards,
@@ -42,7 +46,7 @@ const PRIORITY: Record<PiiLabel, number> = {
   domain_name: 40,
 };
 
-const PEOPLE_LABELS: PiiLabel[] = ['name', 'organization', 'title', 'age', 'gpe'];
+const PEOPLE_LABELS: PiiLabel[] = ['name', 'organization', 'title', 'gpe'];
 
 /** Find personal data in `text`; spans are sorted, non-overlapping, with exact character offsets. */
 export function detectPii(text: string, options: DetectPiiOptions = {}): PiiSpan[] {
@@ -67,7 +71,12 @@ export function detectPii(text: string, options: DetectPiiOptions = {}): PiiSpan
   cands.push(...detectDates(text), ...detectPhones(text, options.locale));
   if (has('address', 'zip_code', 'name', 'organization', 'domain_name', 'gpe')) cands.push(...detectAddresses(text), ...detectZipCodes(text));
   if (has('domain_name')) cands.push(...detectDomains(text));
-  if (has(...PEOPLE_LABELS)) cands.push(...detectPeople(text));
+  if (has('age')) cands.push(...detectAges(text));
+  if (has(...PEOPLE_LABELS)) {
+    // One parse serves every lexicon-based detector.
+    const doc = nlp(text);
+    cands.push(...detectPeople(text, doc), ...detectOrganizations(text, doc), ...detectPlaces(text, doc));
+  }
   const min = options.minScore ?? 0;
   return resolve(cands)
     .filter((c) => wanted.has(c.label) && c.score >= min)

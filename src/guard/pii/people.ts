@@ -1,25 +1,21 @@
 /**
- * Person names, honorifics, organisations and ages. compromise supplies the lexicon (first names,
+ * Person names and honorifics. compromise supplies the lexicon (first names,
  * honorifics, organisation words) and part-of-speech tags; context rules catch the names it does not
  * know ("My name is Rubija", "Dr. Szöllösy", "Faina D. Yefremova").
  */
-import nlp from 'compromise';
-import { type Candidate, before, matches, trimEnd } from './candidate.js';
-import { detectPlaces } from './places.js';
-
-interface Term {
-  tags: Set<string>;
-}
-
-interface CompromiseTerm {
-  tags?: string[];
-  offset?: { start: number; length: number };
-}
-interface CompromiseMatch {
-  text: string;
-  offset?: { start: number; length: number };
-  terms?: CompromiseTerm[];
-}
+import { type Candidate, matches, trimEnd } from './candidate.js';
+import {
+  type CompromiseMatch,
+  type CompromiseTerm,
+  type Doc,
+  type Term,
+  LEXICON,
+  NOT_NAME_TAGS,
+  cleanSpan,
+  commonWord,
+  knownFirstName,
+  termTags,
+} from './lexicon.js';
 
 const HONORIFIC =
   'Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Rev|Fr|Capt|Col|Gen|Sgt|Hon|Judge|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta';
@@ -39,21 +35,12 @@ const INTRO_RE = new RegExp(
 const LOWER_INTRO_RE = /(?<![\p{L}])(?:name is|name:|name\?)\s+(\p{Ll}{2,}(?:\s\p{Ll}{2,})?)(?=\s*(?:[.,!?\n]|$))/gu;
 const INITIAL_RE = /(?<![\p{L}])\p{Lu}\p{Ll}+\s\p{Lu}\.?\s\p{Lu}\p{Ll}+(?:[-\s]\p{Lu}\p{Ll}+)?(?![\p{L}])/gu;
 
-const NOT_NAME_TAGS = ['Verb', 'Adjective', 'Adverb', 'Determiner', 'Preposition', 'Pronoun', 'Conjunction', 'Value', 'Date', 'Month', 'WeekDay', 'Place', 'Country', 'Organization', 'QuestionWord', 'Expression'];
 const WEAK_INTROS = /^(?:i am|i'm|this is|by|hi|hello|hey|dear|named|called|thanks,?|cheers,?)$/i;
 const STOP = new Set(['I', 'The', 'A', 'An', 'We', 'You', 'He', 'She', 'It', 'They', 'This', 'That', 'Here', 'There', 'Bot', 'User', 'Team', 'All', 'Everyone', 'Sir', 'Madam', 'No', 'Yes', 'Ok', 'Okay', 'Hello', 'Hi', 'Hey', 'Dear', 'Thanks', 'President']);
 // Labels of forms and transcripts: "Address:" or "Q:" at the start of a line is not a speaker.
 const FORM_LABELS = new Set(
   'name address phone tel mobile cell fax email e-mail mail date time when where who what why how subject note notes q a question answer bot user assistant system human customer agent client re to from cc bcc title website web url zip city state country ssn card total warning error info tip example step source summary update edit ps dob age sex gender id status type category price amount reference ref order company organization org office desk home work location place comment comments reply response input output result description education occupation born birthday experience skills hobbies nationality religion height weight language languages interests objective employer position salary department school university degree major facts fact context instruction instructions text sentence paragraph story topic task goal'.split(' '),
 );
-
-function termTags(doc: ReturnType<typeof nlp>): Map<number, Term> {
-  const map = new Map<number, Term>();
-  for (const s of doc.json({ offset: true }) as CompromiseMatch[]) {
-    for (const t of s.terms ?? []) if (t.offset) map.set(t.offset.start, { tags: new Set(t.tags ?? []) });
-  }
-  return map;
-}
 
 /** Walk name tokens from `start` and keep those that look like a name, stopping at the first that does not. */
 function nameExtent(text: string, start: number, end: number, tags: Map<number, Term>, strict: boolean): number {
@@ -74,9 +61,8 @@ function nameExtent(text: string, start: number, end: number, tags: Map<number, 
   return count === 0 ? start : trimEnd(text, start, last, ',;:!?)\'"');
 }
 
-export function detectPeople(text: string): Candidate[] {
+export function detectPeople(text: string, doc: Doc): Candidate[] {
   const out: Candidate[] = [];
-  const doc = nlp(text);
   const tags = termTags(doc);
 
   for (const { m, start } of matches(HONORIFIC_RE, text)) {
@@ -137,8 +123,6 @@ export function detectPeople(text: string): Candidate[] {
   out.length = 0;
   out.push(...named);
   out.push(...propagate(text, out));
-  out.push(...detectOrganizations(text, doc), ...detectPlaces(text, doc));
-  out.push(...detectAges(text));
   return out;
 }
 
@@ -146,7 +130,7 @@ export function detectPeople(text: string): Candidate[] {
  * compromise knows thousands of first names: a capitalised one starts a name, and the capitalised
  * words right after it (any script: "Sigrid Nyström", "Emmie Ström") are its surname.
  */
-function firstNameRuns(text: string, doc: ReturnType<typeof nlp>): Candidate[] {
+function firstNameRuns(text: string, doc: Doc): Candidate[] {
   const out: Candidate[] = [];
   for (const s of doc.json({ offset: true }) as { terms?: (CompromiseTerm & { text?: string; pre?: string; post?: string })[] }[]) {
     const terms = s.terms ?? [];
@@ -176,7 +160,6 @@ function firstNameRuns(text: string, doc: ReturnType<typeof nlp>): Candidate[] {
 }
 
 // A speaker line says something: at least two words after the colon, and no second "Label:".
-const LEXICON = (nlp as unknown as { model(): { one: { lexicon: Record<string, string> } } }).model().one.lexicon;
 // Endings of English common nouns and adjectives; names like "Martinsen" or "Nishiyama" have none of them.
 const COMMON_ENDING = /(?:ion|ity|ment|ness|ance|ence|ing|ism|ist|ior|ure|ogy|ics|ive|ous|ful|less|able|ible|al|ary|ery|ship|hood|ware|land|berg|burg|ton|ville|shire|ford)$/u;
 const PAIR_RE = /(?<![\p{L}\p{N}.'’-])(\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?)[ ](\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?)(?![\p{L}\p{N}'’-])/gu;
@@ -228,40 +211,9 @@ function speakers(text: string): Candidate[] {
   return found.length >= 2 ? found : found.filter((c) => c.score >= 0.7);
 }
 
-function knownFirstName(word: string): boolean {
-  return lexicalTags(word.split(/\s+/)[0] ?? '').includes('FirstName');
-}
-
 /** "PhD", "ARR", "iPhone": all-capital and camel-case words are acronyms and brands, not names ("McDonald" is). */
 function nameShaped(s: string): boolean {
   return s.split(/[\s-]+/).every((w) => !/^\p{Lu}{2,}$/u.test(w.replace(/[.'’]/g, '')) && !/\p{Ll}\p{Lu}/u.test(w.replace(/^(?:Mc|Mac|O'|O’|De|Di|Da|La|Le|Van|Von)/u, '')));
-}
-
-/** Cut a compromise match at brackets, quotes and line breaks, and trim punctuation on both ends. */
-function cleanSpan(text: string, start: number, end: number): { start: number; end: number } | undefined {
-  const cut = text.slice(start, end).search(/[([{"“”\n]|[.,]?['’](?=\s|$)|['’]s(?=\s|$)/);
-  if (cut >= 0) end = start + cut;
-  while (start < end && /[^\p{L}\p{N}]/u.test(text[start] ?? '')) start++;
-  end = trimEnd(text, start, end, ' \t.,;:!?)\'"’”-');
-  return end - start >= 2 ? { start, end } : undefined;
-}
-
-/** "Happy", "Great", "Sorry": capitalised after a cue but an ordinary word in lower case. */
-function commonWord(word: string): boolean {
-  return lexicalTags(word).some((x) => NOT_NAME_TAGS.includes(x));
-}
-
-// Tags of single words looked up on their own; bounded so a long document cannot grow it forever.
-const TAG_CACHE = new Map<string, string[]>();
-function lexicalTags(word: string): string[] {
-  const key = word.toLowerCase();
-  let t = TAG_CACHE.get(key);
-  if (!t) {
-    t = (nlp(key).json() as CompromiseMatch[])[0]?.terms?.[0]?.tags ?? [];
-    if (TAG_CACHE.size > 5000) TAG_CACHE.clear();
-    TAG_CACHE.set(key, t);
-  }
-  return t;
 }
 
 /** A surname found once ("Faina D. Yefremova") is a name wherever else it appears ("early Yefremova"). */
@@ -282,68 +234,3 @@ function propagate(text: string, found: Candidate[]): Candidate[] {
   return out;
 }
 
-const ORG_SUFFIX =
-  'Inc|Incorporated|Corp|Corporation|LLC|L\\.L\\.C\\.|Ltd|Limited|LLP|PLC|GmbH|AG|SA|S\\.A\\.|SAS|BV|NV|Oy|AB|ASA|Co|Company|Group|Holdings|Associates|Partners|Technologies|Solutions|Systems|Industries|Enterprises|Bank|Insurance|Capital|Investments|Ventures|Labs|Foundation|Institute|University|College|Hospital|Clinic|Agency|Consulting|Services|Networks|Media|Pharmaceuticals|Bioscience';
-const ORG_RE = new RegExp(`(?<![\\p{L}])(?:\\p{Lu}[\\p{L}&'’.-]*[ \\t]){1,4}(?:${ORG_SUFFIX})\\.?(?![\\p{L}])`, 'gu');
-// "works at Zillow", "a year at Weeks-Rivas": the object of an employment phrase is an employer.
-const EMPLOYER_RE = /(?<![\p{L}])(?:work(?:s|ed|ing)?\s+(?:at|for)|employed\s+(?:at|by)|(?:a|one|two|three)\s+years?\s+at|joined|hired\s+by|intern(?:ed|ship)?\s+at)\s+(\p{Lu}[\p{L}&'’.-]*(?:[ \t]\p{Lu}[\p{L}&'’.-]*){0,3})/gu;
-// "Davis, Reynolds and Williamson": the surname-list pattern law and accounting firms use.
-const FIRM_RE = /(?<![\p{L}])\p{Lu}\p{Ll}+, \p{Lu}\p{Ll}+,? (?:and|&) \p{Lu}\p{Ll}+(?![\p{L}])/gu;
-
-function detectOrganizations(text: string, doc: ReturnType<typeof nlp>): Candidate[] {
-  const out: Candidate[] = [];
-  for (const { start, end } of matches(ORG_RE, text)) {
-    let s = start;
-    // Leading sentence words ("The", "At") are not part of the name.
-    const lead = /^(?:The|At|For|From|With|And|In|On|By|To|Of)\s/.exec(text.slice(s, end));
-    if (lead) s += lead[0].length;
-    if (end - s > 3) out.push({ start: s, end: text[end - 1] === '.' && !/(?:Inc|Corp|Co|Ltd)\.$/.test(text.slice(s, end)) ? end - 1 : end, label: 'organization', score: 0.75 });
-  }
-  for (const { start, end, m } of matches(EMPLOYER_RE, text, 1)) {
-    const name = m[1] ?? '';
-    if (name.split(/\s+/).every((w) => LEXICON[w.toLowerCase()] !== undefined)) continue;
-    // Keep the dot of "Inc." or "Co." but not a sentence's full stop.
-    const e = /(?:Inc|Co|Corp|Ltd)\.$/.test(name) ? end : trimEnd(text, start, end, '.,;:!?\'"’-');
-    out.push({ start, end: e, label: 'organization', score: 0.55 });
-  }
-  for (const { start, end } of matches(FIRM_RE, text)) {
-    // A list of three surnames is as often people ("our founders: Eklund, Michael and Hodge"); a
-    // preposition in front ("worked at", "is from") marks the firm.
-    if (!/(?:\b(?:at|for|from|with|of|by|join|joined|hired|retained)\s+(?:the\s+)?)$/i.test(before(text, start, 20))) continue;
-    out.push({ start, end, label: 'organization', score: 0.65 });
-  }
-  for (const o of doc.organizations().json({ offset: true }) as CompromiseMatch[]) {
-    if (!o.offset) continue;
-    const c = cleanSpan(text, o.offset.start, o.offset.start + o.offset.length);
-    if (!c) continue;
-    const { start, end } = c;
-    const s = text.slice(start, end);
-    // compromise joins genre lists ("Action & Adventure") and reads state codes and file formats
-    // ("CO", "JSON") as companies.
-    if (s.includes('&') && !new RegExp(`(?:${ORG_SUFFIX})$`).test(s)) continue;
-    if (/^[\p{Lu}.]{1,4}$/u.test(s)) continue;
-    if (/^\p{Lu}/u.test(s)) out.push({ start, end, label: 'organization', score: 0.55 });
-  }
-  return out;
-}
-
-const AGE_PATTERNS = [
-  /(?<![\d.])(\d{1,3})\s?(?:-\s?)?(?:years?|yrs?)(?:\s?-\s?|\s)old(?![\p{L}])/giu,
-  /(?<![\d.])(\d{1,3})\s?(?:y\/o|y\.o\.|yo)(?![\p{L}])/giu,
-  /(?<![\p{L}])(?:aged|age:?|age of|ages)\s(\d{1,3})(?![\d.,:%]\d|\d)/giu,
-  /(?<![\p{L}])(?:turned|turn|turning|i'm|i am|he's|he is|she's|she is)\s(\d{1,3})(?=\s*(?:[.,;!?)]|$|\s(?:and|but|now|today|this|next|last|soon|in)\b))/giu,
-];
-
-function detectAges(text: string): Candidate[] {
-  const out: Candidate[] = [];
-  for (const re of AGE_PATTERNS) {
-    for (const { start, end, m } of matches(re, text, 1)) {
-      const n = Number(m[1]);
-      if (n > 125) continue;
-      const ctx = before(text, start, 12);
-      if (/[$€£¥]\s*$/.test(ctx)) continue;
-      out.push({ start, end, label: 'age', score: 0.8 });
-    }
-  }
-  return out;
-}
