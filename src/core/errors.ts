@@ -25,6 +25,9 @@ export type ErrorCode =
   | 'STORE_FAILED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNAUTHORIZED'
+  | 'RATE_LIMITED'
+  | 'BUDGET_EXCEEDED'
+  | 'CIRCUIT_OPEN'
   | 'INTERNAL';
 
 export interface ErrorInput {
@@ -56,6 +59,9 @@ const DEFAULT_STATUS: Partial<Record<ErrorCode, number>> = {
   PAYLOAD_TOO_LARGE: 413,
   NOT_FOUND: 404,
   UNAUTHORIZED: 401,
+  RATE_LIMITED: 429,
+  BUDGET_EXCEEDED: 402,
+  CIRCUIT_OPEN: 503,
   MODEL_NOT_CONFIGURED: 400,
   MODEL_FAILED: 502,
   PROVIDER_TIMEOUT: 504,
