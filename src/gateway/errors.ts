@@ -15,15 +15,11 @@ export type GatewayErrorReason =
   | 'all-failed'
   | 'stream-idle';
 
-/**
- * core has no RATE_LIMITED / BUDGET_EXCEEDED / CIRCUIT_OPEN codes yet, so the
- * closest existing code is used with the right HTTP status; `reason` is the
- * stable machine-readable discriminator until core grows the codes.
- */
+/** Stable error code per reason; `reason` stays the finer-grained discriminator. */
 const CODE: Record<GatewayErrorReason, ErrorCode> = {
-  'rate-limited': 'BAD_REQUEST',
-  'budget-exceeded': 'BAD_REQUEST',
-  'circuit-open': 'MODEL_FAILED',
+  'rate-limited': 'RATE_LIMITED',
+  'budget-exceeded': 'BUDGET_EXCEEDED',
+  'circuit-open': 'CIRCUIT_OPEN',
   'attempt-timeout': 'PROVIDER_TIMEOUT',
   deadline: 'PROVIDER_TIMEOUT',
   'all-failed': 'MODEL_FAILED',
