@@ -52,7 +52,7 @@ export function createMemoryCacheBackend(options: CacheBackendOptions = {}): Cac
     async searchSemantic(partition, vector, threshold): Promise<SemanticHit | undefined> {
       const block = blocks.get(partition);
       if (!block || block.dims !== vector.length) return undefined;
-      const best = block.nearest(vector, (id) => live(semantic.get(id)!));
+      const best = block.nearest(vector, (id) => live(semantic.get(id)!), threshold);
       if (!best || best.score < threshold) return undefined;
       const e = semantic.get(best.id)!;
       semantic.delete(best.id);

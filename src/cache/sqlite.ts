@@ -193,7 +193,7 @@ export function openSqliteCacheBackend(options: SqliteCacheOptions): CacheBacken
       return wrap('search', () => {
         fresh();
         const { block, createdAt } = load(partition, vector.length);
-        const best = block.nearest(vector, (id) => live(createdAt.get(id) ?? 0));
+        const best = block.nearest(vector, (id) => live(createdAt.get(id) ?? 0), threshold);
         if (!best || best.score < threshold) return undefined;
         const row = q.getSemantic.get(best.id) as { value: string; query: string } | undefined;
         if (!row) return undefined;

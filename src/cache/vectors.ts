@@ -1,17 +1,35 @@
 import { IncontextError } from '../core/index.js';
 
+/** Number of checkpoints at which a row's partial dot product is tested against the bound. */
+const STAGES = 4;
+/** Slack for float rounding, so pruning never drops a row that would tie or win. */
+const EPS = 1e-5;
+
 /**
  * The vectors of one semantic partition in one contiguous Float32Array, so a
  * lookup is a single linear scan with no pointer chasing (exact k-NN, k = 1).
  * Removal swaps the last row into the hole to keep the block dense.
+ *
+ * The scan is exact but prunes: at each quarter of the dimensions it bounds
+ * what the rest can add (Cauchy–Schwarz: |q_rest · x_rest| ≤ |q_rest| |x_rest|,
+ * with the row's tail norms stored at insert) and abandons rows that cannot
+ * reach the best score so far or the caller's minimum.
  */
 export class VectorBlock<Id> {
   private data: Float32Array;
+  /** Per row, the norm of the vector from each checkpoint to the end. */
+  private tails: Float32Array;
   private ids: Id[] = [];
   private readonly rowOf = new Map<Id, number>();
+  private readonly cuts: number[];
 
-  constructor(readonly dims: number, capacity = 64) {
+  constructor(
+    readonly dims: number,
+    capacity = 64,
+  ) {
     this.data = new Float32Array(dims * capacity);
+    this.tails = new Float32Array(STAGES * capacity);
+    this.cuts = Array.from({ length: STAGES }, (_, s) => Math.floor(((s + 1) * dims) / STAGES));
   }
 
   get size(): number {
@@ -30,8 +48,12 @@ export class VectorBlock<Id> {
       const grown = new Float32Array(this.data.length * 2);
       grown.set(this.data);
       this.data = grown;
+      const tails = new Float32Array(this.tails.length * 2);
+      tails.set(this.tails);
+      this.tails = tails;
     }
     this.data.set(vector, row * this.dims);
+    this.tails.set(tailNorms(vector, this.cuts), row * STAGES);
     this.ids.push(id);
     this.rowOf.set(id, row);
   }
@@ -43,6 +65,7 @@ export class VectorBlock<Id> {
     if (row !== last) {
       const lastId = this.ids[last]!;
       this.data.copyWithin(row * this.dims, last * this.dims, (last + 1) * this.dims);
+      this.tails.copyWithin(row * STAGES, last * STAGES, (last + 1) * STAGES);
       this.ids[row] = lastId;
       this.rowOf.set(lastId, row);
     }
@@ -50,20 +73,50 @@ export class VectorBlock<Id> {
     this.rowOf.delete(id);
   }
 
-  /** Best row by dot product; `accept` lets the caller skip expired rows without a second pass. */
-  nearest(query: Float32Array, accept?: (id: Id) => boolean): { id: Id; score: number } | undefined {
+  /**
+   * Best row by dot product, among rows scoring at least `minScore` (pass
+   * -Infinity for the plain nearest). `accept` lets the caller skip expired
+   * rows without a second pass.
+   */
+  nearest(query: Float32Array, accept?: (id: Id) => boolean, minScore = -Infinity): { id: Id; score: number } | undefined {
     const d = this.dims;
     const data = this.data;
+    const tails = this.tails;
+    const cuts = this.cuts;
+    const qTail = tailNorms(query, cuts);
+    let floor = minScore - EPS;
     let best = -Infinity;
     let bestRow = -1;
-    for (let row = 0, off = 0; row < this.ids.length; row++, off += d) {
+    rows: for (let row = 0, off = 0; row < this.ids.length; row++, off += d) {
       let s = 0;
-      for (let i = 0; i < d; i++) s += data[off + i]! * query[i]!;
-      if (s > best && (!accept || accept(this.ids[row]!))) {
+      let i = 0;
+      for (let stage = 0; stage < STAGES; stage++) {
+        const end = cuts[stage]!;
+        for (; i < end; i++) s += data[off + i]! * query[i]!;
+        if (stage < STAGES - 1 && s + qTail[stage]! * tails[row * STAGES + stage]! < floor) continue rows;
+      }
+      if (s >= floor + EPS && s > best && (!accept || accept(this.ids[row]!))) {
         best = s;
         bestRow = row;
+        floor = Math.max(floor, s - EPS);
       }
     }
     return bestRow < 0 ? undefined : { id: this.ids[bestRow]!, score: best };
   }
+}
+
+/** Norm of v[cut..] for each checkpoint. */
+function tailNorms(v: Float32Array, cuts: number[]): Float32Array {
+  const out = new Float32Array(cuts.length);
+  let sum = 0;
+  let c = cuts.length - 1;
+  for (let i = v.length - 1; i >= 0; i--) {
+    while (c >= 0 && i < cuts[c]!) {
+      out[c] = Math.sqrt(sum);
+      c--;
+    }
+    sum += v[i]! * v[i]!;
+  }
+  while (c >= 0) out[c--] = Math.sqrt(sum);
+  return out;
 }
