@@ -27,6 +27,13 @@ describe('detectPii: offsets', () => {
     expect(found(text, 'phone')).toEqual([{ label: 'phone', text: '010-1234-5678', start: 19, end: 32 }]);
     expect(detectPii(text, { labels: ['email'] })).toEqual([]);
   });
+  it('keeps exact offsets in long texts that are parsed in pieces', () => {
+    const filler = 'The weather was mild and the meeting ran long.\n'.repeat(200);
+    const text = `${filler}Please call Dr. Kyle Kuefer tomorrow.\n${filler}My name is Rubija`;
+    const names = detectPii(text).filter((s) => s.label === 'name');
+    expect(names.map((s) => s.text)).toEqual(['Kyle Kuefer', 'Rubija']);
+    for (const s of names) expect(text.slice(s.start, s.end)).toBe(s.text);
+  });
   it('rejects an unknown label with a hint', () => {
     expect(() => detectPii('x', { labels: ['passport' as PiiLabel] })).toThrow(/Unknown PII label/);
   });

@@ -73,14 +73,43 @@ export function detectPii(text: string, options: DetectPiiOptions = {}): PiiSpan
   if (has('domain_name')) cands.push(...detectDomains(text));
   if (has('age')) cands.push(...detectAges(text));
   if (has(...PEOPLE_LABELS)) {
-    // One parse serves every lexicon-based detector.
-    const doc = nlp(text);
-    cands.push(...detectPeople(text, doc), ...detectOrganizations(text, doc), ...detectPlaces(text, doc));
+    for (const seg of segments(text)) {
+      // One parse per segment serves every lexicon-based detector.
+      const doc = nlp(seg.text);
+      const found = [...detectPeople(seg.text, doc), ...detectOrganizations(seg.text, doc), ...detectPlaces(seg.text, doc)];
+      for (const c of found) cands.push({ ...c, start: c.start + seg.offset, end: c.end + seg.offset });
+    }
   }
   const min = options.minScore ?? 0;
   return resolve(cands)
     .filter((c) => wanted.has(c.label) && c.score >= min)
     .map((c) => ({ start: c.start, end: c.end, label: c.label, text: text.slice(c.start, c.end), score: round(c.score) }));
+}
+
+/** compromise slows down more than linearly on very long sentences, so long texts are parsed in pieces. */
+const SEGMENT_CHARS = 4000;
+
+/** Pieces of at most SEGMENT_CHARS, cut after a blank line, a line break or a sentence end when there is one. */
+export function segments(text: string, max = SEGMENT_CHARS): { text: string; offset: number }[] {
+  const out: { text: string; offset: number }[] = [];
+  let pos = 0;
+  while (text.length - pos > max) {
+    const window = text.slice(pos, pos + max);
+    let cut = -1;
+    for (const re of [/\n\s*\n/g, /\n/g, /[.!?]\s/g, /\s/g]) {
+      let last = -1;
+      for (let m = re.exec(window); m; m = re.exec(window)) last = m.index + m[0].length;
+      if (last > max / 2) {
+        cut = last;
+        break;
+      }
+    }
+    if (cut <= 0) cut = max;
+    out.push({ text: text.slice(pos, pos + cut), offset: pos });
+    pos += cut;
+  }
+  out.push({ text: text.slice(pos), offset: pos });
+  return out;
 }
 
 function round(x: number): number {
