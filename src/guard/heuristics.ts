@@ -89,7 +89,7 @@ const JAILBREAK: Rule[] = [
   { re: /\b(?:no\s+comprehension\s+of|has\s+no|have\s+no|without)\s+(?:any\s+)?(?:morals|ethics|morality|conscience|filters|censorship|limits|boundaries)\b/i, s: 0.65 },
   { re: /\b(?:answers?|respond|responds|replies|reply|writes?)\s+without\s+(?:any\s+)?(?:warnings?|disclaimers?|censorship|filters?|restrictions?)/i, s: 0.7 },
   { re: /\b(?:illegal|unethical|immoral|inhumane|explicit|harmful|offensive)\s*\/\s*(?:illegal|unethical|immoral|inhumane|explicit|harmful|offensive)/i, s: 0.6 },
-  { re: /\bunfiltred\b|\buncensored\b|\bunrestrained\b|\buninhibited\b|\bfully\s+unlocked\b/i, s: 0.45 },
+  { re: /\bunfiltred\b|\buncensored\b|\bfully\s+unlocked\b/i, s: 0.45 },
   { re: /\b(?:don'?t|do\s+not|never|no)\s+(?:say|use|start\s+with|include|write|give\s+me)?\s*["“']\s*(?:i'?m\s+sorry|i\s+am\s+sorry|i\s+apologi[sz]e|as\s+an\s+ai|as\s+a\s+(?:large\s+)?language\s+model|i\s+can(?:'|no)?t)/i, s: 0.7 },
   { re: /\b(?:respond|answer|reply|act)\s+as\s+both\b|\b(?:as\s+)?both\s+(?:chatgpt|gpt|yourself|the\s+ai)\s+and\b/i, s: 0.5 },
   { re: /\b(?:i\s+am|i'?m)\s+(?:a|an|the)\s+(?:programmer|developer|engineer|employee|researcher|admin(?:istrator)?)\s+(?:at|from|of|for)\s+(?:openai|anthropic|google|microsoft|meta)\b/i, s: 0.7 },

@@ -166,8 +166,12 @@ export function normalizeForScan(text: string): NormalizedScan {
   // Diacritics go (NFD + drop marks) but Hangul must be recomposed, hence the final NFC.
   const unmarked = visible.normalize('NFD').replace(MARKS, '').normalize('NFC');
   const folded = foldConfusables(unmarked);
+  // Only look-alikes inside Latin words count as obfuscation: "TNF-α" or a Greek formula is just science.
   let confusablesFolded = 0;
-  for (let i = 0; i < folded.length && i < unmarked.length; i++) if (folded[i] !== unmarked[i]) confusablesFolded++;
+  for (const word of unmarked.match(/[\p{L}\p{N}]+/gu) ?? []) {
+    if (!LATIN.test(word)) continue;
+    for (const ch of word) if (CONFUSABLES[ch] !== undefined) confusablesFolded++;
+  }
   const normalized = joinSpacedLetters(folded);
   const leetCopy = foldLeet(normalized);
   const decoded = decodePayloads(visible);

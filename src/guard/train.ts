@@ -67,6 +67,15 @@ function readAuxBenign(): Array<Pick<Example, 'text' | 'y' | 'source'>> {
     }
     if (buf.length > 40) out.push({ text: buf, y: 0, source: 'aux:docs' });
   }
+  // Code with comments: retrieved chunks are often code, and no benign row of the dev set is.
+  // TypeScript's own lib files are pinned by the lockfile, so training stays reproducible.
+  for (const f of ['lib.es5.d.ts', 'lib.es2015.promise.d.ts', 'lib.es2015.collection.d.ts', 'lib.dom.d.ts']) {
+    const path = join(ROOT, 'node_modules', 'typescript', 'lib', f);
+    if (!existsSync(path)) continue;
+    const text = readFileSync(path, 'utf8');
+    const step = Math.max(1200, Math.floor(text.length / 15));
+    for (let i = 0; i < text.length; i += step) out.push({ text: text.slice(i, i + 1200), y: 0, source: 'aux:code' });
+  }
   const corpus = join(ROOT, '..', 'shared', 'datasets', 'rag-dev-corpus.jsonl');
   if (existsSync(corpus)) {
     for (const l of readFileSync(corpus, 'utf8').split('\n').filter(Boolean)) {
@@ -105,12 +114,14 @@ function augment(train: Example[], aux: Example[], seed: number): Array<Pick<Exa
   return out;
 }
 
-/** Each label gets half the total weight; within a label each source an equal share, hand-written ones double. */
+/** Each label gets half the total weight; within a label each source an equal share, hand-written ones double, code half. */
 function assignWeights(examples: Example[]): void {
   for (const y of [0, 1] as const) {
     const ofLabel = examples.filter((e) => e.y === y);
     const sources = [...new Set(ofLabel.map((e) => e.source))];
-    const shares = sources.map((s) => (s.startsWith('hand:') ? 2 : 1));
+    // Code gets half a share: Tensor Trust attacks are full of brackets and symbols, and code
+    // weighted like a whole source taught the model that such text is benign.
+    const shares = sources.map((s) => (s.startsWith('hand:') ? 2 : s === 'aux:code' ? 0.5 : 1));
     const total = shares.reduce((a, b) => a + b, 0);
     sources.forEach((s, i) => {
       const rows = ofLabel.filter((e) => e.source === s);
@@ -286,7 +297,7 @@ function main(): void {
   assignWeights(all);
   const final = trainLinear(all);
   const file = encodeModel(final.bias, final.weights, {
-    trainedOn: [`${dataPath.split('/').slice(-1)[0]} (all sources)`, 'src/guard/data/hard-benign.txt', 'src/guard/data/attacks.txt', 'docs/*.md and rag-dev-corpus.jsonl paragraphs (benign)', 'attack-in-benign mixes built from the training rows'],
+    trainedOn: [`${dataPath.split('/').slice(-1)[0]} (all sources)`, 'src/guard/data/hard-benign.txt', 'src/guard/data/attacks.txt', 'docs/*.md, rag-dev-corpus.jsonl paragraphs and TypeScript lib .d.ts chunks (benign)', 'attack-in-benign mixes built from the training rows'],
     rows: all.length,
     features: `hashed word 1-2-grams and character 3-5-grams, ${1 << FEATURE_BITS} buckets, binary, L2-normalised`,
     regularisation: 'L2 1e-3, 12 epochs AdaGrad, label- and source-balanced weights',
