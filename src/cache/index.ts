@@ -8,6 +8,7 @@ export {
   semanticKey,
   normalizeQuery,
   normalizeText,
+  wordSwap,
   stableStringify,
   type CallCacheOptions,
   type ModelRef,

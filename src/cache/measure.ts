@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGloveEmbedder, createHashingEmbedder, type Embedder } from '../embed/index.js';
-import { normalizeQuery } from './normalize.js';
+import { normalizeQuery, wordSwap } from './normalize.js';
 import { VectorBlock } from './vectors.js';
 
 interface Pair {
@@ -39,6 +39,11 @@ async function measure(embedder: Embedder): Promise<void> {
   const positives = pairs.filter((p) => p.paraphrase).length;
   const negatives = pairs.length - positives;
   console.log(`\n${embedder.id}: ${positives} paraphrase pairs, ${negatives} non-paraphrase pairs, ${stored.length} stored questions`);
+  for (const guard of [false, true]) table(results, positives, negatives, guard);
+}
+
+function table(results: Array<{ pair: Pair; best: { id: string; score: number } }>, positives: number, negatives: number, guard: boolean): void {
+  console.log(guard ? "with guard 'word-swap' (the default):" : "with guard 'none':");
   console.log('threshold  hit-rate  false-hit-rate(non-para)  wrong-answer-hits(para)');
   for (const t of THRESHOLDS) {
     let hits = 0;
@@ -46,6 +51,7 @@ async function measure(embedder: Embedder): Promise<void> {
     let falseHits = 0;
     for (const { pair, best } of results) {
       if (best.score < t) continue;
+      if (guard && wordSwap(best.id, normalizeQuery(pair.b))) continue;
       const own = best.id === normalizeQuery(pair.a);
       if (pair.paraphrase && own) hits++;
       else if (pair.paraphrase) wrong++;

@@ -129,6 +129,22 @@ describe('cacheMiddleware', () => {
     expect(calls()).toBe(2);
   });
 
+  it('the word-swap guard refuses a near-identical question with a different subject', async () => {
+    const loose = (guard: 'word-swap' | 'none') => setup({ semantic: { backend: createMemoryCacheBackend(), embedder: createHashingEmbedder(), threshold: 0.3, guard } });
+    const guarded = loose('word-swap');
+    await generateText({ model: guarded.model, prompt: ask('What is the capital of France?') });
+    await generateText({ model: guarded.model, prompt: ask('What is the capital of Germany?') });
+    expect(guarded.calls()).toBe(2);
+    expect(guarded.events).toContainEqual(expect.objectContaining({ type: 'miss', kind: 'semantic', refused: 'word-swap' }));
+    await generateText({ model: guarded.model, prompt: ask('what is the capital city of France') });
+    expect(guarded.calls()).toBe(2);
+    const trusting = loose('none');
+    await generateText({ model: trusting.model, prompt: ask('What is the capital of France?') });
+    const wrong = await generateText({ model: trusting.model, prompt: ask('What is the capital of Germany?') });
+    expect(trusting.calls()).toBe(1);
+    expect(wrong.providerMetadata?.['incontext']?.['cache']).toBe('semantic');
+  });
+
   it('a per-route threshold overrides the default', async () => {
     const { model, calls } = setup({ semantic: { backend: createMemoryCacheBackend(), embedder: createHashingEmbedder(), threshold: 0.8, routeThresholds: { strict: 0.999 } } });
     await generateText({ model, prompt: ask('What is the capital of France?'), providerOptions: opts({ route: 'strict' }) });

@@ -1,5 +1,6 @@
 import type { LanguageModelV4CallOptions, LanguageModelV4Prompt } from '@ai-sdk/provider';
 import { DEFAULT_PROJECT, parseRagUserMessage, sha256 } from '../core/index.js';
+import { words } from '../embed/index.js';
 
 /** Per-call cache settings, passed as `providerOptions.incontext` by the app and gateway. */
 export interface CallCacheOptions {
@@ -154,4 +155,30 @@ export function semanticKey(model: ModelRef, params: LanguageModelV4CallOptions,
 /** Case and spacing never change a question; trailing punctuation neither. */
 export function normalizeQuery(text: string): string {
   return normalizeText(text).toLowerCase().replace(/[\s?!.]+$/, '');
+}
+
+// Function words carry no topic: swapping "what" for "which" keeps the question.
+const STOPWORDS = new Set(
+  ('a an the of to in on at for from by with and or is are was were be been do does did can could should would will shall may might must ' +
+    'i me my we our you your it its this that these those what which who whom whose when where why how much many there some any as about into than then so').split(' '),
+);
+
+function contentWords(text: string): Set<string> {
+  return new Set(words(text).filter((w) => w.length > 1 && !STOPWORDS.has(w)));
+}
+
+/**
+ * True when each question has a content word the other lacks ("capital of France"
+ * vs "capital of Germany", "open" vs "close"). Embeddings of short questions
+ * barely move for such a swap, yet the answer changes; an added or dropped word
+ * ("capital city of France") passes.
+ */
+export function wordSwap(a: string, b: string): boolean {
+  const wa = contentWords(a);
+  const wb = contentWords(b);
+  let onlyA = false;
+  for (const w of wa) if (!wb.has(w)) onlyA = true;
+  if (!onlyA) return false;
+  for (const w of wb) if (!wa.has(w)) return true;
+  return false;
 }

@@ -53,6 +53,7 @@ export type CacheKind = 'exact' | 'semantic';
 
 export type CacheEvent =
   | { type: 'hit'; kind: CacheKind; projectId: string; key: string; score?: number }
-  | { type: 'miss'; kind: CacheKind; projectId: string; key: string; bestScore?: number }
+  /** `refused` names the guard that turned down a candidate scoring `bestScore`. */
+  | { type: 'miss'; kind: CacheKind; projectId: string; key: string; bestScore?: number; refused?: string }
   | { type: 'store'; kind: CacheKind; projectId: string; key: string }
   | { type: 'skip'; projectId: string; reason: string };
