@@ -221,6 +221,12 @@ describe('name, title, organization, age', () => {
       expect.arrayContaining(['Microbilt Corporation', 'Davis, Reynolds and Williamson']),
     );
   });
+  it('finds job titles framed as roles, not occupations in running text', () => {
+    expect(texts('Marie Langrová, the Packager, said: "fine".', 'title')).toEqual(['Packager']);
+    expect(texts('Jamie Pratt\n\nTalking-books clerk\n\nPhone: 555', 'title')).toEqual(['Talking-books clerk']);
+    expect(texts('I used to work for Usaa Group as Rolling machine operator, but quit.', 'title')).toEqual(['Rolling machine operator']);
+    expect(texts('Ask the driver to stop; the manager said the engineer is away.', 'title')).toEqual([]);
+  });
   it('takes the object of an employment phrase for an employer', () => {
     expect(texts('She works at Zillow and spent a year at Weeks-Rivas.', 'organization')).toEqual(['Zillow', 'Weeks-Rivas']);
   });

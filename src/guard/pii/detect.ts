@@ -7,6 +7,7 @@ import { detectAges } from './ages.js';
 import { detectOrganizations } from './organizations.js';
 import { detectPeople } from './people.js';
 import { detectPlaces } from './places.js';
+import { detectJobTitles } from './titles.js';
 import { detectPhones } from './phone.js';
 import {
   detectCreditCards,
@@ -72,6 +73,7 @@ export function detectPii(text: string, options: DetectPiiOptions = {}): PiiSpan
   if (has('address', 'zip_code', 'name', 'organization', 'domain_name', 'gpe')) cands.push(...detectAddresses(text), ...detectZipCodes(text));
   if (has('domain_name')) cands.push(...detectDomains(text));
   if (has('age')) cands.push(...detectAges(text));
+  if (has('title')) cands.push(...detectJobTitles(text));
   if (has(...PEOPLE_LABELS)) {
     for (const seg of segments(text)) {
       // One parse per segment serves every lexicon-based detector.

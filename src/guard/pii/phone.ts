@@ -5,7 +5,7 @@ import { type Candidate, before, matches } from './candidate.js';
 // Digit groups joined by single spaces, dots, dashes or slashes, an optional +CC, (area) and extension.
 const CANDIDATE =
   /(?<![\w+.\-/])(?:\+|00)?(?:\(\s?\d{1,4}\s?\)|\d{1,5})(?:[ .\-/]?(?:\(\s?\d{1,4}\s?\)|\d{1,6})){1,6}(?:\s?(?:x|ext\.?|extension|#)\s?\d{1,6})?(?![\w]|[.\-/]\d)/gi;
-const CONTEXT = /(?:phone|tel\b|tel\.|telephone|mobile|cell|call|fax|sms|text(?:ed)? me|whatsapp|contact|reach|dial|number|messages? to|registered|전화|휴대폰|연락처)[^.\n]{0,25}(?:\n\s*)?$/i;
+const CONTEXT = /(?:phone|tel\b|tel\.|telephone|mobile|cell|call|fax|sms|text(?:ed)? me|whatsapp|contact|reach|dial|answer(?:ing|s)?|number|messages? to|registered|전화|휴대폰|연락처)[^.\n]{0,25}(?:\n\s*)?$/i;
 // "(37) 788-063-Office", "416 60 039 fax": the label may follow the number.
 const CONTEXT_AFTER = /^\s?[-(,]?\s?(?:office|fax|mobile|cell|home|work|tel|phone|desk|direct)\b/i;
 
