@@ -19,14 +19,15 @@ interface Pair {
   paraphrase: boolean;
 }
 
-const pairs = readFileSync(new URL('./__fixtures__/pairs.jsonl', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim())
-  .map((l) => JSON.parse(l) as Pair);
+const load = (name: string) =>
+  readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Pair);
 
 const THRESHOLDS = [0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
 
-async function measure(embedder: Embedder): Promise<void> {
+async function measure(embedder: Embedder, pairs: Pair[]): Promise<void> {
   const stored = [...new Set(pairs.map((p) => normalizeQuery(p.a)))];
   const storedVectors = await embedder.embed(stored, { kind: 'query' });
   const block = new VectorBlock<string>(embedder.dimensions);
@@ -62,5 +63,9 @@ function table(results: Array<{ pair: Pair; best: { id: string; score: number } 
   }
 }
 
-await measure(createHashingEmbedder());
-await measure(createGloveEmbedder({ cacheDir: join(tmpdir(), 'incontext-test-glove') }));
+const embedders = [createHashingEmbedder(), createGloveEmbedder({ cacheDir: join(tmpdir(), 'incontext-test-glove') })];
+// pairs.jsonl was written first and the guard designed on it; pairs-heldout.jsonl was written afterwards to check it.
+for (const file of ['pairs.jsonl', 'pairs-heldout.jsonl']) {
+  console.log(`\n=== ${file} ===`);
+  for (const e of embedders) await measure(e, load(file));
+}
