@@ -2,7 +2,7 @@ import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { generateText, streamText, wrapLanguageModel } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { formatRagUserMessage } from '../core/index.js';
-import { createLocalModel, estimateCost } from '../model/index.js';
+import { countTokens, createLocalModel, estimateCost } from '../model/index.js';
 import { createMemoryTraceStore, createTracer, traceMiddleware, type SpanNode } from './index.js';
 
 const PROMPT = formatRagUserMessage([{ index: 1, source: 'geo.md', text: 'Paris is the capital of France.' }], 'What is the capital of France?');
@@ -113,5 +113,26 @@ describe('traceMiddleware', () => {
     expect(span!.attributes).toMatchObject({ cached: true, cacheKind: 'semantic', costUsd: 0, inputTokens: 40 });
     const stats = await store.stats('p', { from: 0, to: Date.now() + 1000 });
     expect(stats.cacheHitRate).toBe(1);
+  });
+});
+
+describe('traceMiddleware without provider usage', () => {
+  it('counts tokens with the tokenizer and flags them as estimated', async () => {
+    const silent: LanguageModelV4 = {
+      ...priced(),
+      doGenerate: async () => ({
+        content: [{ type: 'text', text: 'Paris is the capital of France.' }],
+        finishReason: { unified: 'stop', raw: 'stop' },
+        usage: { inputTokens: { total: undefined, noCache: undefined, cacheRead: undefined, cacheWrite: undefined }, outputTokens: { total: undefined, text: undefined, reasoning: undefined } },
+        warnings: [],
+      }),
+    };
+    const { model, spans } = setup(silent);
+    await generateText({ model, prompt: PROMPT });
+    const [span] = await spans();
+    expect(span!.attributes.tokensEstimated).toBe(true);
+    expect(span!.attributes.outputTokens).toBe(countTokens('Paris is the capital of France.'));
+    expect(span!.attributes.inputTokens).toBe(countTokens(span!.input!));
+    expect(span!.attributes.costUsd).toBeGreaterThan(0);
   });
 });

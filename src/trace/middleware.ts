@@ -1,5 +1,5 @@
 import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Middleware, LanguageModelV4StreamPart, LanguageModelV4Usage, SharedV4ProviderMetadata } from '@ai-sdk/provider';
-import { estimateCost, LOCAL_PROVIDER } from '../model/index.js';
+import { countTokens, estimateCost, LOCAL_PROVIDER } from '../model/index.js';
 import type { SpanHandle, Tracer } from './tracer.js';
 import type { SpanAttributes } from './types.js';
 
@@ -35,9 +35,14 @@ function requestAttributes(model: LanguageModelV4, params: LanguageModelV4CallOp
   return a;
 }
 
-function usageAttributes(model: LanguageModelV4, usage: LanguageModelV4Usage, metadata: SharedV4ProviderMetadata | undefined): SpanAttributes {
-  const inputTokens = usage.inputTokens.total ?? 0;
-  const outputTokens = usage.outputTokens.total ?? 0;
+/**
+ * Tokens as the provider reported them; when it reported none, counted with our
+ * tokenizer over the prompt and answer text and flagged `tokensEstimated`.
+ */
+function usageAttributes(model: LanguageModelV4, usage: LanguageModelV4Usage, metadata: SharedV4ProviderMetadata | undefined, prompt: string, output: string): SpanAttributes {
+  const estimated = usage.inputTokens.total === undefined || usage.outputTokens.total === undefined;
+  const inputTokens = usage.inputTokens.total ?? countTokens(prompt);
+  const outputTokens = usage.outputTokens.total ?? countTokens(output);
   const cacheKind = metadata?.['incontext']?.['cache'];
   const cached = typeof cacheKind === 'string';
   // A cache hit spends nothing; its token counts still show what it saved.
@@ -46,6 +51,7 @@ function usageAttributes(model: LanguageModelV4, usage: LanguageModelV4Usage, me
     inputTokens,
     outputTokens,
     cached,
+    ...(estimated ? { tokensEstimated: true } : {}),
     ...(cached ? { cacheKind } : {}),
     ...(cost === undefined ? {} : { costUsd: cost }),
   };
@@ -57,21 +63,25 @@ function usageAttributes(model: LanguageModelV4, usage: LanguageModelV4Usage, me
  * started inside the call (gateway attempts) nest under it.
  */
 export function traceMiddleware(tracer: Tracer, options: TraceMiddlewareOptions = {}): LanguageModelV4Middleware {
-  const start = (model: LanguageModelV4, params: LanguageModelV4CallOptions): SpanHandle =>
-    tracer.startSpan(options.name?.(model) ?? `chat ${model.modelId}`, 'llm', { attributes: requestAttributes(model, params) }).setInput(promptText(params.prompt));
+  const start = (model: LanguageModelV4, params: LanguageModelV4CallOptions): { span: SpanHandle; prompt: string } => {
+    const prompt = promptText(params.prompt);
+    const span = tracer.startSpan(options.name?.(model) ?? `chat ${model.modelId}`, 'llm', { attributes: requestAttributes(model, params) }).setInput(prompt);
+    return { span, prompt };
+  };
 
   return {
     specificationVersion: 'v4',
     async wrapGenerate({ doGenerate, params, model }) {
-      const span = start(model, params);
+      const { span, prompt } = start(model, params);
       try {
         const result = await span.run(doGenerate);
+        const output = result.content.map((c) => (c.type === 'text' ? c.text : c.type === 'tool-call' ? JSON.stringify(c) : '')).join('');
         span.setAttributes({
-          ...usageAttributes(model, result.usage, result.providerMetadata),
+          ...usageAttributes(model, result.usage, result.providerMetadata, prompt, output),
           finishReason: result.finishReason.unified,
           ...(result.response?.modelId ? { responseModel: result.response.modelId } : {}),
         });
-        span.setOutput(result.content.map((c) => (c.type === 'text' ? c.text : c.type === 'tool-call' ? JSON.stringify(c) : '')).join(''));
+        span.setOutput(output);
         span.end('ok');
         return result;
       } catch (err) {
@@ -80,7 +90,7 @@ export function traceMiddleware(tracer: Tracer, options: TraceMiddlewareOptions 
       }
     },
     async wrapStream({ doStream, params, model }) {
-      const span = start(model, params);
+      const { span, prompt } = start(model, params);
       let result;
       try {
         result = await span.run(doStream);
@@ -113,7 +123,7 @@ export function traceMiddleware(tracer: Tracer, options: TraceMiddlewareOptions 
               if (part.modelId) span.setAttributes({ responseModel: part.modelId });
               break;
             case 'finish':
-              span.setAttributes({ ...usageAttributes(model, part.usage, part.providerMetadata), finishReason: part.finishReason.unified });
+              span.setAttributes({ ...usageAttributes(model, part.usage, part.providerMetadata, prompt, text), finishReason: part.finishReason.unified });
               break;
             case 'error':
               failed = part.error;

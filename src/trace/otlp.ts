@@ -63,6 +63,9 @@ function providerName(provider: string): string {
   return base;
 }
 
+const MAX_TEXT = 8192;
+const cap = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…[truncated ${text.length - MAX_TEXT} chars]` : text);
+
 export function spanToOtlp(span: Span): Record<string, unknown> {
   const attributes: Array<{ key: string; value: OtlpValue }> = [];
   const put = (key: string, v: AttributeValue | undefined) => {
@@ -83,8 +86,9 @@ export function spanToOtlp(span: Span): Record<string, unknown> {
   put('incontext.project_id', span.projectId);
   put('incontext.span_kind', span.kind);
   if (span.error !== undefined) put('error.type', span.error.slice(0, 200));
-  if (span.input !== undefined) put('incontext.input', span.input);
-  if (span.output !== undefined) put('incontext.output', span.output);
+  // Collectors commonly reject attributes over a few tens of KB; the full text stays in the local store.
+  if (span.input !== undefined) put('incontext.input', cap(span.input));
+  if (span.output !== undefined) put('incontext.output', cap(span.output));
   const model = typeof span.attributes.model === 'string' ? span.attributes.model : undefined;
   const ns = (ms: number) => (BigInt(Math.round(ms * 1000)) * 1000n).toString();
   return {
