@@ -39,6 +39,8 @@ const OVERRIDE: Rule[] = [
   { re: /(?:이전|앞의|위의|앞선|기존의?|모든|지금까지의?|원래의?|시스템)\s*(?:의\s*)?(?:모든\s*)?(?:지시|지침|명령|규칙|프롬프트|설정|내용|안내)(?:사항|문|어)?(?:들)?(?:은|는|을|를|에|과|와)?\s*(?:모두\s*|전부\s*|다\s*)?(?:무시|잊|따르지|어기|무효)/, s: 0.9 },
   { re: /(?:무시하고|무시해|잊어버려|잊어\s*버리고|무시하십시오|무시하세요)/, s: 0.25 },
   { re: /(?:지금부터|이제부터)\s*(?:너는|당신은|넌)/, s: 0.35 },
+  { re: /(?:이전|앞의|기존|위의|원래)\s*(?:의\s*)?(?:명령|지시|지침|규칙|설정)(?:사항)?(?:은|는|이|가|들은)?\s*(?:모두\s*|전부\s*)?(?:취소|무효|폐기|더\s*이상\s*(?:유효하지|적용되지))/, s: 0.85 },
+  { re: /새로운\s*(?:지시|명령|임무|규칙|역할)\s*[:：]/, s: 0.5 },
   { re: /(?:忽略|无视|無視|忘记|忘記|不要理会|跳过)\s*(?:之前|以上|上面|先前|前面|所有|全部|一切|上述|以前)?\s*(?:的|の)?\s*(?:所有|全部)?\s*(?:指令|指示|说明|說明|规则|規則|提示|命令|内容|設定|プロンプト)/, s: 0.9 },
   { re: /(?:以前|前|上記|これまで)の(?:指示|命令|ルール|プロンプト)を(?:無視|忘れ)/, s: 0.9 },
   { re: /\b(?:ignora|olvida|omite|descarta)\s+(?:todas?\s+)?(?:las|los|tus)?\s*(?:instrucciones|reglas|indicaciones|órdenes)(?:\s+(?:anteriores|previas))?/i, s: 0.9 },
@@ -101,6 +103,8 @@ const JAILBREAK: Rule[] = [
   { re: /\b(?:evil|rogue|malicious|unhinged|sinister)\s+(?:version|twin|ai|chatbot|assistant|alter\s+ego|persona)\b/i, s: 0.55 },
   // Korean: "제한 없는/검열 없는 AI", "윤리적 지침이 없는", "탈옥".
   { re: /(?:제한|검열|필터|윤리(?:적)?\s*(?:지침|규칙|기준)?)\s*(?:이|가)?\s*(?:없는|없이|해제)|탈옥|개발자\s*모드/, s: 0.7 },
+  { re: /(?:어떤|모든|아무런?)\s*(?:규칙|제한|규정|정책|지침)(?:도|을|를)?\s*(?:따르지\s*않|지키지\s*않|무시|없)/, s: 0.75 },
+  { re: /\b(?:DAN|댄)(?:이야|이다|입니다|으로|처럼|모드)/, s: 0.7 },
 ];
 
 const XVERB = String.raw`(?:repeat|print|output|reveal|show|display|echo|dump|write\s+(?:out|down)|recite|list|spell\s+out|copy|paste|leak|disclose|expose|share|give\s+me|tell\s+me|send\s+me|translate|summari[sz]e|encode|convert|rewrite)`;
@@ -122,7 +126,7 @@ const EXTRACTION: Rule[] = [
   { re: /\b(?:begin|start)\s+(?:your\s+)?(?:reply|response|answer|output)\s+with\s+["']?(?:you\s+are|sure,?\s+here|my\s+instructions|the\s+system\s+prompt)/i, s: 0.6 },
   { re: /\beverything\s+(?:above|before)\s+(?:this\s+(?:line|message|sentence))?\b[^.\n]{0,40}\b(?:repeat|print|output|verbatim|code\s*block)/i, s: 0.7 },
   { re: /\b(?:in\s+a\s+code\s*block|inside\s+```|as\s+a\s+(?:python\s+)?(?:list|string))\b[^.\n]{0,60}\b(?:instructions|prompt|above)\b/i, s: 0.4 },
-  { re: /(?:시스템\s*프롬프트|초기\s*(?:지시|명령|프롬프트)|숨겨진\s*(?:지시|명령))[^.\n]{0,20}(?:알려|보여|출력|말해|반복|공개)|(?:위의|앞의|이전)\s*(?:내용|지시|텍스트|문장)[^.\n]{0,10}(?:그대로|반복|출력)/, s: 0.75 },
+  { re: /(?:시스템\s*(?:프롬프트|메시지|메세지|지시|설정)|초기\s*(?:지시|명령|프롬프트)|숨겨진\s*(?:지시|명령|메시지|메세지|설정|프롬프트))[^.\n]{0,20}(?:알려|보여|출력|말해|반복|공개)|(?:위의|앞의|이전)\s*(?:내용|지시|텍스트|문장)[^.\n]{0,10}(?:그대로|반복|출력)/, s: 0.75 },
 ];
 
 const DELIMITER: Rule[] = [
