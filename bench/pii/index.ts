@@ -27,8 +27,8 @@ const dataPath = process.argv[2] ?? resolve(root, '..', 'shared', 'datasets', 'p
 
 /** Our label → the data set's. presidio calls URLs DOMAIN_NAME; other labels already share names. */
 const TO_GOLD: Record<string, string> = { url: 'domain_name' };
-/** Gold labels we do not detect (nationalities, religions, political groups). */
-const OUT_OF_SCOPE = new Set(['nrp']);
+/** Gold labels we do not detect. */
+const OUT_OF_SCOPE = new Set<string>();
 
 function iou(a: { start: number; end: number }, b: { start: number; end: number }): number {
   const inter = Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
@@ -125,8 +125,7 @@ ${table}
 ${latency}
 
 Notes
-- \`nrp\` (nationalities, religious and political groups) is a presidio label we do not detect.
-- \`gpe\` (places) is measured with \`labels\` including it; detectPii leaves it out by default.
+- \`gpe\` (places) and \`nrp\` (nationalities, religions, parties) are measured with \`labels\` including them; detectPii leaves them out by default.
 - The data set splits many addresses into fragments (house number, street, unit, postal code as separate spans) and
   labels others whole; our detector returns one span per address, so exact-match figures for \`address\` are low by construction.
 - \`ip_address\`, \`kr_rrn\` and the like have few or no gold rows here; their behaviour is covered by unit tests.

@@ -244,6 +244,14 @@ describe('gpe', () => {
   });
 });
 
+describe('nrp', () => {
+  it('reports nationalities, religions and parties only when asked', () => {
+    const text = 'The saudis and a Polish Catholic voter met two Russians.';
+    expect(detectPii(text).filter((s) => s.label === 'nrp')).toEqual([]);
+    expect(detectPii(text, { labels: ['nrp'] }).map((s) => s.text)).toEqual(['saudis', 'Polish', 'Catholic', 'Russians']);
+  });
+});
+
 describe('driver_license', () => {
   it('needs the label in front', () => {
     expect(texts("my driver's license number is 2270-66-1551", 'driver_license')).toEqual(['2270-66-1551']);

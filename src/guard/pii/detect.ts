@@ -8,6 +8,7 @@ import { detectOrganizations } from './organizations.js';
 import { detectPeople } from './people.js';
 import { detectPlaces } from './places.js';
 import { detectJobTitles } from './titles.js';
+import { detectNrp } from './nrp.js';
 import { detectPhones } from './phone.js';
 import {
   detectCreditCards,
@@ -44,6 +45,7 @@ const PRIORITY: Record<PiiLabel, number> = {
   name: 45,
   age: 44,
   gpe: 42,
+  nrp: 41,
   domain_name: 40,
 };
 
@@ -74,6 +76,7 @@ export function detectPii(text: string, options: DetectPiiOptions = {}): PiiSpan
   if (has('domain_name')) cands.push(...detectDomains(text));
   if (has('age')) cands.push(...detectAges(text));
   if (has('title')) cands.push(...detectJobTitles(text));
+  if (has('nrp')) cands.push(...detectNrp(text));
   if (has(...PEOPLE_LABELS)) {
     for (const seg of segments(text)) {
       // One parse per segment serves every lexicon-based detector.

@@ -16,7 +16,8 @@
  * - Dates beat phones on overlap ("2021-03-04"); impossible days ("2021-02-30") are neither.
  * - "May" is a date only beside a day or year; "Apple" is never a name (compromise does not know it as
  *   one, and no cue such as "Mr." or "my name is" precedes it).
- * - Places (`gpe`) are detected but left out unless asked for in `labels`.
+ * - Places (`gpe`) and nationalities, religions, parties (`nrp`) are detected but left out unless
+ *   asked for in `labels`.
  * - Offsets are UTF-16 code units (JavaScript string indices), `end` exclusive.
  */
 export * from './types.js';

@@ -18,12 +18,16 @@ export const PII_LABELS = [
   'title',
   'age',
   'gpe',
+  'nrp',
 ] as const;
 
 export type PiiLabel = (typeof PII_LABELS)[number];
 
-/** What detectPii reports when no labels are given: everything but places (`gpe`), which rarely identify anyone alone. */
-export const DEFAULT_PII_LABELS: readonly PiiLabel[] = PII_LABELS.filter((l) => l !== 'gpe');
+/**
+ * What detectPii reports when no labels are given: everything but places (`gpe`) and nationalities,
+ * religions and parties (`nrp`), which rarely identify anyone alone and are everyday words in prompts.
+ */
+export const DEFAULT_PII_LABELS: readonly PiiLabel[] = PII_LABELS.filter((l) => l !== 'gpe' && l !== 'nrp');
 
 /** One piece of personal data found in a text. Offsets are UTF-16 code units, `end` exclusive. */
 export interface PiiSpan {
@@ -37,7 +41,7 @@ export interface PiiSpan {
 }
 
 export interface DetectPiiOptions {
-  /** Only report these labels (default: DEFAULT_PII_LABELS, i.e. all but `gpe`). */
+  /** Only report these labels (default: DEFAULT_PII_LABELS, i.e. all but `gpe` and `nrp`). */
   labels?: PiiLabel[];
   /** BCP 47 locale such as `en-US` or `ko-KR`; its region is the default country for phone numbers. */
   locale?: string;
