@@ -168,6 +168,17 @@ export function runTraceStoreConformance(name: string, open: () => Promise<Trace
       expect((await rejection(store.addFeedback(P, tid(1), {}))).code).toBe('BAD_REQUEST');
     });
 
+    it('deletes traces older than a time with their spans and feedback, in one project only', async () => {
+      await store.addFeedback(P, tid(2), { score: 0 });
+      expect(await store.deleteTraces(P, { before: T0 + DAY })).toBe(2);
+      expect(await ids({})).toEqual([4, 3]);
+      expect((await rejection(store.getTrace(P, tid(1)))).code).toBe('NOT_FOUND');
+      expect(await store.listFeedback(P, tid(2))).toEqual([]);
+      expect((await store.stats(P, { from: 0, to: T0 + 10 * DAY })).traces).toBe(2);
+      expect(await store.deleteTraces('other', { before: T0 })).toBe(0);
+      expect((await store.listTraces('other')).traces).toHaveLength(1);
+    });
+
     it('computes stats: cost per day and model, latency percentiles, error and cache rates, forecast', async () => {
       await store.addFeedback(P, tid(1), { score: 1 });
       await store.addFeedback(P, tid(3), { score: 0.5, label: 'slow' });

@@ -86,6 +86,19 @@ export function createMemoryTraceStore(): TraceStore {
       const ids = new Set(roots.map((r) => r.traceId));
       return computeStats(from, to, roots, spans, feedback.filter((f) => f.projectId === projectId && ids.has(f.traceId)));
     },
+    async deleteTraces(projectId, { before }) {
+      const cut = toMs(before, 'before');
+      const project = traces.get(projectId);
+      let n = 0;
+      for (const [traceId, spans] of project ?? []) {
+        const root = rootOf(spans);
+        if (!root || root.startTime >= cut) continue;
+        project!.delete(traceId);
+        for (let i = feedback.length - 1; i >= 0; i--) if (feedback[i]!.projectId === projectId && feedback[i]!.traceId === traceId) feedback.splice(i, 1);
+        n++;
+      }
+      return n;
+    },
     async close() {
       traces.clear();
     },

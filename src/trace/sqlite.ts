@@ -249,6 +249,19 @@ export function openSqliteTraceStore(options: SqliteTraceStoreOptions): TraceSto
         return computeStats(from, to, roots, spans, feedback);
       });
     },
+    async deleteTraces(projectId, { before }) {
+      const cut = toMs(before, 'before');
+      return wrap('delete', () =>
+        db.transaction(() => {
+          db.exec('CREATE TEMP TABLE IF NOT EXISTS doomed (trace_id TEXT PRIMARY KEY); DELETE FROM doomed;');
+          const n = db.prepare('INSERT INTO doomed SELECT trace_id FROM trace_spans WHERE project_id = ? AND parent_id IS NULL AND start_time < ?').run(projectId, cut).changes;
+          db.prepare('DELETE FROM trace_spans WHERE project_id = ? AND trace_id IN (SELECT trace_id FROM doomed)').run(projectId);
+          db.prepare('DELETE FROM trace_feedback WHERE project_id = ? AND trace_id IN (SELECT trace_id FROM doomed)').run(projectId);
+          db.exec('DELETE FROM doomed');
+          return n;
+        })(),
+      );
+    },
     async close() {
       db.close();
     },

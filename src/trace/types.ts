@@ -149,5 +149,7 @@ export interface TraceStore {
   addFeedback(projectId: string, traceId: string, feedback: FeedbackInput): Promise<Feedback>;
   listFeedback(projectId: string, traceId: string): Promise<Feedback[]>;
   stats(projectId: string, range: StatsRange): Promise<TraceStats>;
+  /** Retention: drop traces whose root started before `before`, with their spans and feedback. Returns how many traces went. */
+  deleteTraces(projectId: string, options: { before: TimeInput }): Promise<number>;
   close(): Promise<void>;
 }
