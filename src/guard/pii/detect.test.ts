@@ -205,6 +205,7 @@ describe('name, title, organization, age', () => {
   it('finds known first names with a surname in any script, in lists and as transcript speakers', () => {
     expect(texts('Follow up with Emma Nyström in a couple of months.', 'name')).toEqual(['Emma Nyström']);
     expect(texts('They had 3: Hannah, Derek and Andrew.', 'name')).toEqual(['Hannah', 'Derek', 'Andrew']);
+    expect(texts('😀 Then Emma Watson arrived.', 'name')).toEqual(['Emma Watson']);
     expect(texts('Ubul: What a wife.\nNicole: Remember me?\nAddress: none', 'name')).toEqual(['Ubul', 'Nicole']);
   });
   it('takes two capitalised words no dictionary knows for a name, but not a venue', () => {

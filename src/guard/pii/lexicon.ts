@@ -50,7 +50,7 @@ export function commonWord(word: string): boolean {
 
 // Tags of single words looked up on their own; bounded so a long document cannot grow it forever.
 const TAG_CACHE = new Map<string, string[]>();
-function lexicalTags(word: string): string[] {
+export function lexicalTags(word: string): string[] {
   const key = word.toLowerCase();
   let t = TAG_CACHE.get(key);
   if (!t) {

@@ -14,8 +14,11 @@ import {
   cleanSpan,
   commonWord,
   knownFirstName,
+  lexicalTags,
   termTags,
 } from './lexicon.js';
+
+const FUNCTION_TAGS = new Set(['Adverb', 'Determiner', 'Preposition', 'Pronoun', 'Conjunction', 'QuestionWord', 'Expression']);
 
 const HONORIFIC =
   'Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Rev|Fr|Capt|Col|Gen|Sgt|Hon|Judge|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta';
@@ -118,7 +121,11 @@ export function detectPeople(text: string, doc: Doc): Candidate[] {
       continue;
     }
     const cleaned = cleanSpan(text, c.start, c.end);
-    if (cleaned && nameShaped(text.slice(cleaned.start, cleaned.end))) named.push({ ...c, ...cleaned });
+    if (!cleaned) continue;
+    // "Then Emma Watson": a leading function word is the sentence, not the name.
+    const lead = /^(\p{L}+)\s+/u.exec(text.slice(cleaned.start, cleaned.end));
+    if (lead?.[1] && !knownFirstName(lead[1]) && lexicalTags(lead[1]).some((x) => FUNCTION_TAGS.has(x))) cleaned.start += lead[0].length;
+    if (nameShaped(text.slice(cleaned.start, cleaned.end))) named.push({ ...c, ...cleaned });
   }
   out.length = 0;
   out.push(...named);
