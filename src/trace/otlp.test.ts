@@ -158,5 +158,6 @@ describe('OTLP exporter', () => {
     expect(spansOf(r.received).map((s) => s.name)).toEqual(['s2', 's3', 's4']);
     bounded.export(span(9));
     expect(bounded.sent).toBe(3);
+    expect(bounded.dropped).toBe(3);
   });
 });

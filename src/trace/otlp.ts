@@ -197,7 +197,11 @@ export function createOtlpExporter(options: OtlpExporterOptions): OtlpExporter {
 
   return {
     export(span) {
-      if (closed) return;
+      if (closed) {
+        // Counted, not thrown: a span ending after shutdown must not break the app.
+        dropped++;
+        return;
+      }
       queue.push(span);
       while (queue.length > maxQueue) {
         queue.shift();
