@@ -104,6 +104,12 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
     });
   }
   const maxChars = options.maxChars ?? 20_000;
+  if (!Number.isInteger(maxChars) || maxChars < 100) {
+    throw new IncontextError('CONFIG_INVALID', `Guard maxChars must be an integer >= 100, got ${maxChars}`, {
+      input: { key: 'guard.maxChars' },
+      hint: 'Use the default (20000) unless scans of very long texts are too slow.',
+    });
+  }
   const model = options.classifier === false ? undefined : loadInjectionModel();
   const index = options.similarity === false ? undefined : buildAttackIndex(options.extraAttacks ?? []);
   const weights = model ? combinerFrom(model) : DEFAULT_COMBINER;

@@ -42,7 +42,7 @@ export interface InjectionDetectorOptions {
   similarity?: boolean;
   /** Extra known-attack phrasings for the similarity signal. */
   extraAttacks?: string[];
-  /** Texts longer than this are scanned on their first and last halves of this size; default 20,000 characters. */
+  /** Texts longer than this are scanned on their first and last `maxChars / 2` characters; default 20,000. Bounds the time of one scan. */
   maxChars?: number;
 }
 
