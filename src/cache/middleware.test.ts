@@ -162,6 +162,21 @@ describe('cacheMiddleware', () => {
     expect(await backend.size()).toEqual({ exact: 0, semantic: 0 });
   });
 
+  it('fails open: a broken backend reports an error event and the model still answers', async () => {
+    for (const [broken, message] of [
+      [{ ...createMemoryCacheBackend(), getExact: () => Promise.reject(new Error('database disk image is malformed')) }, 'database disk image is malformed'],
+      [{ ...createMemoryCacheBackend(), setExact: () => Promise.reject(new Error('disk full')) }, 'disk full'],
+    ] as const) {
+      const events: CacheEvent[] = [];
+      const base = counting(createLocalModel());
+      const model = wrapLanguageModel({ model: base.model, middleware: cacheMiddleware({ exact: { backend: broken }, onEvent: (e) => events.push(e) }) });
+      const r = await generateText({ model, prompt: ask('What is the capital of France?') });
+      expect(r.text).toMatch(/Paris/);
+      expect(base.calls()).toBe(1);
+      expect(events.flatMap((e) => (e.type === 'error' ? [e.error.message] : []))).toEqual([message]);
+    }
+  });
+
   it('does not store answers cut off by an error', async () => {
     const failing: LanguageModelV4 = {
       ...createLocalModel(),

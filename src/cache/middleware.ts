@@ -7,7 +7,7 @@ import type {
   LanguageModelV4StreamResult,
   LanguageModelV4Usage,
 } from '@ai-sdk/provider';
-import { IncontextError } from '../core/index.js';
+import { createLogger, IncontextError, toIncontextError } from '../core/index.js';
 import type { Embedder } from '../embed/index.js';
 import { callCacheOptions, exactKey, semanticKey, wordSwap, type CallCacheOptions, type SemanticKey } from './normalize.js';
 import type { CacheBackend, CachedResponse, CacheEvent, CacheKind } from './types.js';
@@ -114,6 +114,33 @@ interface Lookup {
 export function cacheMiddleware(options: CacheMiddlewareOptions): LanguageModelV4Middleware {
   const emit = (e: CacheEvent) => options.onEvent?.(e);
 
+  const log = createLogger('warn');
+  /**
+   * The cache fails open: a broken backend or embedder must not fail the call the
+   * model can still answer. The failure is reported, never dropped.
+   */
+  const failed = (projectId: string, err: unknown) => {
+    const error = toIncontextError(err, 'STORE_FAILED');
+    if (options.onEvent) emit({ type: 'error', projectId, error });
+    else log.warn(`cache bypassed: ${error.message}`, { code: error.code, hint: error.hint });
+  };
+  const safeLookup = async (model: LanguageModelV4, params: LanguageModelV4CallOptions): Promise<Lookup> => {
+    try {
+      return await lookup(model, params);
+    } catch (err) {
+      const call = callCacheOptions(params, options.projectId);
+      failed(call.projectId, err);
+      return { call };
+    }
+  };
+  const safeStore = async (l: Lookup, value: CachedResponse) => {
+    try {
+      await store(l, value);
+    } catch (err) {
+      failed(l.call.projectId, err);
+    }
+  };
+
   const lookup = async (model: LanguageModelV4, params: LanguageModelV4CallOptions): Promise<Lookup> => {
     const call = callCacheOptions(params, options.projectId);
     const out: Lookup = { call };
@@ -166,13 +193,13 @@ export function cacheMiddleware(options: CacheMiddlewareOptions): LanguageModelV
   return {
     specificationVersion: 'v4',
     async wrapGenerate({ doGenerate, params, model }) {
-      const l = await lookup(model, params);
+      const l = await safeLookup(model, params);
       if (l.hit) return toGenerateResult(l.hit.value, l.hit.kind, l.hit.score);
       const result = await doGenerate();
       const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
       const onlyText = result.content.every((c) => c.type === 'text' || c.type === 'reasoning');
       if ((l.exact || l.semantic) && cacheable(text, result.finishReason, onlyText)) {
-        await store(l, {
+        await safeStore(l, {
           text,
           finishReason: { unified: result.finishReason.unified, ...(result.finishReason.raw ? { raw: result.finishReason.raw } : {}) },
           usage: { inputTokens: result.usage.inputTokens.total ?? 0, outputTokens: result.usage.outputTokens.total ?? 0 },
@@ -182,7 +209,7 @@ export function cacheMiddleware(options: CacheMiddlewareOptions): LanguageModelV
       return result;
     },
     async wrapStream({ doStream, params, model }) {
-      const l = await lookup(model, params);
+      const l = await safeLookup(model, params);
       if (l.hit) return toStreamResult(l.hit.value, l.hit.kind, l.hit.score);
       const result = await doStream();
       if (!l.exact && !l.semantic) return result;
@@ -196,7 +223,7 @@ export function cacheMiddleware(options: CacheMiddlewareOptions): LanguageModelV
           else if (part.type === 'tool-call' || part.type === 'tool-input-start' || part.type === 'file' || part.type === 'error') onlyText = false;
           else if (part.type === 'finish' && cacheable(text, part.finishReason, onlyText)) {
             // Stored before the finish part is passed on, so a caller that awaits the stream sees the entry.
-            await store(l, {
+            await safeStore(l, {
               text,
               finishReason: { unified: part.finishReason.unified, ...(part.finishReason.raw ? { raw: part.finishReason.raw } : {}) },
               usage: { inputTokens: part.usage.inputTokens.total ?? 0, outputTokens: part.usage.outputTokens.total ?? 0 },

@@ -1,4 +1,5 @@
 import type { LanguageModelV4FinishReason } from '@ai-sdk/provider';
+import type { IncontextError } from '../core/index.js';
 
 /** Response cache: what is stored, and the backend interface every store implements. */
 
@@ -56,4 +57,6 @@ export type CacheEvent =
   /** `refused` names the guard that turned down a candidate scoring `bestScore`. */
   | { type: 'miss'; kind: CacheKind; projectId: string; key: string; bestScore?: number; refused?: string }
   | { type: 'store'; kind: CacheKind; projectId: string; key: string }
-  | { type: 'skip'; projectId: string; reason: string };
+  | { type: 'skip'; projectId: string; reason: string }
+  /** The backend or embedder failed; the call went to the model as if uncached. */
+  | { type: 'error'; projectId: string; error: IncontextError };
