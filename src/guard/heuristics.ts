@@ -107,7 +107,7 @@ const JAILBREAK: Rule[] = [
   { re: /\b(?:DAN|댄)(?:이야|이다|입니다|으로|처럼|모드)/, s: 0.7 },
 ];
 
-const XVERB = String.raw`(?:repeat|print|output|reveal|show|display|echo|dump|write\s+(?:out|down)|recite|list|spell\s+out|copy|paste|leak|disclose|expose|share|give\s+me|tell\s+me|send\s+me|translate|summari[sz]e|encode|convert|rewrite)`;
+const XVERB = String.raw`(?:repeat|print|output|reveal|show|display|echo|dump|write\s+(?:out|down)|recite|list|spell\s+out|copy|paste|leak|disclose|expose|share|give\s+me|tell\s+me|send\s+me|translate|summari[sz]e|encode|convert|rewrite|explain|describe|quote|paraphrase|reads?|reading)`;
 const XOBJ = String.raw`(?:system\s+)?(?:prompt|instructions?|rules|directives|guidelines|configuration|pre-?prompt|context|words|text|sentences?|lines?|paragraphs?|messages?)`;
 // "the text above" ends there; "the text above the chart" is a place, not the prompt.
 const AFTER = String.raw`(?:above|before\s+this|prior\s+to\s+this|so\s+far|verbatim|word\s+for\s+word|you\s+(?:were|have\s+been)\s+(?:given|told))(?=\s*(?:[.,;:!?"')\n]|$|verbatim|word|in\s+full|exactly|this|and|starting|beginning|including))`;
@@ -119,6 +119,8 @@ const EXTRACTION: Rule[] = [
   { re: /\b(?:instructions?|prompt|text|rules)\s+(?:since|from)\s+the\s+(?:very\s+)?(?:beginning|start)\b|\b(?:instructions?|rules|everything)\s+(?:in|of|from)\s+(?:the|your)\s+(?:prompt|system\s+message|pre-?prompt)\b|\babove\s+this\s+point\b/i, s: 0.55 },
   { re: /\b(?:print|repeat|output|show|spell-?check|translate|rewrite|summari[sz]e|reveal|display|list)\b[^.\n]{0,30}\b(?:the\s+|all\s+)?(?:above|previous|preceding|prior|initial|hidden)\s+(?:prompt|instructions|directives|rules|system\s+message)\b/i, s: 0.6 },
   { re: /\b(?:repeat|print|output|reveal|show|display|dump|recite|leak|disclose|tell\s+me|give\s+me|spell|translate|encode)\s+(?:me\s+)?(?:the|your)\s+(?:full\s+|entire\s+|complete\s+|exact\s+)?system\s+(?:prompt|message|instructions)\b/i, s: 0.7 },
+  { re: /\b(?:rules?|instructions?|directives|guidelines|prompt)\s+(?:that\s+)?you\s+(?:were|have\s+been|had\s+been)\s+(?:given|told|programmed\s+with|provided)\b/i, s: 0.6 },
+  { re: /\b(?:text|words|everything|messages?|content)\s+(?:before|above|preceding|prior\s+to)\s+my\s+(?:first\s+)?(?:message|input|question|prompt|request)\b/i, s: 0.6 },
   { re: /\b(?:starting|beginning|begin|start)\s+(?:from|with)\s+(?:the\s+(?:words?|phrase)\s+)?["'“]you\s+are\b/i, s: 0.6 },
   { re: /\bwhat\s+(?:is|are|was|were)\s+(?:your|the)\s+(?:exact\s+|full\s+|original\s+|initial\s+|hidden\s+|secret\s+)?(?:system\s+prompt|instructions|initial\s+prompt|original\s+prompt|pre-?prompt|rules\s+you\s+(?:were|are)\s+given)\b/i, s: 0.55 },
   { re: /\byour\s+(?:system\s+prompt|initial\s+prompt|original\s+prompt|hidden\s+prompt|pre-?prompt|secret\s+instructions|hidden\s+instructions|original\s+instructions|initial\s+instructions)\b/i, s: 0.5 },
@@ -164,6 +166,7 @@ const EXFIL: Rule[] = [
   { re: /\b(?:api\s+keys?|credentials|tokens?|secrets|env(?:ironment)?\s+variables?|passwords)\b[^.\n]{0,40}\b(?:send|post|upload|exfiltrate|include\s+in\s+(?:the\s+)?url)/i, s: 0.45 },
   // Tensor Trust defenders ask for a code word; attacks ask to say "granted" in odd spellings.
   { re: /\b(?:granted|grant(?:ed)?\s+access)\b[^.\n]{0,40}\b(?:only|nothing\s+else|and\s+nothing\s+more|exactly|verbatim)\b/i, s: 0.55 },
+  { re: /\b(?:lost|forgot|forgotten)\s+(?:the|my|our)\s+(?:access\s+code|passcode|pass\s+code|secret\s+(?:word|code|phrase))\b/i, s: 0.45 },
   { re: /(?:비밀번호|암호|패스워드|API\s*키)[^.\n]{0,15}(?:알려|말해|출력|보여|공개)/, s: 0.6 },
 ];
 
