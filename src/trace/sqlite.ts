@@ -112,14 +112,18 @@ function toFeedback(r: FeedbackRow): Feedback {
 }
 
 const COLUMNS_NO_TEXT = 'project_id, trace_id, span_id, parent_id, name, kind, start_time, end_time, status, error, attributes';
-/** Totals of a trace, as correlated subqueries so a page stops reading once it is full. */
+/**
+ * Totals of a trace, as correlated subqueries so a page stops reading once it is full.
+ * The unary + keeps SQLite off the model index here, which it would otherwise scan
+ * project-wide for every row instead of looking up the trace's few spans.
+ */
 const SAME_TRACE = 's.project_id = r.project_id AND s.trace_id = r.trace_id';
 const TOTALS = `
   (SELECT COALESCE(SUM(s.input_tokens), 0) FROM trace_spans s WHERE ${SAME_TRACE} AND s.kind != 'llm.attempt') AS t_in,
   (SELECT COALESCE(SUM(s.output_tokens), 0) FROM trace_spans s WHERE ${SAME_TRACE} AND s.kind != 'llm.attempt') AS t_out,
   (SELECT COALESCE(SUM(s.cost_usd), 0) FROM trace_spans s WHERE ${SAME_TRACE} AND s.kind != 'llm.attempt') AS t_cost,
   (SELECT COUNT(*) FROM trace_spans s WHERE ${SAME_TRACE}) AS t_n,
-  (SELECT json_group_array(model) FROM (SELECT DISTINCT s.model FROM trace_spans s WHERE ${SAME_TRACE} AND s.model IS NOT NULL ORDER BY s.model)) AS t_models`;
+  (SELECT json_group_array(model) FROM (SELECT DISTINCT s.model FROM trace_spans s WHERE ${SAME_TRACE} AND +s.model IS NOT NULL ORDER BY +s.model)) AS t_models`;
 
 export function openSqliteTraceStore(options: SqliteTraceStoreOptions): TraceStore {
   let db: Database.Database;
@@ -203,13 +207,13 @@ export function openSqliteTraceStore(options: SqliteTraceStoreOptions): TraceSto
         const c = decodeCursor(filters.cursor);
         add('(r.start_time < ? OR (r.start_time = ? AND r.trace_id < ?))', c.startTime, c.startTime, c.traceId);
       }
-      const having = filters.minCostUsd === undefined ? '' : 'WHERE t_cost >= ?';
-      if (filters.minCostUsd !== undefined) params.push(filters.minCostUsd);
-      const sql = `SELECT * FROM (
-          SELECT ${COLUMNS_NO_TEXT.split(', ').map((c) => `r.${c}`).join(', ')}, ${TOTALS}
-          FROM trace_spans r WHERE ${where.join(' AND ')}
-          ORDER BY r.start_time DESC, r.trace_id DESC
-        ) ${having} LIMIT ?`;
+      if (filters.minCostUsd !== undefined) {
+        add(`(SELECT COALESCE(SUM(s.cost_usd), 0) FROM trace_spans s WHERE ${SAME_TRACE} AND s.kind != 'llm.attempt') >= ?`, filters.minCostUsd);
+      }
+      // No wrapping subquery: the ORDER BY then walks the partial roots index and stops at the limit.
+      const sql = `SELECT ${COLUMNS_NO_TEXT.split(', ').map((c) => `r.${c}`).join(', ')}, ${TOTALS}
+        FROM trace_spans r WHERE ${where.join(' AND ')}
+        ORDER BY r.start_time DESC, r.trace_id DESC LIMIT ?`;
       params.push(limit + 1);
       const rows = wrap('list', () => db.prepare(sql).all(...params)) as Array<Row & { t_in: number; t_out: number; t_cost: number; t_n: number; t_models: string }>;
       const traces: TraceSummary[] = rows.slice(0, limit).map((r) => {
