@@ -156,6 +156,7 @@ async function main(): Promise<void> {
     `- Date: ${new Date().toISOString()}`,
     `- Machine: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(', ')} (shared machine)`,
     `- Data: ../shared/datasets/injection-dev.jsonl, ${rows.length} rows`,
+    '- Reproduce: `npm run bench:guard` (this file); retrain the classifier and combiner with `npx tsx src/guard/train.ts`',
     `- incontext detector: default policy (threshold ${detector.threshold})`,
     `- Peers: llm-guard ${lg.version ?? '(not run)'} (npm, regex rules; only its promptInjection and jailbreak guards, the PII, profanity, toxicity and relevance guards turned off); llm_guardrail is a Python package and is not run from this TypeScript benchmark`,
     '',
