@@ -89,6 +89,21 @@ function toSpan(r: Row): Span {
   };
 }
 
+interface LeanRow {
+  trace_id: string;
+  span_id: string;
+  kind: string;
+  start_time: number;
+  end_time: number;
+  status: string;
+  model: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cost_usd: number | null;
+  /** json_extract turns JSON true/false into 1/0. */
+  cached: number | null;
+}
+
 interface FeedbackRow {
   id: string;
   project_id: string;
@@ -248,7 +263,28 @@ export function openSqliteTraceStore(options: SqliteTraceStoreOptions): TraceSto
       return wrap('stats', () => {
         const roots = (db.prepare(`SELECT ${COLUMNS_NO_TEXT} FROM trace_spans WHERE project_id = ? AND parent_id IS NULL AND start_time >= ? AND start_time < ?`).all(projectId, from, to) as Row[]).map(toSpan);
         const inRange = `SELECT trace_id FROM trace_spans WHERE project_id = ? AND parent_id IS NULL AND start_time >= ? AND start_time < ?`;
-        const spans = (db.prepare(`SELECT ${COLUMNS_NO_TEXT} FROM trace_spans WHERE project_id = ? AND trace_id IN (${inRange})`).all(projectId, projectId, from, to) as Row[]).map(toSpan);
+        // Only what computeStats reads, from the indexed columns: parsing every span's JSON dominated the time.
+        const lean = db.prepare(
+          `SELECT trace_id, span_id, kind, start_time, end_time, status, model, input_tokens, output_tokens, cost_usd, json_extract(attributes, '$.cached') AS cached
+           FROM trace_spans WHERE project_id = ? AND trace_id IN (${inRange})`,
+        );
+        const spans = (lean.all(projectId, projectId, from, to) as LeanRow[]).map((r): Span => ({
+          traceId: r.trace_id,
+          spanId: r.span_id,
+          projectId,
+          name: '',
+          kind: r.kind as SpanKind,
+          startTime: r.start_time,
+          endTime: r.end_time,
+          status: r.status as SpanStatus,
+          attributes: {
+            ...(r.model === null ? {} : { model: r.model }),
+            ...(r.input_tokens === null ? {} : { inputTokens: r.input_tokens }),
+            ...(r.output_tokens === null ? {} : { outputTokens: r.output_tokens }),
+            ...(r.cost_usd === null ? {} : { costUsd: r.cost_usd }),
+            ...(r.cached === null ? {} : { cached: r.cached === 1 }),
+          },
+        }));
         const feedback = (db.prepare(`SELECT * FROM trace_feedback WHERE project_id = ? AND trace_id IN (${inRange})`).all(projectId, projectId, from, to) as FeedbackRow[]).map(toFeedback);
         return computeStats(from, to, roots, spans, feedback);
       });
