@@ -102,6 +102,11 @@ describe('OTLP exporter', () => {
     await exporter.shutdown();
   });
 
+  it('rejects an endpoint that is not an http(s) URL, naming the key', () => {
+    expect(() => createOtlpExporter({ url: 'localhost:4318' })).toThrow(/must be http\(s\)|not a URL/);
+    expect(() => createOtlpExporter({ url: 'not a url' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', input: { key: 'trace.otlp.url' } }));
+  });
+
   it('marks failed spans with error status and error.type', async () => {
     const r = await receiver();
     server = r.server;

@@ -118,7 +118,19 @@ export function otlpRequest(spans: Span[], serviceName = 'incontext'): Record<st
 }
 
 function endpoint(url: string): string {
-  const u = new URL(url);
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch (err) {
+    throw new IncontextError('CONFIG_INVALID', `OTLP endpoint ${JSON.stringify(url)} is not a URL`, {
+      input: { key: 'trace.otlp.url' },
+      hint: 'Give the collector as http://host:4318 (or the full http://host:4318/v1/traces).',
+      cause: err,
+    });
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new IncontextError('CONFIG_INVALID', `OTLP endpoint must be http(s), got ${u.protocol}`, { input: { key: 'trace.otlp.url' }, hint: 'OTLP/HTTP runs over http or https.' });
+  }
   if (u.pathname === '' || u.pathname === '/') u.pathname = '/v1/traces';
   return u.href;
 }
