@@ -254,7 +254,7 @@ export function openSqliteTraceStore(options: SqliteTraceStoreOptions): TraceSto
       });
     },
     async listFeedback(projectId, traceId) {
-      const rows = wrap('feedback', () => db.prepare('SELECT * FROM trace_feedback WHERE project_id = ? AND trace_id = ? ORDER BY created_at, id').all(projectId, traceId));
+      const rows = wrap('feedback', () => db.prepare('SELECT * FROM trace_feedback WHERE project_id = ? AND trace_id = ? ORDER BY created_at, rowid').all(projectId, traceId));
       return (rows as FeedbackRow[]).map(toFeedback);
     },
     async stats(projectId, range) {
