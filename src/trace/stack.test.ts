@@ -17,12 +17,14 @@ describe('trace outside cache', () => {
       middleware: [traceMiddleware(tracer), cacheMiddleware({ exact: { backend }, semantic: { backend, embedder: createHashingEmbedder() } })],
     });
     const ask = (q: string) => formatRagUserMessage([{ index: 1, source: 'geo.md', text: 'Paris is the capital of France.' }], q);
-    await generateText({ model, prompt: ask('What is the capital of France?') });
-    await generateText({ model, prompt: ask('What is the capital of France?') });
-    await streamText({ model, prompt: ask('what is the capital city of France') }).consumeStream();
+    // The user tag orders the spans: three quick calls may start in the same millisecond.
+    const tag = (n: number) => ({ incontext: { user: `call${n}` } });
+    await generateText({ model, prompt: ask('What is the capital of France?'), providerOptions: tag(1) });
+    await generateText({ model, prompt: ask('What is the capital of France?'), providerOptions: tag(2) });
+    await streamText({ model, prompt: ask('what is the capital city of France'), providerOptions: tag(3) }).consumeStream();
     await tracer.flush();
     const { traces } = await store.listTraces('p', { limit: 10 });
-    const spans = (await Promise.all(traces.map((t) => store.getTrace('p', t.traceId)))).flat().sort((a, b) => a.startTime - b.startTime);
+    const spans = (await Promise.all(traces.map((t) => store.getTrace('p', t.traceId)))).flat().sort((a, b) => String(a.attributes.user).localeCompare(String(b.attributes.user)));
     expect(spans.map((s) => [s.attributes.cached, s.attributes.cacheKind])).toEqual([
       [false, undefined],
       [true, 'exact'],
