@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
+import { registerGuardCommands } from './guard.js';
 import { EXIT, reportError } from './output.js';
 
 export async function main(argv: string[] = process.argv): Promise<number> {
@@ -15,6 +16,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   registerCommands(program, (c) => {
     exitCode = c;
   });
+  registerGuardCommands(program);
   try {
     await program.parseAsync(argv);
     return exitCode;
