@@ -65,6 +65,19 @@ describe('incontext CLI', () => {
     expect(x.stdout).toContain('[1] source: corpus/faq.csv#row=1');
   });
 
+  it('traces and stats show the asks made so far', async () => {
+    const t = await cli(cwd, ['traces', '--json']);
+    expect(t.code).toBe(0);
+    const page = JSON.parse(t.stdout) as { traces: Array<{ name: string; models: string[]; status: string; spanCount: number }> };
+    expect(page.traces.length).toBeGreaterThanOrEqual(1);
+    expect(page.traces[0]).toMatchObject({ name: 'ask', status: 'ok', spanCount: 3 });
+    expect(page.traces[0]?.models).toContain('local:extractive');
+    const s = JSON.parse((await cli(cwd, ['stats', '--json'])).stdout) as { traces: number; llmCalls: number; latencyMs: { p50: number } };
+    expect(s.traces).toBe(page.traces.length);
+    expect(s.llmCalls).toBeGreaterThanOrEqual(1);
+    expect((await cli(cwd, ['stats'])).stdout).toMatch(/latency p50/);
+  });
+
   it('docs list and rm', async () => {
     const list = JSON.parse((await cli(cwd, ['docs', 'list', '--json'])).stdout) as { documents: Array<{ id: string; source: string }> };
     const rust = list.documents.find((d) => d.source === 'corpus/guides/rust.md');

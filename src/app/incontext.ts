@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateText, streamText, type LanguageModel } from 'ai';
+import { generateText, streamText } from 'ai';
+import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { loadConfig, parseConfig, type Config, type ConfigInput, type LoadConfigOptions } from '../config/index.js';
 import { createLogger, IncontextError, type Answer, type AnswerStreamPart, type Filter, type Hit, type Logger, type Usage } from '../core/index.js';
 import { countTokens } from '../chunk/index.js';
@@ -10,12 +11,15 @@ import { retrieve, type RetrieveMode } from '../retrieve/index.js';
 import { estimateCost, parseModelSpec, resolveLanguageModel } from '../model/index.js';
 import { extractCitations, isAbstention, renderRagPrompt, type PromptMessage, type PromptRender } from '../prompt/index.js';
 import { ingestBytes, ingestPaths, type IngestOptions, type IngestReport, type PipelineDeps } from './ingest.js';
+import { createMemoryTraceStore, openTraceStore, type TraceStore } from '../trace/index.js';
+import { createTracing, type Tracing } from './tracing.js';
 
 export interface CreateIncontextOptions extends LoadConfigOptions {
   /** A config object to use instead of reading files/env (still validated). */
   config?: ConfigInput;
   /** Injected parts, for tests and embedding in other apps. */
   store?: Store;
+  traceStore?: TraceStore;
   embedder?: Embedder;
   logger?: Logger;
 }
@@ -50,6 +54,8 @@ export interface Incontext {
   readonly config: Config;
   readonly homeDir: string;
   readonly store: Store;
+  /** Every ask is traced here: request → retrieval + llm spans with tokens, cost and latency. */
+  readonly traces: TraceStore;
   embedder(): Promise<Embedder>;
   ingest(paths: string[], options?: Partial<IngestOptions> & { project?: string }): Promise<IngestReport>;
   ingestBytes(bytes: Uint8Array, name: string, options?: { project?: string; metadata?: Record<string, string> }): Promise<{ documents: number; chunks: number; documentIds: string[] }>;
@@ -58,7 +64,7 @@ export interface Incontext {
   ask(question: string, options?: AskOptions): Promise<Answer>;
   askStream(question: string, options?: AskOptions): AsyncIterable<AnswerStreamPart>;
   embed(texts: string[]): Promise<{ model: string; vectors: Float32Array[] }>;
-  languageModel(spec?: string): { model: LanguageModel; id: string };
+  languageModel(spec?: string): { model: LanguageModelV4; id: string };
   listDocuments(options?: { project?: string; limit?: number; offset?: number }): Promise<StoredDocument[]>;
   deleteDocument(id: string, options?: { project?: string }): Promise<boolean>;
   close(): Promise<void>;
@@ -73,6 +79,9 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
   const logger = options.logger ?? createLogger(config.logLevel);
   if (!options.store) mkdirSync(homeDir, { recursive: true });
   const store = options.store ?? openSqliteStore({ path: join(homeDir, 'incontext.db') });
+  // Traces live in the same SQLite file (their own tables and migrations); an injected store means no file.
+  const traces = options.traceStore ?? (options.store ? createMemoryTraceStore() : openTraceStore({ path: join(homeDir, 'incontext.db') }));
+  const tracing: Tracing = createTracing(traces);
 
   let embedderP: Promise<Embedder> | undefined;
   const embedder = (): Promise<Embedder> => {
@@ -91,7 +100,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     cwd,
   });
 
-  const models = new Map<string, { model: LanguageModel; id: string }>();
+  const models = new Map<string, { model: LanguageModelV4; id: string }>();
   const languageModel = (spec = config.model.default) => {
     let m = models.get(spec);
     if (!m) {
@@ -119,11 +128,19 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     );
   };
 
+  /** Retrieve under the root span and hand back the traced model; the caller ends the root span. */
   const prepare = async (question: string, o: AskOptions) => {
-    const hits = await search(question, o);
-    const render: PromptRender = renderRagPrompt(question, hits);
-    const { model, id } = languageModel(o.model);
-    return { hits, render, model, id, maxOutputTokens: o.maxOutputTokens ?? config.model.maxOutputTokens };
+    const { root, tracer } = tracing.begin(project(o), question);
+    try {
+      const hits = await root.run(() => tracing.retrieval(tracer, () => search(question, o)));
+      const render: PromptRender = renderRagPrompt(question, hits);
+      const { model, id } = languageModel(o.model);
+      root.setAttributes({ model: id, promptVersion: render.template });
+      return { root, hits, render, model: tracing.traced(model, tracer), id, maxOutputTokens: o.maxOutputTokens ?? config.model.maxOutputTokens };
+    } catch (e) {
+      root.end('error', e);
+      throw e;
+    }
   };
 
   /** AI SDK 7 takes the system prompt as `instructions`, the conversation as `messages`. */
@@ -178,12 +195,16 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
       return { model: id, template: render.template, messages: render.messages, hits, inputTokens: render.inputTokens, maxOutputTokens, estimatedCostUsd: cost ?? null };
     },
     async ask(question, o = {}) {
-      const { hits, render, model, id, maxOutputTokens } = await prepare(question, o);
+      const { root, hits, render, model, id, maxOutputTokens } = await prepare(question, o);
       try {
-        const r = await generateText({ model, ...promptOf(render), ...callSettings(o, maxOutputTokens) });
-        return finish(r.text, hits, toUsage(r.usage, render, r.text), id);
+        const r = await root.run(() => generateText({ model, ...promptOf(render), ...callSettings(o, maxOutputTokens) }));
+        const answer = finish(r.text, hits, toUsage(r.usage, render, r.text), id);
+        root.setOutput(answer.answer).setAttributes({ abstained: answer.abstained, citations: answer.citations.length }).end('ok');
+        return answer;
       } catch (e) {
-        throw modelError(e, id);
+        const err = modelError(e, id);
+        root.end('error', err);
+        throw err;
       }
     },
     askStream(question, o = {}) {
@@ -200,31 +221,44 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     async deleteDocument(id, o = {}) {
       return store.deleteDocument(project(o), id);
     },
+    traces,
     async close() {
+      await tracing.flush().catch((e: unknown) => logger.warn('trace write failed', { message: String(e) }));
       await store.close();
+      await traces.close();
     },
   };
 
   async function* streamAnswer(question: string, o: AskOptions): AsyncIterable<AnswerStreamPart> {
     let text = '';
+    let root: Awaited<ReturnType<typeof prepare>>['root'] | undefined;
     try {
-      const { hits, render, model, id, maxOutputTokens } = await prepare(question, o);
+      const prepared = await prepare(question, o);
+      const { hits, render, model, id, maxOutputTokens } = prepared;
+      root = prepared.root;
       for (const hit of hits) yield { type: 'hit', hit };
       let streamError: unknown;
-      const result = streamText({ model, ...promptOf(render), ...callSettings(o, maxOutputTokens), onError: ({ error }) => { streamError = error; } });
+      const result = root.run(() =>
+        streamText({ model, ...promptOf(render), ...callSettings(o, maxOutputTokens), onError: ({ error }) => { streamError = error; } }),
+      );
       for await (const delta of result.textStream) {
         text += delta;
         yield { type: 'text-delta', text: delta };
       }
       if (streamError) throw streamError;
       const answer = finish(text, hits, toUsage(await result.usage, render, text), id);
+      root.setOutput(answer.answer).setAttributes({ abstained: answer.abstained, citations: answer.citations.length }).end('ok');
       for (const citation of answer.citations) yield { type: 'citation', citation };
       yield { type: 'usage', usage: answer.usage };
       yield { type: 'done', answer };
     } catch (e) {
       const err = modelError(e, o.model ?? config.model.default);
+      root?.end('error', err);
       logger.warn('ask stream failed', { code: err.code, message: err.message });
       yield { type: 'error', error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
+    } finally {
+      // A consumer that stops reading early leaves the span open: close it as cancelled.
+      if (root && !root.ended) root.end('error', new Error('stream cancelled by the consumer'));
     }
   }
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
 import { registerGuardCommands } from './guard.js';
+import { registerTraceCommands } from './traces.js';
 import { EXIT, reportError } from './output.js';
 
 export async function main(argv: string[] = process.argv): Promise<number> {
@@ -16,6 +17,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   registerCommands(program, (c) => {
     exitCode = c;
   });
+  registerTraceCommands(program);
   registerGuardCommands(program);
   try {
     await program.parseAsync(argv);

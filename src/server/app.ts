@@ -7,6 +7,7 @@ import type { Incontext } from '../app/index.js';
 import { errorResponse } from './errors.js';
 import { nativeRoutes } from './native.js';
 import { openaiRoutes } from './openai.js';
+import { traceRoutes } from './traces.js';
 import { openApiDocument } from './openapi.js';
 import { INDEX_HTML } from './page.js';
 
@@ -29,6 +30,7 @@ export function createServerApp(ic: Incontext): Hono {
   app.get('/openapi.json', (c) => c.json(openApiDocument(VERSION)));
   app.get('/', (c) => c.html(INDEX_HTML));
   app.route('/api', nativeRoutes(ic));
+  app.route('/api', traceRoutes(ic));
   app.route('/v1', openaiRoutes(ic));
   return app;
 }
