@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { IncontextError } from '../core/index.js';
+import { runMigrations, type Migration } from '../store/index.js';
 import { DEFAULT_MAX_ENTRIES } from './memory.js';
 import type { CacheBackend, CacheBackendOptions, CachedResponse, CacheSizes, SemanticHit } from './types.js';
 import { VectorBlock } from './vectors.js';
@@ -9,12 +10,6 @@ import { VectorBlock } from './vectors.js';
 export interface SqliteCacheOptions extends CacheBackendOptions {
   /** Database file; the cache tables live beside the document store's in `incontext.db`. */
   path: string;
-}
-
-interface Migration {
-  version: number;
-  name: string;
-  sql: string;
 }
 
 /** Append only: a released migration never changes. Own table, so the store's history is untouched. */
@@ -49,17 +44,6 @@ const CACHE_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-function migrate(db: Database.Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS cache_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  const done = new Set((db.prepare('SELECT version FROM cache_migrations').all() as Array<{ version: number }>).map((r) => r.version));
-  for (const m of CACHE_MIGRATIONS) {
-    if (done.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO cache_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
-    })();
-  }
-}
 
 function toBlob(v: Float32Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
@@ -87,7 +71,7 @@ export function openSqliteCacheBackend(options: SqliteCacheOptions): CacheBacken
     db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    migrate(db);
+    runMigrations(db, options.path, CACHE_MIGRATIONS, false, 'cache_migrations');
   } catch (err) {
     throw new IncontextError('STORE_FAILED', `Cannot open the cache database: ${(err as Error).message}`, {
       input: { path: options.path },

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { runMigrations, type Migration } from '../store/index.js';
 import { IncontextError, newId } from '../core/index.js';
 import { buildTree, computeStats, decodeCursor, encodeCursor, limitOf, summarize, toMs, traceNotFound, validateFeedback } from './shared.js';
 import type { Feedback, Span, SpanAttributes, SpanKind, SpanStatus, TracePage, TraceStore, TraceSummary } from './types.js';
@@ -10,7 +11,7 @@ export interface SqliteTraceStoreOptions {
   path: string;
 }
 
-const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'spans and feedback',
@@ -148,15 +149,7 @@ export function openSqliteTraceStore(options: SqliteTraceStoreOptions): TraceSto
     db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.exec('CREATE TABLE IF NOT EXISTS trace_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-    const done = new Set((db.prepare('SELECT version FROM trace_migrations').all() as Array<{ version: number }>).map((r) => r.version));
-    for (const m of MIGRATIONS) {
-      if (done.has(m.version)) continue;
-      db.transaction(() => {
-        db.exec(m.sql);
-        db.prepare('INSERT INTO trace_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
-      })();
-    }
+    runMigrations(db, options.path, MIGRATIONS, false, 'trace_migrations');
   } catch (err) {
     throw new IncontextError('STORE_FAILED', `Cannot open the trace database: ${(err as Error).message}`, {
       input: { path: options.path },

@@ -92,17 +92,21 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
 
-export function schemaVersion(db: Database.Database): number {
-  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+/** Stages that keep tables in the same file (cache, trace) keep their own migration table. */
+const TABLE_NAME = /^[a-z_]+_migrations$/;
+
+export function schemaVersion(db: Database.Database, table = 'schema_migrations'): number {
+  if (!TABLE_NAME.test(table)) throw new Error(`bad migration table name ${table}`);
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
   if (!exists) return 0;
-  const row = db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null };
+  const row = db.prepare(`SELECT max(version) AS v FROM ${table}`).get() as { v: number | null };
   return row.v ?? 0;
 }
 
 /** Brings the file up to the newest migration in `migrations`; refuses files written by a newer incontext. */
-export function migrate(db: Database.Database, path: string, migrations: readonly Migration[] = SQLITE_MIGRATIONS, readonly = false): void {
+export function migrate(db: Database.Database, path: string, migrations: readonly Migration[] = SQLITE_MIGRATIONS, readonly = false, table = 'schema_migrations'): void {
   const latest = migrations[migrations.length - 1]?.version ?? 0;
-  const current = schemaVersion(db);
+  const current = schemaVersion(db, table);
   if (current > latest) {
     throw new IncontextError('STORE_FAILED', `The store was written by a newer incontext (schema version ${current}; this version knows up to ${latest})`, {
       input: { path },
@@ -117,12 +121,12 @@ export function migrate(db: Database.Database, path: string, migrations: readonl
       hint: 'Open it once read-write (any incontext command that writes) to upgrade it.',
     });
   }
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  db.exec(`CREATE TABLE IF NOT EXISTS ${table} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const record = db.prepare(`INSERT INTO ${table} (version, name, applied_at) VALUES (?, ?, ?)`);
   for (const m of pending) {
     db.transaction(() => {
       // Another process may have migrated while we waited for the write lock.
-      if (schemaVersion(db) >= m.version) return;
+      if (schemaVersion(db, table) >= m.version) return;
       db.exec(m.sql);
       record.run(m.version, m.name, new Date().toISOString());
     }).immediate();
