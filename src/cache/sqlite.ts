@@ -1,8 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import { IncontextError } from '../core/index.js';
-import { runMigrations, type Migration } from '../store/index.js';
+import { openStageDatabase, type Migration } from '../store/index.js';
 import { DEFAULT_MAX_ENTRIES } from './memory.js';
 import type { CacheBackend, CacheBackendOptions, CachedResponse, CacheSizes, SemanticHit } from './types.js';
 import { VectorBlock } from './vectors.js';
@@ -64,21 +61,14 @@ function fromBlob(b: Buffer): Float32Array {
 export function openSqliteCacheBackend(options: SqliteCacheOptions): CacheBackend {
   const now = options.now ?? Date.now;
   const max = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-  let db: Database.Database;
-  try {
-    mkdirSync(dirname(options.path), { recursive: true });
-    db = new Database(options.path);
-    db.pragma('busy_timeout = 5000');
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    runMigrations(db, options.path, CACHE_MIGRATIONS, false, 'cache_migrations');
-  } catch (err) {
-    throw new IncontextError('STORE_FAILED', `Cannot open the cache database: ${(err as Error).message}`, {
-      input: { path: options.path },
-      hint: 'Check that the folder is writable and the file is an SQLite database (or delete it to start an empty cache).',
-      cause: err,
-    });
-  }
+  const db = openStageDatabase({
+    path: options.path,
+    stage: 'cache',
+    migrations: CACHE_MIGRATIONS,
+    table: 'cache_migrations',
+    hint: 'Check that the folder is writable and the file is an SQLite database (or delete it to start an empty cache).',
+  });
+
 
   const q = {
     getExact: db.prepare('SELECT value, created_at FROM cache_exact WHERE key = ?'),

@@ -1,7 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { runMigrations, type Migration } from '../store/index.js';
+import { openStageDatabase, type Migration } from '../store/index.js';
 import { IncontextError, newId } from '../core/index.js';
 import { buildTree, computeStats, decodeCursor, encodeCursor, limitOf, summarize, toMs, traceNotFound, validateFeedback } from './shared.js';
 import type { Feedback, Span, SpanAttributes, SpanKind, SpanStatus, TracePage, TraceStore, TraceSummary } from './types.js';
@@ -142,21 +139,8 @@ const TOTALS = `
   (SELECT json_group_array(model) FROM (SELECT DISTINCT s.model FROM trace_spans s WHERE ${SAME_TRACE} AND +s.model IS NOT NULL ORDER BY +s.model)) AS t_models`;
 
 export function openSqliteTraceStore(options: SqliteTraceStoreOptions): TraceStore {
-  let db: Database.Database;
-  try {
-    mkdirSync(dirname(options.path), { recursive: true });
-    db = new Database(options.path);
-    db.pragma('busy_timeout = 5000');
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    runMigrations(db, options.path, MIGRATIONS, false, 'trace_migrations');
-  } catch (err) {
-    throw new IncontextError('STORE_FAILED', `Cannot open the trace database: ${(err as Error).message}`, {
-      input: { path: options.path },
-      hint: 'Check that the folder is writable and the file is an SQLite database.',
-      cause: err,
-    });
-  }
+  const db = openStageDatabase({ path: options.path, stage: 'trace', migrations: MIGRATIONS, table: 'trace_migrations' });
+
 
   const insert = db.prepare(`INSERT OR REPLACE INTO trace_spans
     (project_id, trace_id, span_id, parent_id, name, kind, start_time, end_time, status, error, model, user, input_tokens, output_tokens, cost_usd, attributes, input, output)

@@ -1,4 +1,6 @@
-import type Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
 import { IncontextError } from '../../core/index.js';
 
 export interface Migration {
@@ -130,5 +132,28 @@ export function migrate(db: Database.Database, path: string, migrations: readonl
       db.exec(m.sql);
       record.run(m.version, m.name, new Date().toISOString());
     }).immediate();
+  }
+}
+
+/**
+ * Open (or create) the shared SQLite file for a stage that keeps its own tables in it
+ * (cache, trace): WAL like the document store, and the stage's migrations under its own table.
+ */
+export function openStageDatabase(options: { path: string; stage: string; migrations: readonly Migration[]; table: string; hint?: string }): Database.Database {
+  try {
+    mkdirSync(dirname(options.path), { recursive: true });
+    const db = new Database(options.path);
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    migrate(db, options.path, options.migrations, false, options.table);
+    return db;
+  } catch (err) {
+    if (IncontextError.isInstance(err)) throw err;
+    throw new IncontextError('STORE_FAILED', `Cannot open the ${options.stage} database: ${(err as Error).message}`, {
+      input: { path: options.path },
+      hint: options.hint ?? 'Check that the folder is writable and the file is an SQLite database.',
+      cause: err,
+    });
   }
 }
