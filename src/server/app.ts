@@ -6,6 +6,7 @@ import { IncontextError } from '../core/index.js';
 import type { Incontext } from '../app/index.js';
 import { errorResponse } from './errors.js';
 import { nativeRoutes } from './native.js';
+import { anthropicRoutes } from './anthropic.js';
 import { openaiRoutes } from './openai.js';
 import { traceRoutes } from './traces.js';
 import { openApiDocument } from './openapi.js';
@@ -32,6 +33,7 @@ export function createServerApp(ic: Incontext): Hono {
   app.route('/api', nativeRoutes(ic));
   app.route('/api', traceRoutes(ic));
   app.route('/v1', openaiRoutes(ic));
+  app.route('/v1', anthropicRoutes(ic));
   return app;
 }
 

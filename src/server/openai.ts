@@ -31,7 +31,7 @@ function toModelMessages(messages: ChatMessage[]): ModelMessage[] {
 }
 
 /** `provider:model` passes through; a bare name uses the provider of the configured default model. */
-function modelSpec(ic: Incontext, model: string): string {
+export function modelSpec(ic: Incontext, model: string): string {
   if (model.includes(':')) return model;
   const provider = ic.config.model.default.split(':')[0] ?? 'local';
   return provider === 'local' ? 'local' : `${provider}:${model}`;

@@ -43,6 +43,7 @@ export function openApiDocument(version: string) {
       '/api/traces/{id}/feedback': { post: { ...op('Score, label or comment a trace'), parameters: [project, { name: 'id', in: 'path', required: true, schema: { type: 'string' } }] } },
       '/api/stats': { get: op('Cost per day and model, latency p50/p95, error and cache rates, tokens, month-end forecast (?days=30)') },
       '/v1/chat/completions': { post: op(`OpenAI-compatible chat; model "incontext-rag" answers with retrieval`, ChatCompletionRequest) },
+      '/v1/messages': { post: op('Anthropic-compatible Messages API (stream and non-stream); model "incontext-rag" answers with retrieval') },
       '/v1/embeddings': { post: op('OpenAI-compatible embeddings with the configured embedder', EmbeddingsRequest) },
       '/v1/models': { get: op('OpenAI-compatible model list') },
     },
