@@ -13,6 +13,7 @@ import { extractCitations, isAbstention, renderRagPrompt, type PromptMessage, ty
 import { ingestBytes, ingestPaths, type IngestOptions, type IngestReport, type PipelineDeps } from './ingest.js';
 import { createMemoryTraceStore, openTraceStore, type TraceStore } from '../trace/index.js';
 import { createTracing, type Tracing } from './tracing.js';
+import { createAskGuard } from './guarding.js';
 
 export interface CreateIncontextOptions extends LoadConfigOptions {
   /** A config object to use instead of reading files/env (still validated). */
@@ -82,6 +83,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
   // Traces live in the same SQLite file (their own tables and migrations); an injected store means no file.
   const traces = options.traceStore ?? (options.store ? createMemoryTraceStore() : openTraceStore({ path: join(homeDir, 'incontext.db') }));
   const tracing: Tracing = createTracing(traces);
+  const guard = createAskGuard(config.guard);
 
   let embedderP: Promise<Embedder> | undefined;
   const embedder = (): Promise<Embedder> => {
@@ -132,7 +134,8 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
   const prepare = async (question: string, o: AskOptions) => {
     const { root, tracer } = tracing.begin(project(o), question);
     try {
-      const hits = await root.run(() => tracing.retrieval(tracer, () => search(question, o)));
+      guard.checkInput(question, root);
+      const hits = guard.filterHits(await root.run(() => tracing.retrieval(tracer, () => search(question, o))), root);
       const render: PromptRender = renderRagPrompt(question, hits);
       const { model, id } = languageModel(o.model);
       root.setAttributes({ model: id, promptVersion: render.template });
@@ -188,7 +191,9 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
       // Never resolves the model: explaining a call must work before any key is configured.
       const { provider, modelId } = parseModelSpec(o.model ?? config.model.default);
       const id = `${provider}:${modelId}`;
-      const hits = await search(question, o);
+      // The same guard step as ask, so explain shows exactly the hits the model would get.
+      guard.checkInput(question);
+      const hits = guard.filterHits(await search(question, o));
       const render = renderRagPrompt(question, hits);
       const maxOutputTokens = o.maxOutputTokens ?? config.model.maxOutputTokens;
       const cost = estimateCost(id, { inputTokens: render.inputTokens, outputTokens: maxOutputTokens });

@@ -38,6 +38,11 @@ model:
   default: local
   maxOutputTokens: 512
 
+guard:
+  input: flag             # off | flag (record on the trace) | block (refuse with GUARD_BLOCKED)
+  retrieval: drop         # off | flag | drop: retrieved chunks that carry injected instructions never reach the model
+  policy: balanced        # strict | balanced | permissive detector threshold
+
 server:
   port: 8686              # Env: INCONTEXT_PORT. Flag: --port.
   host: 127.0.0.1

@@ -54,6 +54,15 @@ const server = z.strictObject({
   maxBodyBytes: z.number().int().positive().default(50 * 1024 * 1024),
 });
 
+const guard = z.strictObject({
+  /** Prompt-injection check of the user's question: record the verdict on the trace (flag) or refuse the call (block). */
+  input: z.enum(['off', 'flag', 'block']).default('flag'),
+  /** Indirect injection hidden in retrieved chunks: drop flagged chunks before the prompt is built, or only flag them. */
+  retrieval: z.enum(['off', 'flag', 'drop']).default('drop'),
+  /** Threshold preset of the detector: strict 0.35, balanced 0.5, permissive 0.75. */
+  policy: z.enum(['strict', 'balanced', 'permissive']).default('balanced'),
+});
+
 export const configSchema = z.strictObject({
   home: z.string().default('.incontext'),
   project: z
@@ -67,6 +76,7 @@ export const configSchema = z.strictObject({
   retrieve: retrieve.prefault({}),
   model: model.prefault({}),
   server: server.prefault({}),
+  guard: guard.prefault({}),
 });
 
 export type Config = z.output<typeof configSchema>;

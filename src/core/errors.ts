@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'BUDGET_EXCEEDED'
   | 'CIRCUIT_OPEN'
+  | 'GUARD_BLOCKED'
   | 'INTERNAL';
 
 export interface ErrorInput {
@@ -62,6 +63,7 @@ const DEFAULT_STATUS: Partial<Record<ErrorCode, number>> = {
   RATE_LIMITED: 429,
   BUDGET_EXCEEDED: 402,
   CIRCUIT_OPEN: 503,
+  GUARD_BLOCKED: 422,
   MODEL_NOT_CONFIGURED: 400,
   MODEL_FAILED: 502,
   PROVIDER_TIMEOUT: 504,
