@@ -27,12 +27,19 @@ export function createAskGuard(config: Config['guard']) {
         });
       }
     },
-    filterHits(hits: Hit[], span?: SpanHandle): Hit[] {
-      if (config.retrieval === 'off') return hits;
+    /** Extra candidates to retrieve so that `k` hits remain after dropping flagged ones. */
+    spare(k: number): number {
+      return config.retrieval === 'drop' ? Math.min(k, 3) : 0;
+    },
+    filterHits(hits: Hit[], k: number, span?: SpanHandle): Hit[] {
+      if (config.retrieval === 'off') return hits.slice(0, k);
       const flagged = new Set(hits.filter((h) => scan(h.chunk.text).flagged).map((h) => h.chunk.id));
       span?.setAttributes({ 'guard.retrieval.flagged': flagged.size });
-      if (config.retrieval === 'flag' || flagged.size === 0) return hits;
-      return hits.filter((h) => !flagged.has(h.chunk.id)).map((h, i) => ({ ...h, rank: i + 1 }));
+      if (config.retrieval === 'flag' || flagged.size === 0) return hits.slice(0, k);
+      return hits
+        .filter((h) => !flagged.has(h.chunk.id))
+        .slice(0, k)
+        .map((h, i) => ({ ...h, rank: i + 1 }));
     },
   };
 }

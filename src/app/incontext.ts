@@ -135,7 +135,9 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     const { root, tracer } = tracing.begin(project(o), question);
     try {
       guard.checkInput(question, root);
-      const hits = guard.filterHits(await root.run(() => tracing.retrieval(tracer, () => search(question, o))), root);
+      const k = o.k ?? config.retrieve.k;
+      const found = await root.run(() => tracing.retrieval(tracer, () => search(question, { ...o, k: k + guard.spare(k) })));
+      const hits = guard.filterHits(found, k, root);
       const render: PromptRender = renderRagPrompt(question, hits);
       const { model, id } = languageModel(o.model);
       root.setAttributes({ model: id, promptVersion: render.template });
@@ -193,7 +195,8 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
       const id = `${provider}:${modelId}`;
       // The same guard step as ask, so explain shows exactly the hits the model would get.
       guard.checkInput(question);
-      const hits = guard.filterHits(await search(question, o));
+      const k = o.k ?? config.retrieve.k;
+      const hits = guard.filterHits(await search(question, { ...o, k: k + guard.spare(k) }), k);
       const render = renderRagPrompt(question, hits);
       const maxOutputTokens = o.maxOutputTokens ?? config.model.maxOutputTokens;
       const cost = estimateCost(id, { inputTokens: render.inputTokens, outputTokens: maxOutputTokens });
