@@ -10,11 +10,7 @@ export interface TopK {
 }
 
 export function dotTopK(data: Float32Array, dims: number, n: number, query: Float32Array, k: number, allowed?: Uint8Array): TopK {
-  const size = Math.min(k, n);
-  const heapRows = new Int32Array(size);
-  const heapScores = new Float64Array(size);
-  let filled = 0;
-  let floor = -Infinity;
+  const heap = new BoundedHeap(Math.min(k, n));
   const tail = dims - (dims % 8);
   for (let r = 0; r < n; r++) {
     if (allowed !== undefined && allowed[r] === 0) continue;
@@ -33,41 +29,48 @@ export function dotTopK(data: Float32Array, dims: number, n: number, query: Floa
       s7 += data[b + 7]! * query[j + 7]!;
     }
     for (; j < dims; j++) s0 += data[base + j]! * query[j]!;
-    const score = s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
-    if (filled < size) {
-      heapPush(heapRows, heapScores, filled++, r, score);
-      if (filled === size) floor = heapScores[0]!;
-    } else if (score > floor) {
-      heapRows[0] = r;
-      heapScores[0] = score;
-      siftDown(heapRows, heapScores, size);
-      floor = heapScores[0]!;
-    }
+    heap.offer(r, s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7);
   }
-  return drain(heapRows, heapScores, filled);
+  return heap.result();
 }
 
 /** Top-k of precomputed scores (the SIMD path computes all scores first). */
 export function topKOfScores(scores: Float32Array, n: number, k: number, allowed?: Uint8Array): TopK {
-  const size = Math.min(k, n);
-  const heapRows = new Int32Array(size);
-  const heapScores = new Float64Array(size);
-  let filled = 0;
-  let floor = -Infinity;
+  const heap = new BoundedHeap(Math.min(k, n));
   for (let r = 0; r < n; r++) {
     if (allowed !== undefined && allowed[r] === 0) continue;
-    const score = scores[r]!;
-    if (filled < size) {
-      heapPush(heapRows, heapScores, filled++, r, score);
-      if (filled === size) floor = heapScores[0]!;
-    } else if (score > floor) {
-      heapRows[0] = r;
-      heapScores[0] = score;
-      siftDown(heapRows, heapScores, size);
-      floor = heapScores[0]!;
+    heap.offer(r, scores[r]!);
+  }
+  return heap.result();
+}
+
+/** The k best (row, score) pairs seen so far: a min-heap whose root is the score to beat. */
+class BoundedHeap {
+  private readonly rows: Int32Array;
+  private readonly scores: Float64Array;
+  private filled = 0;
+  private floor = -Infinity;
+
+  constructor(private readonly size: number) {
+    this.rows = new Int32Array(size);
+    this.scores = new Float64Array(size);
+  }
+
+  offer(row: number, score: number): void {
+    if (this.filled < this.size) {
+      heapPush(this.rows, this.scores, this.filled++, row, score);
+      if (this.filled === this.size) this.floor = this.scores[0]!;
+    } else if (score > this.floor) {
+      this.rows[0] = row;
+      this.scores[0] = score;
+      siftDown(this.rows, this.scores, this.size);
+      this.floor = this.scores[0]!;
     }
   }
-  return drain(heapRows, heapScores, filled);
+
+  result(): TopK {
+    return drain(this.rows, this.scores, this.filled);
+  }
 }
 
 function heapPush(rows: Int32Array, scores: Float64Array, at: number, row: number, score: number): void {
