@@ -80,19 +80,7 @@ export async function interleaved<Q, R>(runners: Array<(q: Q) => Promise<R>>, in
   return res;
 }
 
-// ---- seeded randomness ----
-
-/** mulberry32: tiny, fast, good enough to make the same vectors on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// ---- seeded randomness (prng from core, re-exported below) ----
 
 /** Standard normal via Box–Muller, so normalised vectors are uniform on the sphere. */
 export function gaussian(rand: () => number): () => number {
@@ -173,3 +161,5 @@ export function settle(): void {
   }
   gc();
 }
+
+export { prng } from '../src/core/index.js';

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { prng } from '../core/index.js';
 import { VectorBlock } from './vectors.js';
 
-/** Deterministic PRNG so a failure reproduces. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 function unit(rand: () => number, dims: number, bias: number): Float32Array {
   // A shared positive bias makes rows correlated, like real embeddings, so pruning is tested near its limits.

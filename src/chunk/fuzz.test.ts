@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { prng as rng } from '../core/index.js';
 import { createChunker, type ChunkStrategy } from './index.js';
 import { cjk, expectValidPieces, guide, prose } from './__fixtures__/fixtures.js';
 
-/** Small deterministic PRNG so a failure reproduces from its seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const fragments = [
   ...prose.split(/(?<=[.!?])\s+/),

@@ -18,3 +18,18 @@ export function stableId(prefix: string, ...parts: string[]): string {
 }
 
 export const DEFAULT_PROJECT = 'default';
+
+/**
+ * Seeded pseudo-random numbers in [0, 1) (mulberry32): tests and benchmarks make the same
+ * data on every run, so a failure reproduces from its seed. Not for anything secret.
+ */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -109,14 +109,4 @@ export function topicEntries(projectId: string): Array<{ origin: string; entry: 
   }));
 }
 
-/** Deterministic PRNG (mulberry32), so the random filter test fails the same way every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../core/index.js';
