@@ -1,31 +1,22 @@
-import { createOpenAI } from '@ai-sdk/openai';
 import { generateText } from 'ai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from '../testing/index.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeProviders } from './__fixtures__/providers.js';
 import { createGateway, GatewayError, type BreakerOptions, type GatewayEvent } from './index.js';
-import { manualClock, recorder } from './test-helpers.js';
+import { manualClock, recorder } from './__fixtures__/helpers.js';
 
-let upstream: FakeUpstream;
-let openai: ReturnType<typeof createOpenAI>;
-
-beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  openai = createOpenAI({ baseURL: upstream.openaiBaseURL, apiKey: 'k' });
-});
-afterAll(() => upstream.close());
-beforeEach(() => upstream.reset());
+const fake = useFakeProviders();
 
 /** Model `a` fails as scripted by `failA`; model `b` always answers. */
 function setup(failA: () => boolean, breaker: BreakerOptions = { failureThreshold: 2, cooldownMs: 10_000 }) {
   const clock = manualClock();
   const rec = recorder();
-  upstream.setHandler((req) => {
+  fake.upstream.setHandler((req) => {
     const model = (req.body as { model?: string }).model;
     if (model === 'a' && failA()) return { error: { status: 500 } };
     return { text: `from ${model}` };
   });
   const gateway = createGateway({
-    models: { 'openai:a': openai.chat('a'), 'openai:b': openai.chat('b') },
+    models: { 'openai:a': fake.openai.chat('a'), 'openai:b': fake.openai.chat('b') },
     route: { aliases: { m: ['openai:a', 'openai:b'] } },
     retry: { maxAttempts: 1 },
     breaker,
@@ -33,7 +24,7 @@ function setup(failA: () => boolean, breaker: BreakerOptions = { failureThreshol
     onEvent: rec.onEvent,
   });
   const ask = async (): Promise<string> => (await generateText({ model: gateway('m'), prompt: 'q', maxRetries: 0 })).text;
-  const modelsAsked = (): string[] => upstream.requests.map((r) => (r.body as { model: string }).model);
+  const modelsAsked = (): string[] => fake.upstream.requests.map((r) => (r.body as { model: string }).model);
   return { gateway, clock, ask, modelsAsked, ...rec };
 }
 
@@ -70,14 +61,14 @@ describe('circuit breaker', () => {
     await ask();
     await ask();
     clock.advance(10_000);
-    upstream.reset();
+    fake.upstream.reset();
     // Two calls at once: one probes `a`, the other must not.
     await Promise.all([ask(), ask()]);
     expect(modelsAsked().filter((m) => m === 'a')).toHaveLength(1);
     expect(gateway.breakerState('openai:a')).toBe('open');
     // The cool-down starts again from the failed probe.
     clock.advance(9_999);
-    upstream.reset();
+    fake.upstream.reset();
     await ask();
     expect(modelsAsked()).toEqual(['b']);
   });
@@ -99,8 +90,8 @@ describe('circuit breaker', () => {
   it('does not count a 400 against the provider', async () => {
     const clock = manualClock();
     const gateway = createGateway({ retry: { maxAttempts: 1 }, breaker: { failureThreshold: 1 }, clock });
-    upstream.setHandler(() => ({ error: { status: 400 } }));
-    const model = gateway(openai.chat('gpt-4o-mini'));
+    fake.upstream.setHandler(() => ({ error: { status: 400 } }));
+    const model = gateway(fake.openai.chat('gpt-4o-mini'));
     await generateText({ model, prompt: 'q', maxRetries: 0 }).catch(() => undefined);
     expect(gateway.breakerState('openai:gpt-4o-mini')).toBe('closed');
   });
@@ -108,14 +99,14 @@ describe('circuit breaker', () => {
   it('answers 503 with the time to the next probe when every circuit is open', async () => {
     const clock = manualClock();
     const gateway = createGateway({ retry: { maxAttempts: 1 }, breaker: { failureThreshold: 1, cooldownMs: 20_000 }, clock });
-    upstream.setHandler(() => ({ error: { status: 500 } }));
-    const model = gateway(openai.chat('solo'));
+    fake.upstream.setHandler(() => ({ error: { status: 500 } }));
+    const model = gateway(fake.openai.chat('solo'));
     await generateText({ model, prompt: 'q', maxRetries: 0 }).catch(() => undefined);
     clock.advance(5_000);
     const error = await generateText({ model, prompt: 'q', maxRetries: 0 }).catch((e: unknown) => e);
     expect(GatewayError.is(error, 'circuit-open')).toBe(true);
     expect((error as GatewayError).status).toBe(503);
     expect((error as GatewayError).retryAfterMs).toBe(15_000);
-    expect(upstream.requests).toHaveLength(1);
+    expect(fake.upstream.requests).toHaveLength(1);
   });
 });

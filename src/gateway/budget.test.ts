@@ -1,23 +1,11 @@
-import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, streamText } from 'ai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { priceFor } from '../model/index.js';
-import { startFakeUpstream, type FakeUpstream } from '../testing/index.js';
+import { useFakeProviders } from './__fixtures__/providers.js';
 import { budgetPeriods, createGateway, GatewayError, MemoryBudgetStore, type BudgetOptions } from './index.js';
-import { manualClock, recorder } from './test-helpers.js';
+import { manualClock, recorder } from './__fixtures__/helpers.js';
 
-let upstream: FakeUpstream;
-let openai: ReturnType<typeof createOpenAI>;
-
-beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  openai = createOpenAI({ baseURL: upstream.openaiBaseURL, apiKey: 'k' });
-});
-afterAll(() => upstream.close());
-beforeEach(() => {
-  upstream.reset();
-  upstream.setHandler(undefined);
-});
+const fake = useFakeProviders();
 
 function setup(budget: BudgetOptions, model = 'gpt-4o') {
   const clock = manualClock();
@@ -25,7 +13,7 @@ function setup(budget: BudgetOptions, model = 'gpt-4o') {
   const store = (budget.store as MemoryBudgetStore | undefined) ?? new MemoryBudgetStore();
   const gateway = createGateway({
     budget: { ...budget, store },
-    resolve: (spec) => openai.chat(spec.replace(/^openai:/, '')),
+    resolve: (spec) => fake.openai.chat(spec.replace(/^openai:/, '')),
     retry: { maxAttempts: 1 },
     clock,
     onEvent: rec.onEvent,
@@ -45,7 +33,7 @@ describe('budgets', () => {
     const limit = 0.05;
     const { store, ask, day, events } = setup({ projects: { p: { dailyUsd: limit } } });
     // The delay keeps every call in flight until all 50 have asked for their reservation.
-    upstream.setHandler(() => ({ delayMs: 100, text: 'a b c' }));
+    fake.upstream.setHandler(() => ({ delayMs: 100, text: 'a b c' }));
     const results = await Promise.allSettled(Array.from({ length: 50 }, () => ask(1000)));
     const ok = results.filter((r) => r.status === 'fulfilled').length;
     const refused = results.filter((r) => r.status === 'rejected');
@@ -56,7 +44,7 @@ describe('budgets', () => {
     const reserve = events.find((e) => e.type === 'budget' && e.action === 'reserve');
     const reservation = reserve?.type === 'budget' ? reserve.amountUsd : NaN;
     expect(ok).toBeLessThanOrEqual(Math.floor(limit / reservation));
-    expect(upstream.requests).toHaveLength(ok);
+    expect(fake.upstream.requests).toHaveLength(ok);
     const usage = await store.usage('project:p', day);
     expect(usage.reservedUsd).toBeCloseTo(0, 12);
     expect(usage.spentUsd).toBeGreaterThan(0);
@@ -71,12 +59,12 @@ describe('budgets', () => {
     expect(GatewayError.is(error, 'budget-exceeded')).toBe(true);
     expect((error as GatewayError).status).toBe(402);
     expect((error as GatewayError).message).toMatch(/project:p \(month:2026-11\)/);
-    expect(upstream.requests).toHaveLength(0);
+    expect(fake.upstream.requests).toHaveLength(0);
   });
 
   it('releases the whole reservation when the call fails', async () => {
     const { ask, store, day } = setup({ projects: { p: { dailyUsd: 1 } } });
-    upstream.script({ error: { status: 500 } });
+    fake.upstream.script({ error: { status: 500 } });
     await ask(1000).catch(() => undefined);
     expect(await store.usage('project:p', day)).toEqual({ spentUsd: 0, reservedUsd: 0 });
   });
@@ -84,7 +72,7 @@ describe('budgets', () => {
   it('degrades to lower maxOutputTokens when the full reservation does not fit', async () => {
     const { ask, events } = setup({ projects: { p: { dailyUsd: outputUsd(300) } }, degrade: [{ type: 'shrink-output', minTokens: 50 }] });
     await ask(1000);
-    const sent = upstream.requests[0]?.body as { max_tokens?: number; max_completion_tokens?: number };
+    const sent = fake.upstream.requests[0]?.body as { max_tokens?: number; max_completion_tokens?: number };
     const maxTokens = sent.max_tokens ?? sent.max_completion_tokens ?? NaN;
     expect(maxTokens).toBeLessThan(300);
     expect(maxTokens).toBeGreaterThan(250);
@@ -94,7 +82,7 @@ describe('budgets', () => {
   it('degrades to a cheaper model and says so in the result', async () => {
     const { ask } = setup({ projects: { p: { dailyUsd: outputUsd(300) } }, degrade: [{ type: 'model', model: 'openai:gpt-4o-mini' }] });
     const result = await ask(1000);
-    expect((upstream.requests[0]?.body as { model: string }).model).toBe('gpt-4o-mini');
+    expect((fake.upstream.requests[0]?.body as { model: string }).model).toBe('gpt-4o-mini');
     expect((result.providerMetadata?.incontext as { degraded: string }).degraded).toBe('model openai:gpt-4o-mini');
   });
 
@@ -109,8 +97,8 @@ describe('budgets', () => {
   it('caps maxOutputTokens when the caller set none, so the worst case is bounded', async () => {
     const { store, day } = setup({ keys: { k: { dailyUsd: 1 } }, defaultMaxOutputTokens: 200 });
     const gateway = createGateway({ budget: { keys: { k: { dailyUsd: 1 } }, defaultMaxOutputTokens: 200, store } });
-    await generateText({ model: gateway(openai.chat('gpt-4o')), prompt: 'hello', maxRetries: 0, providerOptions: { incontext: { key: 'k' } } });
-    const sent = upstream.requests[0]?.body as { max_tokens?: number };
+    await generateText({ model: gateway(fake.openai.chat('gpt-4o')), prompt: 'hello', maxRetries: 0, providerOptions: { incontext: { key: 'k' } } });
+    const sent = fake.upstream.requests[0]?.body as { max_tokens?: number };
     expect(sent.max_tokens).toBe(200);
     expect((await store.usage('key:k', day)).spentUsd).toBeGreaterThan(0);
   });
@@ -118,8 +106,8 @@ describe('budgets', () => {
   it('settles a stream that broke after starting at what was sent', async () => {
     const { store, day } = setup({ projects: { p: { dailyUsd: 1 } } });
     const gateway = createGateway({ budget: { projects: { p: { dailyUsd: 1 } }, store }, retry: { maxAttempts: 1 } });
-    upstream.script({ resetAfterChunks: 2, text: 'one two three four' });
-    const result = streamText({ model: gateway(openai.chat('gpt-4o')), prompt: 'hello', maxOutputTokens: 1000, maxRetries: 0, providerOptions: { incontext: { project: 'p' } }, onError: () => undefined });
+    fake.upstream.script({ resetAfterChunks: 2, text: 'one two three four' });
+    const result = streamText({ model: gateway(fake.openai.chat('gpt-4o')), prompt: 'hello', maxOutputTokens: 1000, maxRetries: 0, providerOptions: { incontext: { project: 'p' } }, onError: () => undefined });
     await result.consumeStream();
     const usage = await store.usage('project:p', day);
     expect(usage.reservedUsd).toBeCloseTo(0, 12);

@@ -1,25 +1,16 @@
-import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, streamText } from 'ai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from '../testing/index.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeProviders } from './__fixtures__/providers.js';
 import { createGateway, GatewayError, MemoryRateLimitStore, type RateLimitOptions } from './index.js';
-import { manualClock, recorder } from './test-helpers.js';
+import { manualClock, recorder } from './__fixtures__/helpers.js';
 
-let upstream: FakeUpstream;
-let openai: ReturnType<typeof createOpenAI>;
-
-beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  openai = createOpenAI({ baseURL: upstream.openaiBaseURL, apiKey: 'k' });
-});
-afterAll(() => upstream.close());
-beforeEach(() => upstream.reset());
+const fake = useFakeProviders();
 
 function setup(rateLimit: RateLimitOptions) {
   const clock = manualClock();
   const rec = recorder();
   const gateway = createGateway({ rateLimit, clock, onEvent: rec.onEvent });
-  const model = gateway(openai.chat('gpt-4o-mini'));
+  const model = gateway(fake.openai.chat('gpt-4o-mini'));
   const ask = (incontext: Record<string, string>, maxOutputTokens = 10) =>
     generateText({ model, prompt: 'hello there', maxOutputTokens, maxRetries: 0, providerOptions: { incontext } });
   return { clock, ask, ...rec };
@@ -38,12 +29,12 @@ describe('rate limits', () => {
     expect(g.retryAfterMs).toBe(30_000);
     expect(g.hint).toMatch(/retry after 30 s/);
     expect(g.input?.key).toBe('key:k1');
-    expect(upstream.requests).toHaveLength(2);
+    expect(fake.upstream.requests).toHaveLength(2);
     // Other keys are unaffected; the same key passes once the bucket has refilled.
     await ask({ key: 'k2' });
     clock.advance(30_000);
     await ask({ key: 'k1' });
-    expect(upstream.requests).toHaveLength(4);
+    expect(fake.upstream.requests).toHaveLength(4);
   });
 
   it('limits tokens per minute and returns unused tokens after the call', async () => {
@@ -51,7 +42,7 @@ describe('rate limits', () => {
     const { ask, events } = setup({ store, projects: { acme: { tokensPerMinute: 300 } } });
     // Charged up front: prompt tokens + maxOutputTokens (100); the echo reply uses far fewer.
     for (let i = 0; i < 5; i++) await ask({ project: 'acme' }, 100);
-    expect(upstream.requests).toHaveLength(5);
+    expect(fake.upstream.requests).toHaveLength(5);
     const charged = events.filter((e) => e.type === 'rate-limit').map((e) => (e.type === 'rate-limit' ? e.tokens : 0));
     expect(charged.every((t) => t > 100)).toBe(true);
     // Without the refund, 5 × >100 tokens could never fit in 300.
@@ -67,13 +58,13 @@ describe('rate limits', () => {
     expect((error as GatewayError).input?.key).toBe('project:p');
     clock.advance(60_000);
     await ask({ key: 'k', project: 'p' });
-    expect(upstream.requests).toHaveLength(2);
+    expect(fake.upstream.requests).toHaveLength(2);
   });
 
   it('counts a streamed call and settles on its finish', async () => {
     const clock = manualClock();
     const gateway = createGateway({ rateLimit: { perKey: { requestsPerMinute: 1 } }, clock });
-    const model = gateway(openai.chat('gpt-4o-mini'));
+    const model = gateway(fake.openai.chat('gpt-4o-mini'));
     const first = streamText({ model, prompt: 'x', maxRetries: 0, providerOptions: { incontext: { key: 'k' } } });
     expect(await first.text).toBe('echo: x');
     const second = streamText({ model, prompt: 'x', maxRetries: 0, providerOptions: { incontext: { key: 'k' } }, onError: () => undefined });

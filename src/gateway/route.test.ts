@@ -1,29 +1,20 @@
-import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, streamText } from 'ai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { NO_ANSWER } from '../core/index.js';
-import { startFakeUpstream, type FakeUpstream } from '../testing/index.js';
+import { useFakeProviders } from './__fixtures__/providers.js';
 import { createGateway, nonAbstentionVerifier, orderTargets, schemaVerifier, type GatewayOptions } from './index.js';
-import { manualClock, recorder } from './test-helpers.js';
+import { manualClock, recorder } from './__fixtures__/helpers.js';
 
-let upstream: FakeUpstream;
-let openai: ReturnType<typeof createOpenAI>;
+const fake = useFakeProviders();
 
-beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  openai = createOpenAI({ baseURL: upstream.openaiBaseURL, apiKey: 'k' });
-});
-afterAll(() => upstream.close());
-beforeEach(() => upstream.reset());
-
-const modelsAsked = (): string[] => upstream.requests.map((r) => (r.body as { model: string }).model);
+const modelsAsked = (): string[] => fake.upstream.requests.map((r) => (r.body as { model: string }).model);
 
 function setup(options: Partial<GatewayOptions>, random: () => number = () => 0.5) {
   const rec = recorder();
   const gateway = createGateway({
     // Any `openai:<id>` spec becomes a chat model on the fake.
-    resolve: (spec) => openai.chat(spec.replace(/^openai:/, '')),
+    resolve: (spec) => fake.openai.chat(spec.replace(/^openai:/, '')),
     clock: manualClock(random),
     onEvent: rec.onEvent,
     ...options,
@@ -59,7 +50,7 @@ describe('routing', () => {
     await ask('short');
     expect(modelsAsked()).toEqual(['vip-model', 'acme-model', 'long-context', 'small']);
     // Our routing context is not sent on to the provider.
-    expect(JSON.stringify(upstream.requests[0]?.body)).not.toMatch(/tier|acme|incontext/);
+    expect(JSON.stringify(fake.upstream.requests[0]?.body)).not.toMatch(/tier|acme|incontext/);
   });
 
   it('spreads load by weight, deterministically for a given random, keeping the others as fallbacks', async () => {
@@ -78,8 +69,8 @@ describe('routing', () => {
     expect(modelsAsked()).toEqual(['key-a', 'key-b', 'key-a', 'key-b']);
 
     // The unpicked member is the fallback.
-    upstream.reset();
-    upstream.script({ error: { status: 401 } });
+    fake.upstream.reset();
+    fake.upstream.script({ error: { status: 401 } });
     await generateText({ model: gateway('anything'), prompt: 'q', maxRetries: 0 });
     expect(modelsAsked()).toEqual(['key-a', 'key-b']);
   });
@@ -96,7 +87,7 @@ describe('cascade', () => {
 
   it('keeps the cheap answer when it passes the schema check', async () => {
     const { gateway, events } = cascadeGateway();
-    upstream.script({ text: '{"answer":"Paris","confidence":0.9}' });
+    fake.upstream.script({ text: '{"answer":"Paris","confidence":0.9}' });
     const result = await generateText({ model: gateway('auto'), prompt: 'q', maxRetries: 0 });
     expect(result.text).toBe('{"answer":"Paris","confidence":0.9}');
     expect(modelsAsked()).toEqual(['cheap']);
@@ -106,7 +97,7 @@ describe('cascade', () => {
 
   it('escalates to the strong model only when the check fails', async () => {
     const { gateway, events } = cascadeGateway();
-    upstream.script({ text: 'Paris, I think' }, { text: '{"answer":"Paris","confidence":1}' });
+    fake.upstream.script({ text: 'Paris, I think' }, { text: '{"answer":"Paris","confidence":1}' });
     const result = await generateText({ model: gateway('auto'), prompt: 'q', maxRetries: 0 });
     expect(result.text).toBe('{"answer":"Paris","confidence":1}');
     expect(modelsAsked()).toEqual(['cheap', 'strong']);
@@ -117,14 +108,14 @@ describe('cascade', () => {
 
   it('escalates on a schema violation, not only on broken JSON', async () => {
     const { gateway } = cascadeGateway();
-    upstream.script({ text: '{"answer":"Paris"}' }, { text: '{"answer":"Paris","confidence":1}' });
+    fake.upstream.script({ text: '{"answer":"Paris"}' }, { text: '{"answer":"Paris","confidence":1}' });
     await generateText({ model: gateway('auto'), prompt: 'q', maxRetries: 0 });
     expect(modelsAsked()).toEqual(['cheap', 'strong']);
   });
 
   it('escalates an abstaining answer, and streams only the accepted tier', async () => {
     const { gateway } = cascadeGateway(nonAbstentionVerifier());
-    upstream.script({ text: NO_ANSWER }, { text: 'It is Paris.' });
+    fake.upstream.script({ text: NO_ANSWER }, { text: 'It is Paris.' });
     const result = streamText({ model: gateway('auto'), prompt: 'q', maxRetries: 0 });
     expect(await result.text).toBe('It is Paris.');
     expect(modelsAsked()).toEqual(['cheap', 'strong']);
@@ -133,7 +124,7 @@ describe('cascade', () => {
 
   it('does not escalate a real answer under the non-abstention check', async () => {
     const { gateway } = cascadeGateway(nonAbstentionVerifier());
-    upstream.script({ text: 'It is Paris.' });
+    fake.upstream.script({ text: 'It is Paris.' });
     const result = streamText({ model: gateway('auto'), prompt: 'q', maxRetries: 0 });
     expect(await result.text).toBe('It is Paris.');
     expect(modelsAsked()).toEqual(['cheap']);
@@ -141,7 +132,7 @@ describe('cascade', () => {
 
   it('escalates when the cheap tier fails outright', async () => {
     const { gateway } = cascadeGateway(nonAbstentionVerifier());
-    upstream.script({ error: { status: 401 } }, { text: 'strong says hi' });
+    fake.upstream.script({ error: { status: 401 } }, { text: 'strong says hi' });
     const result = await generateText({ model: gateway('auto'), prompt: 'q', maxRetries: 0 });
     expect(result.text).toBe('strong says hi');
   });

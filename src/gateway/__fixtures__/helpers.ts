@@ -1,5 +1,5 @@
 /** Shared by the gateway tests: a manual clock and stream-collection helpers. */
-import type { Clock, GatewayEvent } from './types.js';
+import type { Clock, GatewayEvent } from '../types.js';
 
 export interface ManualClock extends Clock {
   /** Every delay passed to sleep, in order. */
