@@ -4,7 +4,7 @@
  * changed then costs 3 embeddings, not 1,000.
  */
 import { IncontextError, sha256 } from '../core/index.js';
-import { normalize } from './normalize.js';
+import { batchSizeOf, normalize } from './normalize.js';
 import type { Embedder, EmbeddingCacheBackend, EmbedOptions } from './types.js';
 
 export interface EmbeddingCacheOptions {
@@ -21,13 +21,7 @@ export function embeddingCacheKey(text: string, kind: EmbedOptions['kind']): str
 }
 
 export function withEmbeddingCache(embedder: Embedder, cache: EmbeddingCacheBackend, options: EmbeddingCacheOptions = {}): Embedder {
-  const batchSize = options.batchSize ?? 64;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new IncontextError('CONFIG_INVALID', `Embedding batch size must be a positive integer, got ${batchSize}`, {
-      input: { key: 'embed.batchSize' },
-      hint: 'Use e.g. 64.',
-    });
-  }
+  const batchSize = batchSizeOf(options.batchSize);
   return {
     id: embedder.id,
     get dimensions() {

@@ -2,6 +2,7 @@
  * Every vector that leaves an embedder is L2-normalised, so cosine similarity
  * is a plain dot product everywhere downstream (store, retrieve, cache).
  */
+import { IncontextError } from '../core/index.js';
 
 /** L2-normalise in place and return the same array. A zero vector stays zero (there is no direction to keep). */
 export function normalize(vector: Float32Array): Float32Array {
@@ -36,4 +37,16 @@ export function cosine(a: Float32Array, b: Float32Array): number {
     bb += b[i]! * b[i]!;
   }
   return aa === 0 || bb === 0 ? 0 : ab / Math.sqrt(aa * bb);
+}
+
+/** The batch size of an embedder option, checked once for every embedder that batches. */
+export function batchSizeOf(value: number | undefined, hint = 'Use e.g. 64.'): number {
+  const batchSize = value ?? 64;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new IncontextError('CONFIG_INVALID', `Embedding batch size must be a positive integer, got ${batchSize}`, {
+      input: { key: 'embed.batchSize' },
+      hint,
+    });
+  }
+  return batchSize;
 }

@@ -5,7 +5,7 @@
  */
 import { APICallError, embedMany, RetryError, type EmbeddingModel } from 'ai';
 import { IncontextError } from '../core/index.js';
-import { normalize } from './normalize.js';
+import { batchSizeOf, normalize } from './normalize.js';
 import type { Embedder, EmbedOptions } from './types.js';
 
 /** Any AI SDK embedding model object (a bare string would route to a hosted gateway, so it is not accepted). */
@@ -21,13 +21,7 @@ export interface ProviderEmbedderOptions {
 }
 
 export function createProviderEmbedder(model: ProviderEmbeddingModel, id: string, options: ProviderEmbedderOptions = {}): Embedder {
-  const batchSize = options.batchSize ?? 64;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new IncontextError('CONFIG_INVALID', `Embedding batch size must be a positive integer, got ${batchSize}`, {
-      input: { key: 'embed.batchSize' },
-      hint: 'Use e.g. 64; providers limit how many texts one request may carry (OpenAI: 2048).',
-    });
-  }
+  const batchSize = batchSizeOf(options.batchSize, 'Use e.g. 64; providers limit how many texts one request may carry (OpenAI: 2048).');
   let dimensions = options.dimensions ?? 0;
   return {
     id,
