@@ -29,3 +29,4 @@
 export { startFakeUpstream } from './server.js';
 export { countFakeTokens, fakeEmbedding } from './script.js';
 export type * from './types.js';
+export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis.js';
