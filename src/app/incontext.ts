@@ -3,17 +3,18 @@ import { join } from 'node:path';
 import { generateText, streamText } from 'ai';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { loadConfig, parseConfig, type Config, type ConfigInput, type LoadConfigOptions } from '../config/index.js';
-import { createLogger, IncontextError, type Answer, type AnswerStreamPart, type Filter, type Hit, type Logger, type Usage } from '../core/index.js';
+import { createLogger, IncontextError, sha256, type Answer, type AnswerStreamPart, type Filter, type Hit, type Logger, type Usage } from '../core/index.js';
 import { countTokens } from '../chunk/index.js';
 import { resolveEmbedder, withEmbeddingCache, type Embedder } from '../embed/index.js';
 import { openSqliteStore, type Store, type StoredDocument } from '../store/index.js';
 import { retrieve, type RetrieveMode } from '../retrieve/index.js';
-import { estimateCost, parseModelSpec, resolveLanguageModel } from '../model/index.js';
+import { estimateCost, parseModelSpec } from '../model/index.js';
 import { extractCitations, isAbstention, renderRagPrompt, type PromptMessage, type PromptRender } from '../prompt/index.js';
 import { ingestBytes, ingestPaths, type IngestOptions, type IngestReport, type PipelineDeps } from './ingest.js';
-import { createMemoryTraceStore, openTraceStore, type TraceStore } from '../trace/index.js';
+import { createMemoryTraceStore, createOtlpExporter, openTraceStore, type OtlpExporter, type TraceStore } from '../trace/index.js';
 import { createTracing, type Tracing } from './tracing.js';
 import { createAskGuard } from './guarding.js';
+import { createModelStack, type CallContext } from './models.js';
 
 export interface CreateIncontextOptions extends LoadConfigOptions {
   /** A config object to use instead of reading files/env (still validated). */
@@ -65,9 +66,15 @@ export interface Incontext {
   ask(question: string, options?: AskOptions): Promise<Answer>;
   askStream(question: string, options?: AskOptions): AsyncIterable<AnswerStreamPart>;
   embed(texts: string[]): Promise<{ model: string; vectors: Float32Array[] }>;
-  languageModel(spec?: string): { model: LanguageModelV4; id: string };
+  /**
+   * A model behind the whole stack (trace, cache, gateway): an alias from `gateway.aliases` or a
+   * `provider:model` spec. Calls are traced under the project's tracer and limited by its budgets.
+   */
+  languageModel(spec?: string, context?: Partial<CallContext>): { model: LanguageModelV4; id: string };
   listDocuments(options?: { project?: string; limit?: number; offset?: number }): Promise<StoredDocument[]>;
   deleteDocument(id: string, options?: { project?: string }): Promise<boolean>;
+  /** Wait until every span recorded so far is in the trace store. */
+  flushTraces(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -82,7 +89,9 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
   const store = options.store ?? openSqliteStore({ path: join(homeDir, 'incontext.db') });
   // Traces live in the same SQLite file (their own tables and migrations); an injected store means no file.
   const traces = options.traceStore ?? (options.store ? createMemoryTraceStore() : openTraceStore({ path: join(homeDir, 'incontext.db') }));
-  const tracing: Tracing = createTracing(traces);
+  const otlpUrl = config.trace.otlpEndpoint;
+  const otlp: OtlpExporter | undefined = otlpUrl ? createOtlpExporter({ url: otlpUrl, serviceName: 'incontext' }) : undefined;
+  const tracing: Tracing = createTracing(traces, { privacy: config.trace.privacy, ...(otlp ? { exporters: [otlp] } : {}) });
   const guard = createAskGuard(config.guard);
 
   let embedderP: Promise<Embedder> | undefined;
@@ -102,15 +111,10 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     cwd,
   });
 
-  const models = new Map<string, { model: LanguageModelV4; id: string }>();
-  const languageModel = (spec = config.model.default) => {
-    let m = models.get(spec);
-    if (!m) {
-      const r = resolveLanguageModel(spec, env);
-      m = { model: r.model, id: r.id };
-      models.set(spec, m);
-    }
-    return m;
+  const stack = createModelStack({ config, env, dbPath: options.store ? undefined : join(homeDir, 'incontext.db'), embedder, logger });
+  const languageModel = (spec = config.model.default, context: Partial<CallContext> = {}) => {
+    const p = context.project ?? config.project;
+    return stack.model(spec, { ...context, project: p }, tracing.tracer(p));
   };
 
   const search = async (query: string, o: QueryOptions = {}): Promise<Hit[]> => {
@@ -139,9 +143,11 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
       const found = await root.run(() => tracing.retrieval(tracer, () => search(question, { ...o, k: k + guard.spare(k) })));
       const hits = guard.filterHits(found, k, root);
       const render: PromptRender = renderRagPrompt(question, hits);
-      const { model, id } = languageModel(o.model);
+      // The chunks (and their content) the answer is built on: a re-ingest that changes them misses the cache.
+      const contextVersion = sha256(hits.map((h) => `${h.chunk.id}\n${h.chunk.text}`).join('\n'));
+      const { model, id } = stack.model(o.model ?? config.model.default, { project: project(o), contextVersion, promptVersion: render.template }, tracer);
       root.setAttributes({ model: id, promptVersion: render.template });
-      return { root, hits, render, model: tracing.traced(model, tracer), id, maxOutputTokens: o.maxOutputTokens ?? config.model.maxOutputTokens };
+      return { root, hits, render, model, id, maxOutputTokens: o.maxOutputTokens ?? config.model.maxOutputTokens };
     } catch (e) {
       root.end('error', e);
       throw e;
@@ -160,7 +166,8 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
       maxOutputTokens,
       ...(temperature !== undefined ? { temperature } : {}),
       ...(o.signal ? { abortSignal: o.signal } : {}),
-      maxRetries: 2,
+      // The gateway owns retries and fallback (config.gateway.retry).
+      maxRetries: 0,
     };
   };
 
@@ -230,8 +237,11 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
       return store.deleteDocument(project(o), id);
     },
     traces,
+    flushTraces: () => tracing.flush(),
     async close() {
       await tracing.flush().catch((e: unknown) => logger.warn('trace write failed', { message: String(e) }));
+      await otlp?.shutdown();
+      await stack.close();
       await store.close();
       await traces.close();
     },

@@ -16,6 +16,8 @@ export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' }
   INCONTEXT_EMBED_MODEL: { key: 'embed.model', type: 'string' },
   INCONTEXT_PORT: { key: 'server.port', type: 'number' },
   INCONTEXT_HOST: { key: 'server.host', type: 'string' },
+  INCONTEXT_REDIS_URL: { key: 'redis.url', type: 'string' },
+  OTEL_EXPORTER_OTLP_ENDPOINT: { key: 'trace.otlpEndpoint', type: 'string' },
 };
 
 export interface LoadConfigOptions {

@@ -63,6 +63,82 @@ const guard = z.strictObject({
   policy: z.enum(['strict', 'balanced', 'permissive']).default('balanced'),
 });
 
+const usd = z.number().positive();
+const budgetLimit = z.strictObject({ dailyUsd: usd.optional(), monthlyUsd: usd.optional() });
+const rateLimit = z.strictObject({ requestsPerMinute: z.number().int().positive().optional(), tokensPerMinute: z.number().int().positive().optional() });
+const specList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+
+/**
+ * The middleware chain around every model call (src/gateway): routing by alias and rule,
+ * retries with fallback, circuit breaker, rate limits and budgets. Rate limits and budgets
+ * are off until a limit is set.
+ */
+const gateway = z.strictObject({
+  /** `fast: openai:gpt-4o-mini`, or a list: primary first, then fallbacks. */
+  aliases: z.record(z.string().min(1), specList).default({}),
+  /** Tried after every plan's own targets, e.g. `[local]` so an outage still gets an extractive answer. */
+  fallbacks: z.array(z.string().min(1)).default([]),
+  rules: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        when: z
+          .strictObject({
+            model: specList.optional(),
+            project: specList.optional(),
+            metadata: z.record(z.string(), z.string()).optional(),
+            minPromptTokens: z.number().int().min(0).optional(),
+            maxPromptTokens: z.number().int().min(0).optional(),
+          })
+          .optional(),
+        targets: z.array(z.union([z.string().min(1), z.strictObject({ model: z.string().min(1), weight: z.number().positive() })])).optional(),
+        fallbacks: z.array(z.string().min(1)).optional(),
+      }),
+    )
+    .default([]),
+  retry: z
+    .strictObject({
+      maxAttempts: z.number().int().min(1).max(10).default(3),
+      attemptTimeoutMs: z.number().int().positive().default(30_000),
+      deadlineMs: z.number().int().positive().default(120_000),
+    })
+    .prefault({}),
+  breaker: z.strictObject({ failureThreshold: z.number().int().min(1).default(5), cooldownMs: z.number().int().positive().default(30_000) }).prefault({}),
+  rateLimit: z
+    .strictObject({ perKey: rateLimit.optional(), perProject: rateLimit.optional(), projects: z.record(z.string(), rateLimit).default({}) })
+    .prefault({}),
+  budget: z
+    .strictObject({
+      perProject: budgetLimit.optional(),
+      perKey: budgetLimit.optional(),
+      projects: z.record(z.string(), budgetLimit).default({}),
+      /** When a call would pass a budget: answer with this cheaper model instead of refusing (402). */
+      degradeTo: z.string().min(1).optional(),
+    })
+    .prefault({}),
+});
+
+/** Response cache in front of the gateway (src/cache). A re-ingest changes the retrieved context, so RAG answers never go stale. */
+const cache = z.strictObject({
+  /** Identical requests (normalised) are answered from the cache. */
+  exact: z.boolean().default(false),
+  /** Paraphrased questions too, above `threshold` cosine similarity; measured false hits in bench/RESULTS.md, so opt in. */
+  semantic: z.boolean().default(false),
+  threshold: z.number().min(0).max(1).default(0.85),
+  ttlSeconds: z.number().int().positive().optional(),
+  maxEntries: z.number().int().positive().default(10_000),
+});
+
+const trace = z.strictObject({
+  /** `full` keeps prompts and answers, `hash` keeps their sha256, `none` keeps neither. */
+  privacy: z.enum(['full', 'hash', 'none']).default('full'),
+  /** OTLP/HTTP endpoint (e.g. http://127.0.0.1:4318) to export spans to, besides the SQLite file; also `OTEL_EXPORTER_OTLP_ENDPOINT`. */
+  otlpEndpoint: z.string().url().optional(),
+});
+
+/** Shared state for many replicas: rate limits, budgets and the cache live in Redis when set. */
+const redis = z.strictObject({ url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional() });
+
 export const configSchema = z.strictObject({
   home: z.string().default('.incontext'),
   project: z
@@ -77,6 +153,10 @@ export const configSchema = z.strictObject({
   model: model.prefault({}),
   server: server.prefault({}),
   guard: guard.prefault({}),
+  gateway: gateway.prefault({}),
+  cache: cache.prefault({}),
+  trace: trace.prefault({}),
+  redis: redis.prefault({}),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -28,8 +28,11 @@ import type { BreakerState, CallState, Clock, GatewayCall, GatewayContext, Gatew
 export interface GatewayOptions {
   /** Ready-made models by spec (tests, tenants' own clients); consulted before `resolve`. */
   models?: Readonly<Record<string, LanguageModelV4>>;
-  /** Spec → model for anything not in `models`. Default: the model registry with `env`. */
-  resolve?: (spec: string) => LanguageModelV4;
+  /**
+   * Spec → model for anything not in `models`. Default: the model registry with `env`. Return a
+   * `Target` to name the id that breakers, budgets and prices key on (default: provider:modelId).
+   */
+  resolve?: (spec: string) => LanguageModelV4 | Target;
   env?: NodeJS.ProcessEnv;
   route?: RouteOptions;
   retry?: RetryOptions;
@@ -82,8 +85,12 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     let target = resolved.get(spec);
     if (!target) {
       const ready = options.models?.[spec];
-      const model = ready ?? options.resolve?.(spec) ?? resolveLanguageModel(spec, options.env).model;
-      target = { id: ready ? spec : targetId(model), model };
+      const given = ready ? undefined : options.resolve?.(spec);
+      if (given && 'model' in given && 'id' in given) target = given;
+      else {
+        const model = ready ?? given ?? resolveLanguageModel(spec, options.env).model;
+        target = { id: ready ? spec : targetId(model), model };
+      }
       resolved.set(spec, target);
     }
     return target;

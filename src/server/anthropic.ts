@@ -70,7 +70,7 @@ function streamEvents(c: Context, id: string, model: string, run: Run) {
 function settings(body: MessagesBody, signal: AbortSignal) {
   return {
     abortSignal: signal,
-    maxRetries: 2,
+    maxRetries: 0, // the gateway owns retries and fallback
     maxOutputTokens: body.max_tokens,
     ...(body.temperature !== undefined ? { temperature: body.temperature } : {}),
     ...(body.top_p !== undefined ? { topP: body.top_p } : {}),
@@ -107,7 +107,7 @@ export function anthropicRoutes(ic: Incontext): Hono {
         return { finish: 'stop', usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } };
       });
     }
-    const { model } = ic.languageModel(modelSpec(ic, body.model));
+    const { model } = ic.languageModel(modelSpec(ic, body.model), { project: projectOf(c, ic.config.project) });
     const system = body.system === undefined ? undefined : text(body.system);
     const messages: ModelMessage[] = body.messages.map((m) => ({ role: m.role, content: text(m.content) }));
     const prompt = { messages, ...(system ? { instructions: system } : {}) };

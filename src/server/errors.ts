@@ -9,6 +9,9 @@ export function errorResponse(c: Context, e: unknown): Response {
       ? new IncontextError(e.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', e.message || 'Bad request', { status: e.status })
       : toIncontextError(e);
   const body = { error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.input?.key ? { param: err.input.key } : {}) } };
+  // Rate limits (429), budgets (402) and open circuits (503) say when to come back.
+  const retryAfterMs = (err as { retryAfterMs?: unknown }).retryAfterMs;
+  if (typeof retryAfterMs === 'number' && retryAfterMs > 0) c.header('Retry-After', String(Math.ceil(retryAfterMs / 1000)));
   return c.json(body, err.status as 400);
 }
 

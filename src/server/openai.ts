@@ -32,7 +32,7 @@ function toModelMessages(messages: ChatMessage[]): ModelMessage[] {
 
 /** `provider:model` passes through; a bare name uses the provider of the configured default model. */
 export function modelSpec(ic: Incontext, model: string): string {
-  if (model.includes(':')) return model;
+  if (model.includes(':') || model in ic.config.gateway.aliases) return model;
   const provider = ic.config.model.default.split(':')[0] ?? 'local';
   return provider === 'local' ? 'local' : `${provider}:${model}`;
 }
@@ -44,7 +44,8 @@ function usageJson(u: Usage | undefined) {
 function settings(body: ChatRequest, signal: AbortSignal) {
   const stop = typeof body.stop === 'string' ? [body.stop] : (body.stop ?? undefined);
   // OpenAI chats may carry system messages anywhere in the conversation.
-  const s: Record<string, unknown> = { abortSignal: signal, maxRetries: 2, allowSystemInMessages: true };
+  // maxRetries 0: the gateway owns retries and fallback.
+  const s: Record<string, unknown> = { abortSignal: signal, maxRetries: 0, allowSystemInMessages: true };
   if (body.temperature != null) s.temperature = body.temperature;
   if (body.top_p != null) s.topP = body.top_p;
   const max = body.max_completion_tokens ?? body.max_tokens;
@@ -83,7 +84,7 @@ export function openaiRoutes(ic: Incontext): Hono {
     const id = `chatcmpl-${newId('x').slice(2)}`;
     const created = Math.floor(Date.now() / 1000);
     if (body.model === RAG_MODEL) return ragCompletion(c, ic, body, id, created);
-    const { model, id: modelId } = ic.languageModel(modelSpec(ic, body.model));
+    const { model, id: modelId } = ic.languageModel(modelSpec(ic, body.model), { project: projectOf(c, ic.config.project) });
     const messages = toModelMessages(body.messages);
     if (!body.stream) {
       const r = await generateText({ model, messages, ...settings(body, c.req.raw.signal) }).catch((e: unknown) => {

@@ -45,9 +45,13 @@ function usageAttributes(model: LanguageModelV4, usage: LanguageModelV4Usage, me
   const outputTokens = usage.outputTokens.total ?? countTokens(output);
   const cacheKind = metadata?.['incontext']?.['cache'];
   const cached = typeof cacheKind === 'string';
+  // Behind the gateway the model that answered may differ from the one asked for (alias, fallback, degrade).
+  const answeredBy = metadata?.['incontext']?.['answeredBy'];
+  const priced = typeof answeredBy === 'string' ? answeredBy : priceSpec(model);
   // A cache hit spends nothing; its token counts still show what it saved.
-  const cost = cached ? 0 : estimateCost(priceSpec(model), { inputTokens, outputTokens });
+  const cost = cached ? 0 : estimateCost(priced, { inputTokens, outputTokens });
   return {
+    ...(typeof answeredBy === 'string' ? { answeredBy } : {}),
     inputTokens,
     outputTokens,
     cached,

@@ -31,6 +31,8 @@ export interface StartSpanOptions {
   /** Explicit parent; by default the span active in the current async context. */
   parent?: SpanContext | null;
   attributes?: SpanAttributes;
+  /** When the work began, if before now (events reported after the fact, e.g. a finished gateway attempt). */
+  startTime?: number;
 }
 
 export interface SpanHandle extends SpanContext {
@@ -103,7 +105,7 @@ export function createTracer(options: TracerOptions): Tracer {
     const parent = opts.parent === null ? undefined : (opts.parent ?? context.getStore());
     const traceId = parent?.traceId ?? hex(16);
     const spanId = hex(8);
-    const startTime = clock();
+    const startTime = opts.startTime ?? clock();
     let attributes: SpanAttributes = clean(opts.attributes ?? {});
     let input: string | undefined;
     let output: string | undefined;

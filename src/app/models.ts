@@ -1,0 +1,220 @@
+/**
+ * The one model stack every call goes through — the library's ask, the CLI's, `/v1`
+ * pass-through and agent steps alike:
+ *
+ *   call context → trace (llm span) → response cache → gateway (rate limit → route →
+ *   cascade → retry/fallback → breaker → budget) → provider
+ *
+ * The order is set here and nowhere else. Gateway events (route decision, every
+ * provider attempt, refusals) become spans under the call's `llm` span.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { wrapLanguageModel } from 'ai';
+import type { LanguageModelV4, LanguageModelV4Middleware } from '@ai-sdk/provider';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../core/index.js';
+import type { Embedder } from '../embed/index.js';
+import { resolveLanguageModel } from '../model/index.js';
+import { createGateway, type BudgetLimit, type BudgetOptions, type Gateway, type GatewayEvent, type GatewayOptions, type RateLimit, type RateLimitOptions, type RouteRule, type Target } from '../gateway/index.js';
+import { cacheMiddleware, createMemoryCacheBackend, openSqliteCacheBackend, type CacheBackend, type CacheEvent } from '../cache/index.js';
+import { traceMiddleware, type Tracer } from '../trace/index.js';
+
+/** Who is calling; becomes `providerOptions.incontext` of every call, read by cache, gateway and trace. */
+export interface CallContext {
+  project: string;
+  /** API key id (never the secret). */
+  key?: string;
+  user?: string;
+  /** Version of the retrieved context: a re-ingest changes it, so cached RAG answers never go stale. */
+  contextVersion?: string;
+  promptVersion?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface ModelStack {
+  /** `spec` is an alias from `gateway.aliases` or a `provider:model` spec; a bad spec throws here, before any call. */
+  model(spec: string, context: CallContext, tracer: Tracer): { model: LanguageModelV4; id: string };
+  readonly gateway: Gateway;
+  close(): Promise<void>;
+}
+
+export interface ModelStackDeps {
+  config: Config;
+  env: NodeJS.ProcessEnv;
+  /** Where the SQLite cache tables live; undefined keeps the cache in memory. */
+  dbPath: string | undefined;
+  embedder: () => Promise<Embedder>;
+  logger: Logger;
+  /** Shared backends for many replicas (Redis), when configured. */
+  backends?: { rateLimit?: RateLimitOptions['store']; budget?: BudgetOptions['store']; cache?: CacheBackend };
+}
+
+export function createModelStack(deps: ModelStackDeps): ModelStack {
+  const { config, env, logger } = deps;
+  const g = config.gateway;
+  const current = new AsyncLocalStorage<Tracer>();
+
+  const targets = new Map<string, Target>();
+  const resolveTarget = (spec: string): Target => {
+    let t = targets.get(spec);
+    if (!t) {
+      const r = resolveLanguageModel(spec, env);
+      t = { id: r.id, model: r.model };
+      targets.set(spec, t);
+    }
+    return t;
+  };
+
+  // Zod's output marks absent optionals `| undefined`; the gateway's options (exactOptionalPropertyTypes) want them absent.
+  const rate = plain<{ perKey?: RateLimit; perProject?: RateLimit; projects: Record<string, RateLimit> }>(g.rateLimit);
+  const rateLimit: RateLimitOptions | undefined =
+    rate.perKey || rate.perProject || Object.keys(rate.projects).length > 0
+      ? {
+          ...(rate.perKey ? { perKey: rate.perKey } : {}),
+          ...(rate.perProject ? { perProject: rate.perProject } : {}),
+          projects: rate.projects,
+          ...(deps.backends?.rateLimit ? { store: deps.backends.rateLimit } : {}),
+        }
+      : undefined;
+  const b = plain<{ perProject?: BudgetLimit; perKey?: BudgetLimit; projects: Record<string, BudgetLimit>; degradeTo?: string }>(g.budget);
+  const budget: BudgetOptions | undefined =
+    b.perProject || b.perKey || Object.keys(b.projects).length > 0
+      ? {
+          ...(b.perProject ? { perProject: b.perProject } : {}),
+          ...(b.perKey ? { perKey: b.perKey } : {}),
+          projects: b.projects,
+          ...(b.degradeTo ? { degrade: [{ type: 'model' as const, model: b.degradeTo }] } : {}),
+          ...(deps.backends?.budget ? { store: deps.backends.budget } : {}),
+        }
+      : undefined;
+
+  const options: GatewayOptions = {
+    env,
+    resolve: resolveTarget,
+    route: { aliases: g.aliases, fallbacks: g.fallbacks, rules: plain<RouteRule[]>(g.rules) },
+    retry: g.retry,
+    breaker: g.breaker,
+    ...(rateLimit ? { rateLimit } : {}),
+    ...(budget ? { budget } : {}),
+    onEvent: (event) => {
+      const tracer = current.getStore();
+      if (tracer) recordEvent(tracer, event);
+    },
+  };
+  const gateway = createGateway(options);
+
+  // The cache needs the embedder (semantic) and is built on first use, so a CLI that never calls a model never opens it.
+  let cacheP: Promise<{ middleware: LanguageModelV4Middleware; backend: CacheBackend }> | undefined;
+  const cacheOn = config.cache.exact || config.cache.semantic;
+  const cache = () => {
+    cacheP ??= (async () => {
+      const backendOptions = { maxEntries: config.cache.maxEntries, ...(config.cache.ttlSeconds ? { ttlMs: config.cache.ttlSeconds * 1000 } : {}) };
+      const backend =
+        deps.backends?.cache ??
+        (deps.dbPath ? openSqliteCacheBackend({ path: deps.dbPath, ...backendOptions }) : createMemoryCacheBackend(backendOptions));
+      const middleware = cacheMiddleware({
+        ...(config.cache.exact ? { exact: { backend } } : {}),
+        ...(config.cache.semantic ? { semantic: { backend, embedder: await deps.embedder(), threshold: config.cache.threshold } } : {}),
+        onEvent: (e: CacheEvent) => {
+          if (e.type === 'error') logger.warn('cache bypassed', { code: e.error.code, message: e.error.message });
+        },
+      });
+      return { middleware, backend };
+    })();
+    return cacheP;
+  };
+  const lazyCache: LanguageModelV4Middleware = {
+    specificationVersion: 'v4',
+    wrapGenerate: async (o) => (await cache()).middleware.wrapGenerate!(o),
+    wrapStream: async (o) => (await cache()).middleware.wrapStream!(o),
+  };
+
+  /** Gateway events are reported from inside the call, so the tracer of the call is in async context. */
+  const bindTracer = (tracer: Tracer): LanguageModelV4Middleware => ({
+    specificationVersion: 'v4',
+    wrapGenerate: ({ doGenerate }) => current.run(tracer, doGenerate),
+    wrapStream: ({ doStream }) => current.run(tracer, doStream),
+  });
+
+  return {
+    gateway,
+    model(spec, context, tracer) {
+      // An alias resolves per call (routing may pick any of its targets); a spec is checked now,
+      // so a typo or a missing key is reported before anything is retrieved or spent.
+      const alias = spec in g.aliases || g.rules.some((r) => matchesModel(r.when?.model, spec));
+      const id = alias ? spec : resolveTarget(spec).id;
+      const incontext = {
+        project: context.project,
+        projectId: context.project,
+        ...(context.key ? { key: context.key } : {}),
+        ...(context.user ? { user: context.user } : {}),
+        ...(context.contextVersion ? { contextVersion: context.contextVersion } : {}),
+        ...(context.promptVersion ? { promptVersion: context.promptVersion } : {}),
+        ...(context.metadata ? { metadata: context.metadata } : {}),
+      };
+      const withContext: LanguageModelV4Middleware = {
+        specificationVersion: 'v4',
+        transformParams: async ({ params }) => ({
+          ...params,
+          providerOptions: { ...params.providerOptions, incontext: { ...incontext, ...(params.providerOptions?.incontext ?? {}) } },
+        }),
+      };
+      const middleware = [withContext, traceMiddleware(tracer), bindTracer(tracer), ...(cacheOn ? [lazyCache] : [])];
+      return { model: wrapLanguageModel({ model: gateway(id), middleware }), id };
+    },
+    async close() {
+      if (cacheP) await (await cacheP).backend.close();
+    },
+  };
+}
+
+function matchesModel(model: string | string[] | undefined, spec: string): boolean {
+  return model === spec || (Array.isArray(model) && model.includes(spec));
+}
+
+/** Provider attempts as `llm.attempt` spans (timed from their real start); decisions as zero-length `route` spans. */
+function recordEvent(tracer: Tracer, event: GatewayEvent): void {
+  const now = tracer.now();
+  switch (event.type) {
+    case 'attempt': {
+      const span = tracer.startSpan(`attempt ${event.target}`, 'llm.attempt', {
+        startTime: now - event.durationMs,
+        attributes: {
+          model: event.target,
+          attempt: event.attempt,
+          ...(event.status !== undefined ? { httpStatus: event.status } : {}),
+          ...(event.retryable !== undefined ? { retryable: event.retryable } : {}),
+        },
+      });
+      span.end(event.ok ? 'ok' : 'error', event.ok ? undefined : new Error(event.error ?? 'attempt failed'));
+      return;
+    }
+    case 'route':
+      tracer.startSpan('route', 'route', { attributes: { rule: event.rule, requested: event.requested, targets: event.targets, cascade: event.cascade } }).end('ok');
+      return;
+    case 'fallback':
+      tracer.startSpan('fallback', 'route', { attributes: { from: event.from, to: event.to, reason: event.reason } }).end('ok');
+      return;
+    case 'breaker-skip':
+      tracer.startSpan('breaker open', 'route', { attributes: { target: event.target, retryAfterMs: event.retryAfterMs } }).end('ok');
+      return;
+    case 'rate-limit':
+      if (!event.allowed) tracer.startSpan('rate limited', 'route', { attributes: { key: event.key, retryAfterMs: event.retryAfterMs ?? 0 } }).end('error', new Error('rate limited'));
+      return;
+    case 'budget':
+      if (event.action === 'refuse' || event.action === 'degrade') {
+        tracer.startSpan(`budget ${event.action}`, 'route', { attributes: { target: event.target, amountUsd: event.amountUsd, scopes: event.scopes, ...(event.detail ? { detail: event.detail } : {}) } }).end(event.action === 'refuse' ? 'error' : 'ok');
+      }
+      return;
+    case 'cascade':
+      tracer.startSpan(`cascade tier ${event.tier}`, 'route', { attributes: { tier: event.tier, target: event.target, passed: event.passed, escalated: event.escalated, ...(event.reason ? { reason: event.reason } : {}) } }).end('ok');
+      return;
+    default:
+      return;
+  }
+}
+
+/** Config is plain JSON: a JSON round trip drops the keys Zod left `undefined`. */
+function plain<T>(value: unknown): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
