@@ -6,3 +6,4 @@ export { KNOWN_ATTACKS } from './similarity.js';
 export { loadInjectionModel, type LinearModel, type LinearModelFile } from './classifier.js';
 export { spotlight, createCanary, detectCanaryLeak, detectSystemPromptLeak, type SystemPromptLeakOptions } from './spotlight.js';
 export * from './pii/index.js';
+export * from './output/index.js';
