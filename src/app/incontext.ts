@@ -15,6 +15,7 @@ import { createMemoryTraceStore, createOtlpExporter, openTraceStore, type OtlpEx
 import { createTracing, type Tracing } from './tracing.js';
 import { createAskGuard } from './guarding.js';
 import { createModelStack, type CallContext } from './models.js';
+import { projectStats, type ProjectStats } from './stats.js';
 
 export interface CreateIncontextOptions extends LoadConfigOptions {
   /** A config object to use instead of reading files/env (still validated). */
@@ -73,6 +74,8 @@ export interface Incontext {
   languageModel(spec?: string, context?: Partial<CallContext>): { model: LanguageModelV4; id: string };
   listDocuments(options?: { project?: string; limit?: number; offset?: number }): Promise<StoredDocument[]>;
   deleteDocument(id: string, options?: { project?: string }): Promise<boolean>;
+  /** Trace figures of a project over the last `days` (default 30), plus week-over-week drift of questions and feedback. */
+  stats(options?: { project?: string; days?: number; to?: number }): Promise<ProjectStats>;
   /** Wait until every span recorded so far is in the trace store. */
   flushTraces(): Promise<void>;
   close(): Promise<void>;
@@ -238,6 +241,11 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     },
     traces,
     flushTraces: () => tracing.flush(),
+    async stats(o = {}) {
+      const to = o.to ?? Date.now();
+      await tracing.flush();
+      return projectStats(traces, await embedder(), project(o), { from: to - (o.days ?? 30) * 86_400_000, to });
+    },
     async close() {
       await tracing.flush().catch((e: unknown) => logger.warn('trace write failed', { message: String(e) }));
       await otlp?.shutdown();

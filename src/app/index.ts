@@ -5,3 +5,5 @@ export * from '../core/index.js';
 export { loadConfig, configSchema, CONFIG_TEMPLATE, type Config, type ConfigInput } from '../config/index.js';
 export type { Store, StoredDocument } from '../store/index.js';
 export type { Embedder } from '../embed/index.js';
+export type { ProjectStats, Drift } from './stats.js';
+export type { CallContext } from './models.js';

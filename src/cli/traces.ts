@@ -34,13 +34,12 @@ export function registerTraceCommands(program: Command): void {
 
   program
     .command('stats')
-    .description('cost per day and model, latency p50/p95, error and cache rates, tokens, month-end forecast')
+    .description('cost per day and model, latency p50/p95, error and cache rates, tokens, month-end forecast, drift of questions and feedback')
     .option('--days <n>', 'window in days', positive('days'), 30)
     .action(async function (this: Command, o: { days: number }) {
       const { ic, json } = open(this);
       try {
-        const to = Date.now();
-        const s = await ic.traces.stats(ic.config.project, { from: to - o.days * 86_400_000, to });
+        const s = await ic.stats({ days: o.days });
         if (json) return printJson(s);
         process.stdout.write(
           `last ${o.days} days: ${s.traces} traces, ${s.llmCalls} model calls, error rate ${(s.errorRate * 100).toFixed(1)}%, cache hit rate ${(s.cacheHitRate * 100).toFixed(1)}%\n` +
@@ -48,6 +47,12 @@ export function registerTraceCommands(program: Command): void {
             `forecast for ${s.forecast.month}: $${s.forecast.forecastUsd.toFixed(4)} (spent $${s.forecast.spentUsd.toFixed(4)})\n`,
         );
         for (const m of s.costPerModel) process.stdout.write(`  ${m.model.padEnd(32)} ${String(m.calls).padStart(5)} calls  $${m.costUsd.toFixed(4)}\n`);
+        const d = s.drift;
+        const fixed = (v: number | null, n = 3) => (v === null ? 'n/a' : v.toFixed(n));
+        process.stdout.write(
+          `drift, last 7 days vs the 7 before: questions ${d.inputs.thisWeek} vs ${d.inputs.lastWeek}, centroid distance ${fixed(d.inputs.centroidDistance, 4)} (noise ${fixed(d.inputs.baseline, 4)}); ` +
+            `feedback ${fixed(d.feedback.thisWeek, 2)} vs ${fixed(d.feedback.lastWeek, 2)}\n`,
+        );
       } finally {
         await ic.close();
       }

@@ -56,7 +56,7 @@ export function traceRoutes(ic: Incontext): Hono {
   api.get('/stats', async (c) => {
     const to = Date.now();
     const days = Math.min(Math.max(Number(c.req.query('days') ?? 30) || 30, 1), 366);
-    return c.json(await ic.traces.stats(project(c), { from: to - days * 86_400_000, to }));
+    return c.json(await ic.stats({ project: project(c), days, to }));
   });
   return api;
 }

@@ -179,6 +179,14 @@ export function runTraceStoreConformance(name: string, open: () => Promise<Trace
       expect((await store.listTraces('other')).traces).toHaveLength(1);
     });
 
+    it('lists root inputs of a time range newest first, skipping hashed ones, in one project only', async () => {
+      await store.write([{ ...span(6, 60, undefined, 'request', T0 + 2 * DAY + 5, 10), input: 'sha256:abc' }]);
+      expect(await store.rootInputs(P, { from: T0 - 1, to: T0 + 3 * DAY }, 10)).toEqual(['capital of france?', 'hello 100%_done', 'What is the Capital of France?']);
+      expect(await store.rootInputs(P, { from: T0 - 1, to: T0 + 3 * DAY }, 1)).toEqual(['capital of france?']);
+      expect(await store.rootInputs(P, { from: T0 + DAY + 1, to: T0 + 3 * DAY }, 10)).toEqual([]);
+      expect(await store.rootInputs('other', { from: 0, to: T0 + 3 * DAY }, 10)).toEqual([]);
+    });
+
     it('computes stats: cost per day and model, latency percentiles, error and cache rates, forecast', async () => {
       await store.addFeedback(P, tid(1), { score: 1 });
       await store.addFeedback(P, tid(3), { score: 0.5, label: 'slow' });

@@ -72,6 +72,16 @@ export function createMemoryTraceStore(): TraceStore {
     async listFeedback(projectId, traceId) {
       return feedback.filter((f) => f.projectId === projectId && f.traceId === traceId).map((f) => ({ ...f }));
     },
+    async rootInputs(projectId, range, limit) {
+      const from = toMs(range.from, 'from');
+      const to = toMs(range.to, 'to');
+      const roots: Span[] = [];
+      for (const list of traces.get(projectId)?.values() ?? []) {
+        const root = rootOf(list);
+        if (root && root.startTime >= from && root.startTime < to && root.input !== undefined && !root.input.startsWith('sha256:')) roots.push(root);
+      }
+      return roots.sort((a, b) => b.startTime - a.startTime).slice(0, limit).map((r) => r.input!);
+    },
     async stats(projectId, range) {
       const from = toMs(range.from, 'from');
       const to = toMs(range.to, 'to');

@@ -234,6 +234,20 @@ export function openSqliteTraceStore(options: SqliteTraceStoreOptions): TraceSto
       const rows = wrap('feedback', () => db.prepare('SELECT * FROM trace_feedback WHERE project_id = ? AND trace_id = ? ORDER BY created_at, rowid').all(projectId, traceId));
       return (rows as FeedbackRow[]).map(toFeedback);
     },
+    async rootInputs(projectId, range, limit) {
+      const from = toMs(range.from, 'from');
+      const to = toMs(range.to, 'to');
+      return wrap('rootInputs', () =>
+        (
+          db
+            .prepare(
+              `SELECT input FROM trace_spans WHERE project_id = ? AND parent_id IS NULL AND start_time >= ? AND start_time < ?
+               AND input IS NOT NULL AND input NOT LIKE 'sha256:%' ORDER BY start_time DESC LIMIT ?`,
+            )
+            .all(projectId, from, to, limit) as Array<{ input: string }>
+        ).map((r) => r.input),
+      );
+    },
     async stats(projectId, range) {
       const from = toMs(range.from, 'from');
       const to = toMs(range.to, 'to');

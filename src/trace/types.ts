@@ -149,6 +149,8 @@ export interface TraceStore {
   addFeedback(projectId: string, traceId: string, feedback: FeedbackInput): Promise<Feedback>;
   listFeedback(projectId: string, traceId: string): Promise<Feedback[]>;
   stats(projectId: string, range: StatsRange): Promise<TraceStats>;
+  /** Inputs of the root spans that started in the range, newest first, at most `limit`; hashed or absent inputs are skipped. */
+  rootInputs(projectId: string, range: StatsRange, limit: number): Promise<string[]>;
   /** Retention: drop traces whose root started before `before`, with their spans and feedback. Returns how many traces went. */
   deleteTraces(projectId: string, options: { before: TimeInput }): Promise<number>;
   close(): Promise<void>;
