@@ -1,0 +1,5 @@
+export type * from './types.js';
+export { createTenancy } from './tenancy.js';
+export { requireScope, requireProject, hasScope, unauthorized, forbidden, SCOPES } from './errors.js';
+export { MASTER_KEY_ENV } from './vault-crypto.js';
+export { KEY_LENGTH } from './token.js';
