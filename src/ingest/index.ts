@@ -4,3 +4,4 @@ export { walk, DEFAULT_EXCLUDES } from './walk.js';
 export { normalizeText } from './normalize.js';
 export { detect, type SourceKind } from './detect.js';
 export { SUPPORTED_FORMATS } from './errors.js';
+export { readSqlSource, defaultSourceName, type SqlSource, type SqlSourceOptions } from './sql/index.js';

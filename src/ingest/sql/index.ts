@@ -1,0 +1,1 @@
+export { readSqlSource, defaultSourceName, type SqlSource, type SqlSourceOptions } from './source.js';
