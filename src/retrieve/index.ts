@@ -1,1 +1,47 @@
-export { retrieve, fuseRrf, type RetrieveOptions, type RetrieveDeps, type RetrieveMode } from './retrieve.js';
+export { retrieve, retrieveWithVector, fuseRrf, type RetrieveOptions, type RetrieveDeps, type RetrieveMode } from './retrieve.js';
+export type {
+  GenerateFn,
+  PipelineDeps,
+  PipelineRequest,
+  StepDetail,
+  StepDetailValue,
+  StepRecord,
+  SearchOptions,
+  StepContext,
+  StepResult,
+  RetrievalStep,
+  RerankScorer,
+  QueryExpander,
+} from './steps.js';
+export { withRanks } from './steps.js';
+export {
+  retrievePipeline,
+  createStepContext,
+  searchStep,
+  rerankStep,
+  expansionStep,
+  normalizeQuery,
+  type PipelineResult,
+  type PipelineOptions,
+  type RerankStepOptions,
+  type ExpansionStepOptions,
+} from './pipeline.js';
+export { fuseHitLists, minMax, type RankedList } from './fuse.js';
+export { mmrStep, mmrSelect, type MmrOptions } from './mmr.js';
+export { neighbourStep, type NeighbourOptions } from './neighbours.js';
+export { chunkPositions, type ChunkPositions, type ChunkPositionsOptions, type StoreWithChunkRange } from './positions.js';
+export { hydeStep, multiQueryStep, multiHopStep, HYDE_PROMPT, MULTI_QUERY_PROMPT, MULTI_HOP_PROMPT, type HydeOptions, type MultiQueryOptions, type MultiHopOptions } from './transforms.js';
+export { llmRerankStep, LISTWISE_PROMPT, POINTWISE_PROMPT, type LlmRerankOptions } from './llm-rerank.js';
+export { providerRerankStep, type ProviderRerankOptions, type RerankingModelLike } from './provider-rerank.js';
+export {
+  computeSupport,
+  calibrate as calibrateSupport,
+  fitSupportCalibration,
+  termCoverage,
+  DEFAULT_SUPPORT_CALIBRATION,
+  type Support,
+  type SupportOptions,
+  type SupportCalibration,
+  type SupportFeatures,
+} from './support.js';
+export { parseQueryList, parseRanking, parseGrade, parseNextQuery } from './parse.js';

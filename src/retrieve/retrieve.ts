@@ -49,8 +49,8 @@ export function fuseRrf(
   return fused.sort((a, b) => b.score - a.score || (b.scores.vector ?? 0) - (a.scores.vector ?? 0) || (a.chunk.id < b.chunk.id ? -1 : 1));
 }
 
-async function vectorHits(deps: RetrieveDeps, o: RetrieveOptions, n: number): Promise<ScoredChunk[]> {
-  const [vector] = await deps.embedder.embed([o.query], { kind: 'query' });
+async function vectorHits(deps: RetrieveDeps, o: RetrieveOptions, n: number, given?: Float32Array): Promise<ScoredChunk[]> {
+  const vector = given ?? (await deps.embedder.embed([o.query], { kind: 'query' }))[0];
   if (!vector) return [];
   return deps.store.vectorSearch({ projectId: o.projectId, model: deps.embedder.id, vector, k: n, ...(o.filter ? { filter: o.filter } : {}) });
 }
@@ -60,6 +60,15 @@ function keywordHits(deps: RetrieveDeps, o: RetrieveOptions, n: number): Promise
 }
 
 export async function retrieve(deps: RetrieveDeps, o: RetrieveOptions): Promise<Hit[]> {
+  return retrieveWithVector(deps, o);
+}
+
+/**
+ * `retrieve` with the query vector supplied by the caller: the pipeline embeds a query once
+ * and reuses it, and HyDE searches by the vector of a hypothetical answer while the keyword
+ * side still searches the query text.
+ */
+export async function retrieveWithVector(deps: RetrieveDeps, o: RetrieveOptions, vector?: Float32Array): Promise<Hit[]> {
   const mode = o.mode ?? 'hybrid';
   const n = o.candidates ?? Math.max(50, o.k * 4);
   const toHits = (list: Array<ScoredChunk & { scores?: Hit['scores'] }>, kind?: 'vector' | 'keyword'): Hit[] =>
@@ -70,11 +79,11 @@ export async function retrieve(deps: RetrieveDeps, o: RetrieveOptions): Promise<
       scores: h.scores ?? (kind ? { [kind]: h.score } : {}),
       rank: i + 1,
     }));
-  if (mode === 'vector') return toHits(await vectorHits(deps, o, o.k), 'vector');
+  if (mode === 'vector') return toHits(await vectorHits(deps, o, o.k, vector), 'vector');
   if (mode === 'keyword') return toHits(await keywordHits(deps, o, o.k), 'keyword');
   const weights = o.weights ?? { vector: 1, keyword: 1 };
   const [vec, kw] = await Promise.all([
-    weights.vector > 0 ? vectorHits(deps, o, n) : Promise.resolve([]),
+    weights.vector > 0 ? vectorHits(deps, o, n, vector) : Promise.resolve([]),
     weights.keyword > 0 ? keywordHits(deps, o, n) : Promise.resolve([]),
   ]);
   return toHits(

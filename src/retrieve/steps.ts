@@ -82,7 +82,7 @@ export interface StepContext {
   embedQuery(text: string): Promise<Float32Array>;
   /** Document-kind embeddings of the hits' chunks: the store's embedding cache first, the embedder for misses. */
   chunkVectors(hits: Hit[]): Promise<Float32Array[]>;
-  /** Calls deps.generate; throws MODEL_REQUIRED with a hint when none was given. */
+  /** Calls deps.generate; throws MODEL_NOT_CONFIGURED with a hint when none was given. */
   generate(prompt: string): Promise<string>;
   /** Record a degradation on this step's record (kept, never thrown). */
   warn(message: string): void;
@@ -91,6 +91,11 @@ export interface StepContext {
 export interface StepResult {
   hits: Hit[];
   detail?: StepDetail;
+  /**
+   * Set by rerankers whose `hit.score` is a relevance probability in [0, 1] (a provider
+   * reranker's relevanceScore, an LLM's 0-10 grade / 10): abstention support then uses it as is.
+   */
+  scoreIsProbability?: boolean;
 }
 
 export interface RetrievalStep {
@@ -98,9 +103,11 @@ export interface RetrievalStep {
   readonly name: string;
   /**
    * 'source' steps produce candidates from the query; if a pipeline does not start with one,
-   * the default `search()` step is put first. Every other step refines the hits it is given.
+   * the default `searchStep()` is put first. 'refine' steps reorder, fuse or filter the
+   * candidate pool. 'context' steps (neighbour expansion) run after the pool is cut to k and
+   * add context around the final hits; they must come last.
    */
-  readonly kind: 'source' | 'refine';
+  readonly kind: 'source' | 'refine' | 'context';
   run(hits: Hit[], ctx: StepContext): Promise<StepResult>;
 }
 

@@ -1,0 +1,143 @@
+/**
+ * Query transforms that ask a language model (injected as `generate`): HyDE, multi-query
+ * expansion and iterative multi-hop retrieval. Each fuses its extra searches with the input
+ * ranking by RRF, so a bad generation can add noise but never erase the original results.
+ */
+import type { Hit } from '../core/index.js';
+import { fuseHitLists } from './fuse.js';
+import { clip, parseNextQuery, parseQueryList } from './parse.js';
+import { expansionStep, normalizeQuery } from './pipeline.js';
+import type { RetrievalStep } from './steps.js';
+
+export interface HydeOptions {
+  /** Builds the prompt for the hypothetical answer. */
+  prompt?: (query: string) => string;
+  /** Weight of the hypothetical answer's ranking against the query's (1 each by default). */
+  weight?: number;
+}
+
+export const HYDE_PROMPT = (query: string): string =>
+  `Write a short passage (3-5 sentences) that answers the question below, as it might appear in a document about the topic. ` +
+  `Write only the passage; if you are unsure of facts, write what such a passage would plausibly say.\n\nQuestion: ${query}\n\nPassage:`;
+
+/**
+ * HyDE (Gao et al., 2022): embed a hypothetical answer instead of the question, because an
+ * answer looks more like the passages than a question does. The vector side searches by the
+ * answer's document embedding, the keyword side by question + answer (query2doc), and the
+ * result is fused with the question's own ranking.
+ */
+export function hydeStep(options: HydeOptions = {}): RetrievalStep {
+  const prompt = options.prompt ?? HYDE_PROMPT;
+  return {
+    name: 'hyde',
+    kind: 'refine',
+    async run(hits, ctx) {
+      const answer = (await ctx.generate(prompt(ctx.query))).trim();
+      if (!answer) {
+        ctx.warn('hyde: the model returned an empty passage; kept the query results');
+        return { hits, detail: { hypothetical: '' } };
+      }
+      const [vector] = await ctx.deps.embedder.embed([answer], { kind: 'document', ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      const found = await ctx.search(`${ctx.query}\n${answer}`, vector ? { vector } : {});
+      const before = new Set(hits.map((h) => h.chunk.id));
+      const fused = fuseHitLists([{ hits }, { hits: found, weight: options.weight ?? 1 }], ctx.request.rrfK ?? 60).slice(0, ctx.request.candidates);
+      return { hits: fused, detail: { hypothetical: clip(answer, 400), found: found.length, added: fused.filter((h) => !before.has(h.chunk.id)).length } };
+    },
+  };
+}
+
+export interface MultiQueryOptions {
+  /** Rewrites to ask for (default 3). */
+  count?: number;
+  prompt?: (query: string, count: number) => string;
+  /** Weight of the original query's ranking in the fusion (default 1; each rewrite weighs 1). */
+  originalWeight?: number;
+}
+
+export const MULTI_QUERY_PROMPT = (query: string, count: number): string =>
+  `Rewrite the search query below in ${count} different ways to find relevant documents: use synonyms, ` +
+  `spell out abbreviations, and split compound questions. Write one query per line, nothing else.\n\nQuery: ${query}`;
+
+/** Multi-query expansion (as in RAG-Fusion): N model rewrites, each searched, fused by RRF. */
+export function multiQueryStep(options: MultiQueryOptions = {}): RetrievalStep {
+  const count = Math.max(1, Math.floor(options.count ?? 3));
+  const prompt = options.prompt ?? MULTI_QUERY_PROMPT;
+  return expansionStep(
+    'multi-query',
+    async (query, ctx) => {
+      const raw = await ctx.generate(prompt(query, count));
+      const queries = parseQueryList(raw, count);
+      if (queries.length === 0) ctx.warn(`multi-query: no query could be read from the model's reply: ${JSON.stringify(clip(raw, 200))}`);
+      return queries;
+    },
+    options.originalWeight === undefined ? {} : { originalWeight: options.originalWeight },
+  );
+}
+
+export interface MultiHopOptions {
+  /** Extra retrieval rounds at most (default 2). */
+  maxHops?: number;
+  /** Passages shown to the model each round (default 5), each clipped to `maxChars` (default 600). */
+  passages?: number;
+  maxChars?: number;
+  prompt?: (query: string, passages: string[], asked: string[]) => string;
+}
+
+export const MULTI_HOP_PROMPT = (query: string, passages: string[], asked: string[]): string =>
+  `You are helping to find the documents needed to answer a question.\n\nQuestion: ${query}\n\n` +
+  `Searches made so far: ${asked.map((q) => JSON.stringify(q)).join(', ')}\n\nPassages found:\n` +
+  passages.map((p, i) => `[${i + 1}] ${p}`).join('\n') +
+  `\n\nIf these passages contain everything needed to answer the question, reply with the single word DONE. ` +
+  `Otherwise reply with one new search query for the missing information, on one line, nothing else.`;
+
+/**
+ * Iterative multi-hop retrieval: show the model what was found, ask what is missing (or DONE),
+ * search for it, fuse, repeat — at most `maxHops` rounds, never the same query twice.
+ */
+export function multiHopStep(options: MultiHopOptions = {}): RetrievalStep {
+  const maxHops = Math.max(0, Math.floor(options.maxHops ?? 2));
+  const shown = options.passages ?? 5;
+  const maxChars = options.maxChars ?? 600;
+  const prompt = options.prompt ?? MULTI_HOP_PROMPT;
+  return {
+    name: 'multi-hop',
+    kind: 'refine',
+    async run(hits, ctx) {
+      const lists: Hit[][] = [hits];
+      const asked = [ctx.query];
+      const seen = new Set([normalizeQuery(ctx.query)]);
+      const hops: Array<{ query: string; found: number; added: number }> = [];
+      let pool = hits;
+      let stopped = 'max-hops';
+      for (let hop = 0; hop < maxHops; hop++) {
+        const reply = await ctx.generate(prompt(ctx.query, pool.slice(0, shown).map((h) => clip(h.chunk.text, maxChars)), asked));
+        const next = parseNextQuery(reply);
+        if (!next) {
+          ctx.warn(`multi-hop: could not read a query or DONE from the model's reply: ${JSON.stringify(clip(reply, 200))}`);
+          stopped = 'unparseable';
+          break;
+        }
+        if (next.done) {
+          stopped = 'done';
+          break;
+        }
+        if (seen.has(normalizeQuery(next.query))) {
+          stopped = 'repeated-query';
+          break;
+        }
+        seen.add(normalizeQuery(next.query));
+        asked.push(next.query);
+        const found = await ctx.search(next.query);
+        const before = new Set(pool.map((h) => h.chunk.id));
+        lists.push(found);
+        pool = fuseHitLists(
+          lists.map((l) => ({ hits: l })),
+          ctx.request.rrfK ?? 60,
+        ).slice(0, ctx.request.candidates);
+        hops.push({ query: next.query, found: found.length, added: pool.filter((h) => !before.has(h.chunk.id)).length });
+      }
+      return { hits: pool, detail: { hops, stopped, maxHops } };
+    },
+  };
+}
+
