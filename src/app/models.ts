@@ -15,7 +15,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../core/index.js';
 import type { Embedder } from '../embed/index.js';
 import { resolveLanguageModel } from '../model/index.js';
-import { createGateway, type BudgetLimit, type BudgetOptions, type Gateway, type GatewayEvent, type GatewayOptions, type RateLimit, type RateLimitOptions, type RouteRule, type Target } from '../gateway/index.js';
+import { createGateway, MemoryBudgetStore, SqliteBudgetStore, type BudgetLimit, type BudgetOptions, type Gateway, type GatewayEvent, type GatewayOptions, type RateLimit, type RateLimitOptions, type RouteRule, type Target } from '../gateway/index.js';
 import { cacheMiddleware, createMemoryCacheBackend, openSqliteCacheBackend, type CacheBackend, type CacheEvent } from '../cache/index.js';
 import { traceMiddleware, type Tracer } from '../trace/index.js';
 
@@ -76,6 +76,8 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
           ...(deps.backends?.rateLimit ? { store: deps.backends.rateLimit } : {}),
         }
       : undefined;
+  // Budgets persist in the SQLite file by default, so a day's spend survives restarts and is shared by every process.
+  let sqliteBudget: SqliteBudgetStore | undefined;
   const b = plain<{ perProject?: BudgetLimit; perKey?: BudgetLimit; projects: Record<string, BudgetLimit>; degradeTo?: string }>(g.budget);
   const budget: BudgetOptions | undefined =
     b.perProject || b.perKey || Object.keys(b.projects).length > 0
@@ -84,7 +86,7 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
           ...(b.perKey ? { perKey: b.perKey } : {}),
           projects: b.projects,
           ...(b.degradeTo ? { degrade: [{ type: 'model' as const, model: b.degradeTo }] } : {}),
-          ...(deps.backends?.budget ? { store: deps.backends.budget } : {}),
+          store: deps.backends?.budget ?? (deps.dbPath ? (sqliteBudget = new SqliteBudgetStore({ path: deps.dbPath })) : new MemoryBudgetStore()),
         }
       : undefined;
 
@@ -163,6 +165,7 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
       return { model: wrapLanguageModel({ model: gateway(id), middleware }), id };
     },
     async close() {
+      sqliteBudget?.close();
       if (cacheP) await (await cacheP).backend.close();
     },
   };

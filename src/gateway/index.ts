@@ -13,3 +13,14 @@ export { cascadeMiddleware, schemaVerifier, nonAbstentionVerifier, allOf, type S
 export { rateLimitMiddleware, MemoryRateLimitStore, type RateLimitOptions } from './rate-limit.js';
 export { budgetMiddleware, MemoryBudgetStore, budgetPeriods, type BudgetOptions, type BudgetLimit, type DegradeStep } from './budget.js';
 export { createInvoke, type InvokeOptions } from './invoke.js';
+export {
+  RedisRateLimitStore,
+  RedisBudgetStore,
+  RedisScript,
+  openRedisConnection,
+  redactRedisUrl,
+  type RedisConnection,
+  type RedisConnectionOptions,
+  type RedisStoreOptions,
+} from './redis.js';
+export { SqliteBudgetStore } from './sqlite.js';
