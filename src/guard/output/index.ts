@@ -4,3 +4,11 @@
  */
 export type * from './types.js';
 export { createOutputGuard, verdictOf } from './guard.js';
+export {
+  outputGuardMiddleware,
+  reportAttributes,
+  guardBlockedError,
+  type OutputGuardMiddlewareOptions,
+  type OutputGuardReport,
+  type ReportedFinding,
+} from './middleware.js';
