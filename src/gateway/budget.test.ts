@@ -4,6 +4,7 @@ import { priceFor } from '../model/index.js';
 import { useFakeProviders } from './__fixtures__/providers.js';
 import { budgetPeriods, createGateway, GatewayError, MemoryBudgetStore, type BudgetOptions } from './index.js';
 import { manualClock, recorder } from './__fixtures__/helpers.js';
+import { runBudgetStoreConformance } from './conformance.js';
 
 const fake = useFakeProviders();
 
@@ -114,19 +115,7 @@ describe('budgets', () => {
     expect(usage.spentUsd).toBeGreaterThan(0);
     expect(usage.spentUsd).toBeLessThan(outputUsd(10));
   });
-
-  it('counts a reservation that is never settled as spent once its TTL passes, and corrects it on a late settle', async () => {
-    const store = new MemoryBudgetStore();
-    const lines = [{ scope: 'project:p', period: 'day:2026-11-23', limitUsd: 1 }];
-    const r = await store.reserve(lines, 0.4, { now: 0, ttlMs: 1000 });
-    expect(r.ok).toBe(true);
-    expect(await store.usage('project:p', 'day:2026-11-23')).toEqual({ spentUsd: 0, reservedUsd: 0.4 });
-    // The sweep runs on the next reservation after the TTL.
-    await store.reserve(lines, 0.1, { now: 1000, ttlMs: 1000 });
-    expect(await store.usage('project:p', 'day:2026-11-23')).toEqual({ spentUsd: 0.4, reservedUsd: 0.1 });
-    if (r.ok) await store.settle(r.id, 0.05);
-    const after = await store.usage('project:p', 'day:2026-11-23');
-    expect(after.spentUsd).toBeCloseTo(0.05, 12);
-    expect(after.reservedUsd).toBeCloseTo(0.1, 12);
-  });
 });
+
+// The store-level cases (TTL, late settle, all-or-nothing lines) run against memory and Redis alike.
+runBudgetStoreConformance('memory', () => ({ store: new MemoryBudgetStore() }));

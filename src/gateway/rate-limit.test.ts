@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { useFakeProviders } from './__fixtures__/providers.js';
 import { createGateway, GatewayError, MemoryRateLimitStore, type RateLimitOptions } from './index.js';
 import { manualClock, recorder } from './__fixtures__/helpers.js';
+import { runRateLimitStoreConformance } from './conformance.js';
 
 const fake = useFakeProviders();
 
@@ -73,3 +74,5 @@ describe('rate limits', () => {
     expect(GatewayError.is(parts.find((p) => p.type === 'error')?.error, 'rate-limited')).toBe(true);
   });
 });
+
+runRateLimitStoreConformance('memory', () => ({ store: new MemoryRateLimitStore() }));

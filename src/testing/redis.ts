@@ -18,6 +18,8 @@ export interface RedisServerOptions {
   binary?: string;
   /** More `--flag value` arguments for redis-server. */
   args?: readonly string[];
+  /** Listen on this port instead of a free one (to restart a server where its clients expect it). */
+  port?: number;
   /** How long to wait for the first PONG. Default 10 s (a loaded 2-core machine can be slow). */
   startTimeoutMs?: number;
 }
@@ -159,6 +161,13 @@ async function startOnce(options: RedisServerOptions, port: number): Promise<Red
 }
 
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  if (options.port !== undefined) {
+    const started = await startOnce(options, options.port);
+    if (started === 'port-taken') {
+      throw new IncontextError('INTERNAL', `port ${options.port} is already in use`, { hint: 'stop what listens there, or leave port unset' });
+    }
+    return started;
+  }
   for (let attempt = 0; attempt < 5; attempt++) {
     const started = await startOnce(options, await freePort());
     if (started !== 'port-taken') return started;
