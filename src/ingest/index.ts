@@ -5,3 +5,4 @@ export { normalizeText } from './normalize.js';
 export { detect, type SourceKind } from './detect.js';
 export { SUPPORTED_FORMATS } from './errors.js';
 export { readSqlSource, defaultSourceName, type SqlSource, type SqlSourceOptions } from './sql/index.js';
+export * from './url/index.js';
