@@ -12,7 +12,9 @@ import type { RetrievalStep } from './steps.js';
 export interface HydeOptions {
   /** Builds the prompt for the hypothetical answer. */
   prompt?: (query: string) => string;
-  /** Weight of the hypothetical answer's ranking against the query's (1 each by default). */
+  /** Hypothetical answers to generate (default 1); their vectors are averaged with the query's. */
+  samples?: number;
+  /** Weight of the hypothetical answer's ranking against the query's own (default 1 each). */
   weight?: number;
 }
 
@@ -20,28 +22,50 @@ export const HYDE_PROMPT = (query: string): string =>
   `Write a short passage (3-5 sentences) that answers the question below, as it might appear in a document about the topic. ` +
   `Write only the passage; if you are unsure of facts, write what such a passage would plausibly say.\n\nQuestion: ${query}\n\nPassage:`;
 
+function meanDirection(vectors: Float32Array[]): Float32Array {
+  const out = new Float32Array(vectors[0]!.length);
+  for (const v of vectors) for (let i = 0; i < out.length; i++) out[i]! += v[i]!;
+  const norm = Math.hypot(...out);
+  if (norm > 0) for (let i = 0; i < out.length; i++) out[i]! /= norm;
+  return out;
+}
+
 /**
- * HyDE (Gao et al., 2022): embed a hypothetical answer instead of the question, because an
- * answer looks more like the passages than a question does. The vector side searches by the
- * answer's document embedding, the keyword side by question + answer (query2doc), and the
- * result is fused with the question's own ranking.
+ * HyDE (Gao et al., 2022): search with a hypothetical answer, because an answer looks more
+ * like the passages than a question does. As in the paper, the search vector is the mean of
+ * the query's embedding and the answers' document embeddings; the keyword side searches the
+ * query plus the answers (query2doc). That ranking is fused with the query's own by RRF, so
+ * an answer the model made up can add candidates but not erase the query's exact matches.
  */
 export function hydeStep(options: HydeOptions = {}): RetrievalStep {
   const prompt = options.prompt ?? HYDE_PROMPT;
+  const samples = Math.max(1, Math.floor(options.samples ?? 1));
   return {
     name: 'hyde',
     kind: 'refine',
     async run(hits, ctx) {
-      const answer = (await ctx.generate(prompt(ctx.query))).trim();
-      if (!answer) {
+      const replies = await Promise.all(Array.from({ length: samples }, () => ctx.generate(prompt(ctx.query))));
+      const answers = replies.map((r) => r.trim()).filter(Boolean);
+      if (answers.length === 0) {
         ctx.warn('hyde: the model returned an empty passage; kept the query results');
-        return { hits, detail: { hypothetical: '' } };
+        return { hits, detail: { hypothetical: [] } };
       }
-      const [vector] = await ctx.deps.embedder.embed([answer], { kind: 'document', ...(ctx.signal ? { signal: ctx.signal } : {}) });
-      const found = await ctx.search(`${ctx.query}\n${answer}`, vector ? { vector } : {});
+      const [queryVector, answerVectors] = await Promise.all([
+        ctx.embedQuery(ctx.query),
+        ctx.deps.embedder.embed(answers, { kind: 'document', ...(ctx.signal ? { signal: ctx.signal } : {}) }),
+      ]);
+      const vector = meanDirection([queryVector, ...answerVectors]);
+      const found = await ctx.search([ctx.query, ...answers].join('\n'), { vector });
       const before = new Set(hits.map((h) => h.chunk.id));
       const fused = fuseHitLists([{ hits }, { hits: found, weight: options.weight ?? 1 }], ctx.request.rrfK ?? 60).slice(0, ctx.request.candidates);
-      return { hits: fused, detail: { hypothetical: clip(answer, 400), found: found.length, added: fused.filter((h) => !before.has(h.chunk.id)).length } };
+      return {
+        hits: fused,
+        detail: {
+          hypothetical: answers.map((a) => clip(a, 400)),
+          hydeTop: found.slice(0, 3).map((h) => h.chunk.id),
+          added: fused.filter((h) => !before.has(h.chunk.id)).length,
+        },
+      };
     },
   };
 }
