@@ -67,3 +67,12 @@ export function defaultStrategyFor(format: string): ChunkStrategy {
   const f = format.toLowerCase();
   return f === 'markdown' || f === 'md' ? 'markdown' : 'recursive';
 }
+export {
+  createSemanticChunker,
+  validateSemanticOptions,
+  percentileOf,
+  SEMANTIC_DEFAULTS,
+  type EmbedTexts,
+  type SemanticChunker,
+  type SemanticChunkOptions,
+} from './semantic.js';
