@@ -1,6 +1,7 @@
 import mammoth from 'mammoth';
 import { parseHTML } from 'linkedom';
 import { parseFailed } from '../errors.js';
+import { assertSafeZip } from '../zip-guard.js';
 import { domToText } from './html-text.js';
 import { firstLineTitle, makeDoc, type Loader } from './shared.js';
 
@@ -10,6 +11,8 @@ import { firstLineTitle, makeDoc, type Loader } from './shared.js';
  * here, so headings survive for the title and for heading-aware chunking.
  */
 export const loadDocx: Loader = async (input) => {
+  // JSZip inside mammoth inflates whatever the archive claims; bound it first.
+  assertSafeZip(input.bytes, input.path);
   let html: string;
   try {
     const result = await mammoth.convertToHtml({ buffer: Buffer.from(input.bytes) }, {
