@@ -21,3 +21,4 @@ export {
   type ExactCacheConfig,
   type SemanticCacheConfig,
 } from './middleware.js';
+export { openRedisCacheBackend, type RedisCacheOptions } from './redis.js';
