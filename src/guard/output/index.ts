@@ -12,3 +12,27 @@ export {
   type OutputGuardReport,
   type ReportedFinding,
 } from './middleware.js';
+export {
+  validateOutput,
+  normalizeSpec,
+  jsonSchemaOf,
+  type OutputSpec,
+  type OutputSpecInput,
+  type StandardSchemaLike,
+  type JsonSchema,
+  type CustomCheck,
+  type CustomVerdict,
+  type ValidationIssue,
+  type ValidationResult,
+  type ValidateOptions,
+} from './validate.js';
+export { parseJsonOutput, jsonCandidate, type JsonParse } from './json.js';
+export {
+  withValidation,
+  validationMiddleware,
+  defaultFeedback,
+  type ReaskOptions,
+  type Attempt,
+  type Validated,
+  type ValidationMiddlewareOptions,
+} from './reask.js';
