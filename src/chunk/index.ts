@@ -76,3 +76,14 @@ export {
   type SemanticChunker,
   type SemanticChunkOptions,
 } from './semantic.js';
+export {
+  createParentChildChunker,
+  parentRanges,
+  parentOf,
+  collapseToParents,
+  type ParentChildChunker,
+  type ParentChildOptions,
+  type ParentRange,
+  type ParentRef,
+  type ChildSplitter,
+} from './parent.js';
