@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- section...]`: incontext against peer libraries, measured in one
- * run on the same data and reported as ratios. Sections: chunking, vector, bm25, rag.
+ * run on the same data and reported as ratios. Sections: chunking, vector, bm25, rag, gateway.
  * A full run rewrites bench/RESULTS.md; a partial run only prints, so a quick check
  * of one section never replaces the full record with a fragment.
  */
@@ -9,12 +9,13 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { bm25Section } from './bm25.js';
 import { chunkingSection } from './chunking.js';
+import { gatewaySection } from './gateway/index.js';
 import { log, msSince, now, renderMarkdown, renderText, ROOT, settle, type Section, type Table } from './lib.js';
 import { ragSection } from './rag.js';
 import { vectorSection } from './vector.js';
 
-const SECTIONS: Section[] = [chunkingSection, vectorSection, bm25Section, ragSection];
-const PEERS = ['@langchain/textsplitters', '@langchain/classic', '@langchain/core', 'vectra', 'minisearch', 'js-tiktoken', 'better-sqlite3'];
+const SECTIONS: Section[] = [chunkingSection, vectorSection, bm25Section, ragSection, gatewaySection];
+const PEERS = ['@langchain/textsplitters', '@langchain/classic', '@langchain/core', 'vectra', 'minisearch', 'js-tiktoken', 'better-sqlite3', '@portkey-ai/gateway', 'autocannon'];
 
 function version(pkg: string): string {
   try {

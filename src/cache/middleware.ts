@@ -19,14 +19,14 @@ export interface ExactCacheConfig {
 export interface SemanticCacheConfig {
   backend: CacheBackend;
   embedder: Embedder;
-  /** Minimum cosine similarity for a hit; default 0.85 (see measure.ts for hit and false-hit rates by threshold). */
+  /** Minimum cosine similarity for a hit; default 0.85 (hit and false-hit rates by threshold: `npm run bench:cache`). */
   threshold?: number;
   /** Per-route thresholds (`providerOptions.incontext.route`); a route missing here uses `threshold`. */
   routeThresholds?: Record<string, number>;
   /**
    * 'word-swap' (default) refuses a hit when each question has a content word
    * the other lacks, which catches most near-identical questions with different
-   * answers at the price of some paraphrase hits (see measure.ts); 'none' trusts
+   * answers at the price of some paraphrase hits (see `npm run bench:cache`); 'none' trusts
    * the threshold alone.
    */
   guard?: 'word-swap' | 'none';

@@ -1,0 +1,49 @@
+/**
+ * `npm run bench:cache [-- --quick] [-- --write]`: semantic-cache hit quality
+ * (precision = 1 − false-hit rate, and recall) on bench/cache/pairs.jsonl by
+ * threshold and guard, with the default local embedder and a 384-d one; then
+ * exact- and semantic-hit latency in process (100k entries).
+ *
+ * pairs.jsonl: 200 hand-written question pairs (100 paraphrases, 100 hard
+ * non-paraphrases sharing most words). No paraphrase corpus (PAWS, QQP, MRPC)
+ * ships in an npm package or in ../shared/datasets, so they were written for this
+ * benchmark, after the word-swap guard, and are not used to tune it.
+ * --write replaces the "Cache" block of bench/RESULTS.md.
+ */
+import { createHashingEmbedder } from '../../src/embed/index.js';
+import { log, msSince, now, renderText } from '../lib.js';
+import { machineLines, sectionMarkdown, writeResultsBlock } from '../gateway/results.js';
+import { gloveEmbedder, loadPairs } from './data.js';
+import { fixtureSets, measureQuality } from './quality.js';
+import { measureCacheSpeed } from './speed.js';
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const write = process.argv.includes('--write');
+  if (quick && write) throw new Error('--quick runs are harness checks; run without --quick to --write figures.');
+  const started = now();
+  const pairs = loadPairs();
+  const embedders = [await gloveEmbedder(), createHashingEmbedder({ dimensions: 384 })];
+  const quality = await measureQuality(embedders, pairs);
+  const fixtures = new URL('../../src/cache/__fixtures__/', import.meta.url);
+  const older = await fixtureSets(embedders, [
+    { name: 'pairs.jsonl', pairs: loadPairs(new URL('pairs.jsonl', fixtures)) },
+    { name: 'pairs-heldout.jsonl', pairs: loadPairs(new URL('pairs-heldout.jsonl', fixtures)) },
+  ]);
+  const speed = await measureCacheSpeed(quick ? { entries: 10_000, queries: 50 } : { entries: 100_000, queries: 200 });
+  const tables = [...quality.tables, older, ...speed];
+  for (const t of tables) process.stdout.write(`${renderText(t)}\n`);
+  const summary = tables.flatMap((t) => (t.summary ? [`- ${t.summary}`] : []));
+  process.stdout.write(`\n== Summary ==\n${summary.join('\n')}\n`);
+  if (write) {
+    const intro = [
+      `\`npm run bench:cache -- --write\` on ${new Date().toISOString().slice(0, 10)} (${(msSince(started) / 1000).toFixed(0)} s). Data: bench/cache/pairs.jsonl, 200 hand-written question pairs (100 paraphrases, 100 non-paraphrases that share most of their words: direction, negation, numbers, entities, question word, antonyms, qualifiers). No public paraphrase set (PAWS, QQP, MRPC) ships in an npm package or in ../shared/datasets; these pairs were written for this benchmark and were not used to tune the cache.`,
+      '',
+      ...machineLines(),
+    ];
+    writeResultsBlock('Cache', sectionMarkdown('Cache', intro, tables));
+    log('wrote the Cache block of bench/RESULTS.md');
+  }
+}
+
+await main();
