@@ -25,7 +25,13 @@ describe('config', () => {
   it('has working defaults', () => {
     const { config, homeDir } = loadConfig({ cwd: dir({}), env: {} });
     expect(config.project).toBe('default');
-    expect(config.chunk).toEqual({ strategy: 'auto', size: 384, overlap: 48 });
+    expect(config.chunk).toEqual({
+      strategy: 'auto',
+      size: 384,
+      overlap: 48,
+      semantic: { enabled: false, percentile: 90, window: 2 },
+      parent: { enabled: false, size: 1024 },
+    });
     expect(config.retrieve.weights).toEqual({ vector: 0.3, keyword: 1 });
     expect(homeDir.endsWith('.incontext')).toBe(true);
   });
@@ -62,6 +68,22 @@ describe('config', () => {
   it('rejects overlap >= size naming chunk.overlap', () => {
     const err = catchErr(() => parseConfig({ chunk: { size: 100, overlap: 100 } }));
     expect(err.input?.key).toBe('chunk.overlap');
+  });
+
+  it('checks the semantic and parent chunk settings, naming the nested key', () => {
+    const typo = catchErr(() => parseConfig({ chunk: { semantic: { enabled: true, percentil: 80 } } }));
+    expect(typo.code).toBe('CONFIG_UNKNOWN_KEY');
+    expect(typo.input?.key).toBe('chunk.semantic.percentil');
+    expect(typo.message).toContain('did you mean "chunk.semantic.percentile"');
+    expect(typo.hint).toContain('enabled, percentile, window, minSize');
+    expect(catchErr(() => parseConfig({ chunk: { semantic: { percentile: 100 } } })).input?.key).toBe('chunk.semantic.percentile');
+    expect(catchErr(() => parseConfig({ chunk: { size: 128, overlap: 0, semantic: { minSize: 128 } } })).input?.key).toBe('chunk.semantic.minSize');
+    expect(catchErr(() => parseConfig({ chunk: { size: 512, parent: { enabled: true, size: 512 } } })).input?.key).toBe('chunk.parent.size');
+    // A parent size below the chunk size only matters when parents are on.
+    expect(parseConfig({ chunk: { size: 512, parent: { size: 256 } } }).chunk.parent).toEqual({ enabled: false, size: 256 });
+    const on = parseConfig({ chunk: { strategy: 'markdown', size: 256, semantic: { enabled: true, minSize: 32 }, parent: { enabled: true } } });
+    expect(on.chunk.semantic).toEqual({ enabled: true, percentile: 90, window: 2, minSize: 32 });
+    expect(on.chunk.parent).toEqual({ enabled: true, size: 1024 });
   });
 
   it('reports the line of a YAML syntax error', () => {

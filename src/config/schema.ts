@@ -4,13 +4,45 @@ import { z } from 'zod';
  * The one schema for incontext.config.{json,yaml} + env + flags. Every object is
  * strict so a typo is an error that names the key, never a silently ignored setting.
  */
+/**
+ * Semantic cut points: chunks end where the meaning shifts between sentences
+ * (embedding distance), instead of wherever `size` runs out. Works on top of
+ * `strategy`: with `markdown` (or `auto` on Markdown) cuts never cross a heading.
+ * Chunks do not overlap, so `overlap` is not used.
+ */
+const semantic = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Cut where a gap is deeper than this percentile of the document's gaps; lower gives more, smaller chunks. */
+  percentile: z.number().min(1).max(99).default(90),
+  /** Extra sentences compared on each side of a gap. */
+  window: z.number().int().min(0).max(5).default(2),
+  /** Smaller chunks join their closer neighbour; default a quarter of `size`. */
+  minSize: z.number().int().min(0).optional(),
+});
+
+/** Small chunks for matching, their parent (a Markdown section or run of paragraphs up to `size`) returned as context. */
+const parent = z.strictObject({
+  enabled: z.boolean().default(false),
+  size: z.number().int().min(64).max(32768).default(1024),
+});
+
 const chunk = z
   .strictObject({
     strategy: z.enum(['auto', 'recursive', 'markdown', 'sentence']).default('auto'),
     size: z.number().int().min(16).max(8192).default(384),
     overlap: z.number().int().min(0).max(4096).default(48),
+    semantic: semantic.prefault({}),
+    parent: parent.prefault({}),
   })
-  .refine((c) => c.overlap < c.size, { message: 'overlap must be smaller than size', path: ['overlap'] });
+  .refine((c) => c.overlap < c.size, { message: 'overlap must be smaller than size', path: ['overlap'] })
+  .refine((c) => c.semantic.minSize === undefined || c.semantic.minSize < c.size, {
+    message: 'semantic.minSize must be smaller than chunk.size',
+    path: ['semantic', 'minSize'],
+  })
+  .refine((c) => !c.parent.enabled || c.parent.size > c.size, {
+    message: 'parent.size must be larger than chunk.size: a parent holds several chunks',
+    path: ['parent', 'size'],
+  });
 
 const ingest = z.strictObject({
   include: z.array(z.string()).default([]),
