@@ -1,9 +1,13 @@
+import type { LanguageModelV4 } from '@ai-sdk/provider';
+import { generateText, wrapLanguageModel } from 'ai';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IncontextError } from '../core/index.js';
+import { formatRagUserMessage, IncontextError } from '../core/index.js';
+import { createHashingEmbedder } from '../embed/index.js';
+import { createLocalModel } from '../model/index.js';
 import { startRedisServer, type RedisServer } from '../testing/index.js';
 import { runCacheConformance } from './conformance.js';
-import { openRedisCacheBackend, type CacheBackend, type CachedResponse } from './index.js';
+import { cacheMiddleware, openRedisCacheBackend, type CacheBackend, type CachedResponse, type CacheEvent } from './index.js';
 
 // Every test gets its own server, started here and stopped after the suite's own cleanup.
 let server: RedisServer;
@@ -139,6 +143,59 @@ describe('redis cache backend across replicas', () => {
       expect(await client.exists('incontext:cache:x:e:k')).toBe(1);
     } finally {
       client.disconnect();
+    }
+  });
+});
+
+describe('cache middleware on Redis', () => {
+  /** One replica: its own backend connection, the same local model, a call counter. */
+  function replica(url: string) {
+    const backend = openRedisCacheBackend({ url });
+    const events: CacheEvent[] = [];
+    let calls = 0;
+    const base = createLocalModel();
+    const counted: LanguageModelV4 = { ...base, doGenerate: (o) => (calls++, base.doGenerate(o)) };
+    const model = wrapLanguageModel({
+      model: counted,
+      middleware: cacheMiddleware({
+        exact: { backend },
+        semantic: { backend, embedder: createHashingEmbedder(), threshold: 0.8 },
+        onEvent: (e) => events.push(e),
+      }),
+    });
+    return { backend, events, model, calls: () => calls };
+  }
+  const prompt = formatRagUserMessage([{ index: 1, source: 'geo.md', text: 'Paris is the capital of France.' }], 'What is the capital of France?');
+
+  it('answers on the second replica from what the first one cached', async () => {
+    const a = replica(server.url);
+    const b = replica(server.url);
+    try {
+      const first = await generateText({ model: a.model, prompt });
+      const second = await generateText({ model: b.model, prompt });
+      expect(a.calls() + b.calls()).toBe(1);
+      expect(second.text).toBe(first.text);
+      expect(b.events).toContainEqual(expect.objectContaining({ type: 'hit', kind: 'exact' }));
+    } finally {
+      await a.backend.close();
+      await b.backend.close();
+    }
+  });
+
+  it('fails open when Redis stops: the model answers and the failure is an error event', async () => {
+    const r = replica(server.url);
+    try {
+      await generateText({ model: r.model, prompt });
+      await server.stop();
+      const again = await generateText({ model: r.model, prompt });
+      expect(again.text).toMatch(/Paris/);
+      expect(r.calls()).toBe(2);
+      const errors = r.events.filter((e): e is Extract<CacheEvent, { type: 'error' }> => e.type === 'error');
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors[0]?.error.code).toBe('STORE_FAILED');
+      expect(errors[0]?.error.input?.path).toBe(server.url);
+    } finally {
+      await r.backend.close();
     }
   });
 });
