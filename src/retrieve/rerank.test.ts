@@ -118,7 +118,7 @@ describe.each(STORE_KINDS)('rerankers (%s store)', (kind) => {
 
     it('takes a V3 model too, and ignores bad indices with a warning', async () => {
       const v4 = overlapReranker([], (r) => [{ index: 42, relevanceScore: 1 }, { index: -1, relevanceScore: 1 }, ...r, { index: 0, relevanceScore: 5 }]);
-      const v3: RerankingModelV3 = { specificationVersion: 'v3', provider: 'test', modelId: 'v3', doRerank: (o) => v4.doRerank(o) };
+      const v3: RerankingModelV3 = { specificationVersion: 'v3', provider: 'test', modelId: 'v3', doRerank: async (o) => ({ ranking: (await v4.doRerank(o)).ranking }) };
       const { trace } = await retrievePipeline(deps(), request, [providerRerankStep(v3)]);
       expect(trace[1]!.warnings).toEqual(['provider-rerank: ignored 3 ranking entries with a bad or repeated index or score']);
       expect(trace[1]!.detail.reranked).toBe(10);
