@@ -40,6 +40,8 @@ export interface SqlSource extends AsyncIterable<LoadedDocument> {
   readonly rows: number;
   /** Largest updatedColumn value read so far; pass it as `since` next time. */
   readonly watermark: string | undefined;
+  /** True with `since`: only changed rows are read, so rows missing from the result are not deleted ones. */
+  readonly incremental: boolean;
 }
 
 /** The table after the first FROM, lowercased and unquoted: stable while the query is edited, distinct across tables. */
@@ -148,6 +150,7 @@ function rowKey(target: SqlTarget, plan: Plan, row: unknown[], rowNo: number): s
 class SqlRowSource implements SqlSource {
   readonly originPrefix: string;
   readonly label: string;
+  readonly incremental: boolean;
   rows = 0;
   watermark: string | undefined;
   readonly #target: SqlTarget;
@@ -169,6 +172,7 @@ class SqlRowSource implements SqlSource {
     }
     this.#name = options.name ?? defaultSourceName(sql);
     this.label = this.#target.label;
+    this.incremental = options.since !== undefined;
     this.originPrefix = `sql:${this.label}/${this.#name}#`;
   }
 
