@@ -36,3 +36,19 @@ export {
   type Validated,
   type ValidationMiddlewareOptions,
 } from './reask.js';
+export {
+  guardPolicySchema,
+  guardPolicyOverrideSchema,
+  guardPoliciesSchema,
+  resolvePolicy,
+  outputGuardOptions,
+  validationOptions,
+  decisionsFromReport,
+  decisionAttributes,
+  type GuardPolicyConfig,
+  type GuardPolicyOverride,
+  type GuardPolicies,
+  type GuardPoliciesInput,
+  type OutputGuardContext,
+  type GuardDecision,
+} from './policy.js';

@@ -77,6 +77,17 @@ describe('validationMiddleware', () => {
     expect(calls[0]!.responseFormat).toEqual({ type: 'json', name: 'mine' });
   });
 
+  it('passes the last answer on, flagged, when asked to instead of throwing', async () => {
+    const model = wrapLanguageModel({
+      model: scriptedModel(() => ({ pieces: ['still not json'] })),
+      middleware: validationMiddleware(Answer, { maxTries: 2, onExhausted: 'flag' }),
+    });
+    const r = await model.doGenerate({ prompt: [{ role: 'user', content: [{ type: 'text', text: 'q' }] }] });
+    expect(r.content).toEqual([{ type: 'text', text: 'still not json' }]);
+    expect(r.providerMetadata?.incontext?.validation).toMatchObject({ tries: 2, failed: true, errors: [expect.stringMatching(/JSON/), expect.stringMatching(/JSON/)] });
+    expect(r.usage.outputTokens.total).toBe(40);
+  });
+
   it('does not validate an answer that calls tools', async () => {
     const model = wrapLanguageModel({
       model: scriptedModel(() => ({ pieces: [''], toolCall: { toolName: 'lookup', input: '{}' } })),

@@ -107,6 +107,8 @@ function sumUsage(a: LanguageModelV4Usage, b: LanguageModelV4Usage): LanguageMod
 export interface ValidationMiddlewareOptions extends ReaskOptions {
   /** Ask the provider for JSON matching the schema (native structured output) when the call sets no responseFormat; default true. */
   structured?: boolean;
+  /** After the last failed try: throw PARSE_FAILED (default), or return the last answer with the errors on providerMetadata.incontext.validation. */
+  onExhausted?: 'throw' | 'flag';
 }
 
 /**
@@ -129,6 +131,7 @@ export function validationMiddleware(spec: OutputSpecInput, options: ValidationM
       const errors: string[] = [];
       let prompt = params.prompt;
       let usage: LanguageModelV4Usage | undefined;
+      let last: LanguageModelV4GenerateResult | undefined;
       for (let n = 1; n <= max; n++) {
         const call: LanguageModelV4CallOptions = { ...params, prompt };
         const result = n === 1 ? await doGenerate() : await model.doGenerate(call);
@@ -152,11 +155,17 @@ export function validationMiddleware(spec: OutputSpecInput, options: ValidationM
           };
         }
         errors.push(r.error);
+        last = result;
         prompt = [
           ...prompt,
           { role: 'assistant', content: [{ type: 'text', text }] },
           { role: 'user', content: [{ type: 'text', text: (options.feedback ?? defaultFeedback)(r.error, n) }] },
         ];
+      }
+      if (options.onExhausted === 'flag' && last && usage) {
+        const validation: JSONObject = { tries: max, errors, failed: true };
+        const incontext: JSONObject = { ...(last.providerMetadata?.incontext ?? {}), validation };
+        return { ...last, usage, providerMetadata: { ...(last.providerMetadata ?? {}), incontext } };
       }
       throw exhausted(max, errors);
     },
