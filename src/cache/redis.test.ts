@@ -90,6 +90,16 @@ describe('redis cache backend across replicas', () => {
     expect(keys.every((k) => k.startsWith('incontext:cache:'))).toBe(true);
   });
 
+  it('drops from its mirror what another replica removed, so stale vectors never crowd out a live one', async () => {
+    const a = open();
+    const b = open();
+    for (let i = 0; i < 6; i++) await a.setSemantic('P', 'gone', `q${i}`, unit([1, 0.01 * i, 0]), answer(`stale${i}`));
+    expect((await b.searchSemantic('P', unit([1, 0, 0]), 0.9))?.value.text).toBe('stale0');
+    await a.clear('gone');
+    await a.setSemantic('P', 'kept', 'live', unit([1, 0.3, 0]), answer('live'));
+    expect((await b.searchSemantic('P', unit([1, 0, 0]), 0.9))?.value.text).toBe('live');
+  });
+
   it('reloads a mirror that fell behind the trimmed change log', async () => {
     const a = open();
     const b = open();

@@ -13,6 +13,7 @@
  * Entry age uses the injected clock, like the other backends; Redis's own
  * expiry (TTL plus a grace for clock skew) only reclaims memory.
  */
+import { endianness } from 'node:os';
 import { IncontextError } from '../core/index.js';
 import { openRedisConnection, RedisScript, type RedisConnection, type RedisStoreOptions } from '../gateway/index.js';
 import { DEFAULT_MAX_ENTRIES } from './memory.js';
@@ -163,16 +164,21 @@ return {redis.call('ZCARD', XLRU), redis.call('ZCARD', SLRU)}
 `);
 
 /** Stored per id: creation time (float64) then the vector (float32), little-endian. */
+const LITTLE_ENDIAN = endianness() === 'LE';
+
 function encodeVector(createdAt: number, v: Float32Array): Buffer {
   const out = Buffer.alloc(8 + v.length * 4);
   out.writeDoubleLE(createdAt, 0);
-  for (let i = 0; i < v.length; i++) out.writeFloatLE(v[i]!, 8 + i * 4);
+  if (LITTLE_ENDIAN) out.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), 8);
+  else for (let i = 0; i < v.length; i++) out.writeFloatLE(v[i]!, 8 + i * 4);
   return out;
 }
 
 function decodeVector(b: Buffer): { createdAt: number; vector: Float32Array } {
   const vector = new Float32Array((b.byteLength - 8) / 4);
-  for (let i = 0; i < vector.length; i++) vector[i] = b.readFloatLE(8 + i * 4);
+  // A byte copy, not a view: the Buffer may sit unaligned in a shared pool slab.
+  if (LITTLE_ENDIAN) new Uint8Array(vector.buffer).set(b.subarray(8, 8 + vector.byteLength));
+  else for (let i = 0; i < vector.length; i++) vector[i] = b.readFloatLE(8 + i * 4);
   return { createdAt: b.readDoubleLE(0), vector };
 }
 
