@@ -17,6 +17,10 @@ export interface LlmRerankOptions {
   top?: number;
   /** Passage length in the prompt (default 500 characters). */
   maxChars?: number;
+  /** Listwise: passages per model call (default 20); longer lists are ranked by a sliding window. */
+  window?: number;
+  /** Listwise: how far the window moves up each call (default window / 2). */
+  stride?: number;
   /** Pointwise calls in flight at once (default 4). */
   concurrency?: number;
   listwisePrompt?: (query: string, passages: string[]) => string;
@@ -72,23 +76,42 @@ export function llmRerankStep(options: LlmRerankOptions = {}): RetrievalStep {
     );
   }
   const prompt = options.listwisePrompt ?? LISTWISE_PROMPT;
+  const window = Math.max(2, Math.floor(options.window ?? 20));
+  const stride = Math.max(1, Math.min(window - 1, Math.floor(options.stride ?? window / 2)));
   return rerankStep(
     'llm-rerank',
     async (query, hits, ctx) => {
-      const reply = await ctx.generate(
-        prompt(
-          query,
-          hits.map((h) => clip(h.chunk.text, maxChars)),
-        ),
-      );
-      const order = parseRanking(reply, hits.length);
-      if (order.length === 0) {
-        ctx.warn(`llm-rerank: no ranking could be read from the model's reply: ${JSON.stringify(clip(reply, 200))}`);
-      } else if (order.length < hits.length) {
-        ctx.warn(`llm-rerank: the model ranked ${order.length} of ${hits.length} passages; the rest follow in input order`);
-      }
-      // Position in the model's order becomes a descending score; unranked hits stay unscored.
+      const rankWindow = async (ids: number[]): Promise<number[]> => {
+        const reply = await ctx.generate(
+          prompt(
+            query,
+            ids.map((i) => clip(hits[i]!.chunk.text, maxChars)),
+          ),
+        );
+        const order = parseRanking(reply, ids.length);
+        if (order.length === 0) {
+          ctx.warn(`llm-rerank: no ranking could be read from the model's reply: ${JSON.stringify(clip(reply, 200))}`);
+        } else if (order.length < ids.length) {
+          ctx.warn(`llm-rerank: the model ranked ${order.length} of ${ids.length} passages; the rest follow in input order`);
+        }
+        return order.map((o) => ids[o]!);
+      };
       const scores = new Array<number | undefined>(hits.length).fill(undefined);
+      if (hits.length <= window) {
+        // One call; position in the model's order becomes a descending score, unranked hits stay unscored.
+        (await rankWindow(hits.map((_, i) => i))).forEach((index, pos) => (scores[index] = 1 - pos / hits.length));
+        return scores;
+      }
+      // RankGPT's sliding window: from the bottom of the list up, so a strong passage found
+      // low can climb window by window to the top.
+      const order = hits.map((_, i) => i);
+      for (let start = Math.max(0, hits.length - window); ; start = Math.max(0, start - stride)) {
+        const ids = order.slice(start, start + window);
+        const ranked = await rankWindow(ids);
+        const rest = ids.filter((i) => !ranked.includes(i));
+        order.splice(start, ids.length, ...ranked, ...rest);
+        if (start === 0) break;
+      }
       order.forEach((index, pos) => (scores[index] = 1 - pos / hits.length));
       return scores;
     },

@@ -59,6 +59,25 @@ describe.each(STORE_KINDS)('rerankers (%s store)', (kind) => {
       expect(trace[1]!.warnings[0]).toMatch(new RegExp(`ranked ${pdfIds.length} of 10 passages`));
     });
 
+    it('ranks a long list with a sliding window, so the best passage climbs from the bottom to the top', async () => {
+      const plain = await retrievePipeline(deps(), { ...request, k: 10 });
+      const best = plain.hits[9]!.chunk.text.replace(/\s+/g, ' ').slice(0, 50);
+      const windows: number[] = [];
+      // The model knows one thing: the passage that starts like `best` is the most relevant.
+      const generate = async (prompt: string) => {
+        const ps = passagesOf(prompt);
+        windows.push(ps.length);
+        const top = ps.find((p) => p.text.startsWith(best));
+        return [...(top ? [top] : []), ...ps.filter((p) => p !== top)].map((p) => `[${p.id}]`).join(' > ');
+      };
+      const { hits, trace } = await retrievePipeline(deps(generate), { ...request, k: 10 }, [llmRerankStep({ top: 10, window: 4, stride: 2 })]);
+      expect(windows).toEqual([4, 4, 4, 4]);
+      expect(hits[0]!.chunk.id).toBe(plain.hits[9]!.chunk.id);
+      // Everything else keeps its relative order.
+      expect(hits.slice(1).map((h) => h.chunk.id)).toEqual(plain.hits.slice(0, 9).map((h) => h.chunk.id));
+      expect(trace[1]!.warnings).toEqual([]);
+    });
+
     it('reads a JSON ranking', async () => {
       const plain = await retrievePipeline(deps(), request);
       const { hits } = await retrievePipeline(deps(async () => '```json\n{"ranking": [3, 3, 99, 2]}\n```'), request, [llmRerankStep({ top: 5 })]);
