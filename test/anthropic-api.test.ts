@@ -59,6 +59,30 @@ describe('Anthropic-compatible /v1/messages with the official @anthropic-ai/sdk 
     expect(sent?.body).toMatchObject({ model: 'claude-3-5-haiku-latest', max_tokens: 50 });
   });
 
+  const weather = { name: 'get_weather', description: 'Weather in a city', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] } };
+
+  it('passes tools through, returns tool_use blocks, and sends tool_result back', async () => {
+    upstream.script({ toolCalls: [{ id: 'toolu_1', name: 'get_weather', arguments: { city: 'Rome' } }] });
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Weather in Rome?' }];
+    const m = await client.messages.create({ model: 'anthropic:claude-3-5-haiku-latest', max_tokens: 100, messages, tools: [weather], tool_choice: { type: 'any' } });
+    expect(m.stop_reason).toBe('tool_use');
+    expect(m.content).toEqual([{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Rome' } }]);
+    expect(upstream.requests.at(-1)?.body).toMatchObject({ tools: [{ name: 'get_weather' }], tool_choice: { type: 'any' } });
+
+    upstream.script({ text: 'Sunny in Rome.' });
+    messages.push({ role: 'assistant', content: m.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'sunny' }] });
+    const done = await client.messages.create({ model: 'anthropic:claude-3-5-haiku-latest', max_tokens: 100, messages, tools: [weather] });
+    expect(done.content[0]).toEqual({ type: 'text', text: 'Sunny in Rome.' });
+    expect(JSON.stringify(upstream.requests.at(-1)?.body)).toContain('"tool_use_id":"toolu_1"');
+  });
+
+  it('streams tool_use blocks that the SDK assembles into the final message', async () => {
+    upstream.script({ toolCalls: [{ id: 'toolu_2', name: 'get_weather', arguments: { city: 'Lima' } }] });
+    const final = await client.messages.stream({ model: 'anthropic:claude-3-5-haiku-latest', max_tokens: 100, messages: [{ role: 'user', content: 'Weather in Lima?' }], tools: [weather] }).finalMessage();
+    expect(final.stop_reason).toBe('tool_use');
+    expect(final.content.find((b) => b.type === 'tool_use')).toMatchObject({ id: 'toolu_2', name: 'get_weather', input: { city: 'Lima' } });
+  });
+
   it('rejects a malformed request with 400', async () => {
     const err = await client.messages.create({ model: 'incontext-rag', messages: [] } as never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.APIError);

@@ -72,6 +72,57 @@ describe('OpenAI-compatible /v1 with the official openai client', () => {
     expect(sent?.body).toMatchObject({ model: 'gpt-4o-mini', temperature: 0.2, max_tokens: 50 });
   });
 
+  const weatherTool = {
+    type: 'function' as const,
+    function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  };
+
+  it('passes tools, tool_choice and JSON schema through and returns tool calls, then sends the tool result back', async () => {
+    upstream.script({ toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: { city: 'Paris' } }] });
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused' });
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];
+    const r = await client.chat.completions.create({ model: 'openai:gpt-4o-mini', messages, tools: [weatherTool], tool_choice: 'required', seed: 7, stop: ['END'] });
+    const choice = r.choices[0]!;
+    expect(choice.finish_reason).toBe('tool_calls');
+    expect(choice.message.tool_calls).toEqual([{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }]);
+    expect(upstream.requests.at(-1)?.body).toMatchObject({ tools: [{ type: 'function', function: { name: 'get_weather' } }], tool_choice: 'required', seed: 7, stop: ['END'] });
+
+    upstream.script({ text: 'It is sunny in Paris.' });
+    messages.push(choice.message, { role: 'tool', tool_call_id: 'call_1', content: '{"sky":"sunny"}' });
+    const second = await client.chat.completions.create({ model: 'openai:gpt-4o-mini', messages, tools: [weatherTool], response_format: { type: 'json_schema', json_schema: { name: 'w', schema: { type: 'object', properties: { sky: { type: 'string' } } } } } });
+    expect(second.choices[0]?.message.content).toBe('It is sunny in Paris.');
+    const sent = upstream.requests.at(-1)?.body as { messages: Array<{ role: string; tool_call_id?: string; content?: unknown; tool_calls?: unknown }>; response_format?: unknown };
+    expect(sent.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
+    expect(sent.messages[2]).toMatchObject({ tool_call_id: 'call_1', content: '{"sky":"sunny"}' });
+    expect(sent.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'w' } });
+  });
+
+  it('streams tool calls in OpenAI chunk shape', async () => {
+    upstream.script({ toolCalls: [{ id: 'call_9', name: 'get_weather', arguments: { city: 'Oslo' } }] });
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused' });
+    const stream = await client.chat.completions.create({ model: 'openai:gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Weather in Oslo?' }], tools: [weatherTool] });
+    let args = '';
+    let name = '';
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      const d = chunk.choices[0];
+      for (const t of d?.delta.tool_calls ?? []) {
+        name += t.function?.name ?? '';
+        args += t.function?.arguments ?? '';
+      }
+      finish = d?.finish_reason ?? finish;
+    }
+    expect(name).toBe('get_weather');
+    expect(JSON.parse(args)).toEqual({ city: 'Oslo' });
+    expect(finish).toBe('tool_calls');
+  });
+
+  it('names the bad field when a tool message answers no earlier call', async () => {
+    const r = await post('/v1/chat/completions', { model: 'openai:gpt-4o-mini', messages: [{ role: 'tool', tool_call_id: 'nope', content: 'x' }] });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { error: { param: string } }).error.param).toBe('messages.0.tool_call_id');
+  });
+
   it('returns an OpenAI-shaped error stream when the upstream fails mid-way, and never hangs', async () => {
     upstream.script({ error: { status: 500 } }, { error: { status: 500 } }, { error: { status: 500 } });
     const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });

@@ -1,12 +1,12 @@
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { generateText, streamText, type ModelMessage } from 'ai';
 import { z } from 'zod';
 import { IncontextError, newId, toIncontextError, type Usage } from '../core/index.js';
 import type { Incontext } from '../app/index.js';
 import { readJson } from './errors.js';
 import { projectOf } from './native.js';
 import { ChatCompletionRequest, EmbeddingsRequest } from './schemas.js';
+import { chatCallOptions, finishReason, generateChat, streamChat, type ChatDelta } from './openai-wire.js';
 
 /** The model name that answers with retrieval over the project instead of a plain completion. */
 export const RAG_MODEL = 'incontext-rag';
@@ -20,16 +20,6 @@ function contentText(content: ChatMessage['content']): string {
   return content.map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
 }
 
-function toModelMessages(messages: ChatMessage[]): ModelMessage[] {
-  return messages.flatMap((m): ModelMessage[] => {
-    const text = contentText(m.content);
-    if (m.role === 'system' || m.role === 'developer') return [{ role: 'system', content: text }];
-    if (m.role === 'user') return [{ role: 'user', content: text }];
-    if (m.role === 'assistant') return [{ role: 'assistant', content: text }];
-    return []; // tool results need tool-call round trips: the gateway issue adds them.
-  });
-}
-
 /** `provider:model` passes through; a bare name uses the provider of the configured default model. */
 export function modelSpec(ic: Incontext, model: string): string {
   if (model.includes(':') || model in ic.config.gateway.aliases) return model;
@@ -41,28 +31,12 @@ function usageJson(u: Usage | undefined) {
   return u ? { prompt_tokens: u.inputTokens, completion_tokens: u.outputTokens, total_tokens: u.totalTokens } : undefined;
 }
 
-function settings(body: ChatRequest, signal: AbortSignal) {
-  const stop = typeof body.stop === 'string' ? [body.stop] : (body.stop ?? undefined);
-  // OpenAI chats may carry system messages anywhere in the conversation.
-  // maxRetries 0: the gateway owns retries and fallback.
-  const s: Record<string, unknown> = { abortSignal: signal, maxRetries: 0, allowSystemInMessages: true };
-  if (body.temperature != null) s.temperature = body.temperature;
-  if (body.top_p != null) s.topP = body.top_p;
-  const max = body.max_completion_tokens ?? body.max_tokens;
-  if (max != null) s.maxOutputTokens = max;
-  if (stop) s.stopSequences = stop;
-  if (body.seed != null) s.seed = body.seed;
-  if (body.presence_penalty != null) s.presencePenalty = body.presence_penalty;
-  if (body.frequency_penalty != null) s.frequencyPenalty = body.frequency_penalty;
-  return s;
-}
-
 export function openaiRoutes(ic: Incontext): Hono {
   const v1 = new Hono();
 
   v1.get('/models', (c) => {
     const created = Math.floor(Date.now() / 1000);
-    const ids = [RAG_MODEL, ic.config.model.default];
+    const ids = [RAG_MODEL, ic.config.model.default, ...Object.keys(ic.config.gateway.aliases)];
     return c.json({ object: 'list', data: [...new Set(ids)].map((id) => ({ id, object: 'model', created, owned_by: 'incontext' })) });
   });
 
@@ -85,21 +59,20 @@ export function openaiRoutes(ic: Incontext): Hono {
     const created = Math.floor(Date.now() / 1000);
     if (body.model === RAG_MODEL) return ragCompletion(c, ic, body, id, created);
     const { model, id: modelId } = ic.languageModel(modelSpec(ic, body.model), { project: projectOf(c, ic.config.project) });
-    const messages = toModelMessages(body.messages);
+    const options = chatCallOptions(body, c.req.raw.signal);
     if (!body.stream) {
-      const r = await generateText({ model, messages, ...settings(body, c.req.raw.signal) }).catch((e: unknown) => {
+      const r = await generateChat(model, options).catch((e: unknown) => {
         throw upstreamError(e, modelId);
       });
-      const u = r.usage;
-      return c.json(completionJson(id, created, body.model, r.text, r.finishReason, { inputTokens: u.inputTokens ?? 0, outputTokens: u.outputTokens ?? 0, totalTokens: (u.inputTokens ?? 0) + (u.outputTokens ?? 0) }));
+      const message = { role: 'assistant', content: r.text || (r.toolCalls.length ? null : ''), refusal: null, ...(r.toolCalls.length ? { tool_calls: r.toolCalls } : {}) };
+      return c.json({ ...completionJson(id, created, body.model, r.text, r.finish, r.usage), choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(r.finish) }] });
     }
     return streamChunks(c, id, created, body, async (emit) => {
-      let error: unknown;
-      const r = streamText({ model, messages, ...settings(body, c.req.raw.signal), onError: ({ error: e }) => { error = e; } });
-      for await (const delta of r.textStream) await emit(delta);
-      if (error) throw upstreamError(error, modelId);
-      const u = await r.usage;
-      return { finish: await r.finishReason, usage: { inputTokens: u.inputTokens ?? 0, outputTokens: u.outputTokens ?? 0, totalTokens: (u.inputTokens ?? 0) + (u.outputTokens ?? 0) } };
+      try {
+        return await streamChat(model, options, emit);
+      } catch (e) {
+        throw upstreamError(e, modelId);
+      }
     });
   });
 
@@ -124,11 +97,7 @@ function completionJson(id: string, created: number, model: string, text: string
   };
 }
 
-function finishReason(f: string): string {
-  return f === 'length' ? 'length' : f === 'content-filter' ? 'content_filter' : f === 'tool-calls' ? 'tool_calls' : 'stop';
-}
-
-type Emit = (delta: string) => Promise<void>;
+type Emit = (delta: ChatDelta) => Promise<void>;
 
 /** OpenAI chunk framing; errors after the first byte become an `error` chunk, never a hung connection. */
 function streamChunks(c: Context, id: string, created: number, body: ChatRequest, run: (emit: Emit) => Promise<{ finish: string; usage?: Usage; extra?: Record<string, unknown> }>) {
@@ -137,7 +106,7 @@ function streamChunks(c: Context, id: string, created: number, body: ChatRequest
     const send = (obj: unknown) => stream.writeSSE({ data: JSON.stringify(obj) });
     await send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
     try {
-      const r = await run((delta) => send({ ...base, choices: [{ index: 0, delta: { content: delta }, logprobs: null, finish_reason: null }] }));
+        const r = await run((delta) => send({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: null }] }));
       await send({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(r.finish) }], ...(r.extra ?? {}) });
       if (body.stream_options?.include_usage && r.usage) await send({ ...base, choices: [], usage: usageJson(r.usage) });
     } catch (e) {
@@ -159,7 +128,7 @@ async function ragCompletion(c: Context, ic: Incontext, body: ChatRequest, id: s
   }
   return streamChunks(c, id, created, body, async (emit) => {
     for await (const part of ic.askStream(question, o)) {
-      if (part.type === 'text-delta') await emit(part.text);
+      if (part.type === 'text-delta') await emit({ content: part.text });
       else if (part.type === 'error') throw new IncontextError(part.error.code as 'MODEL_FAILED', part.error.message);
       else if (part.type === 'done') return { finish: 'stop', usage: part.answer.usage, extra: { citations: part.answer.citations } };
     }
