@@ -82,7 +82,6 @@ export async function openPostgres(target: PostgresTarget): Promise<SqlConnectio
         const result = await client.query({ text: `SELECT * FROM (\n${sql}\n) AS incontext_probe LIMIT 0`, rowMode: 'array', types });
         return result.fields.map((f) => f.name);
       } catch (err) {
-        // A failed statement aborts the transaction; roll back to a savepoint would hide nothing useful here.
         throw failure(err);
       }
     },
