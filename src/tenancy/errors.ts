@@ -70,7 +70,7 @@ export function unauthorized(reason: KeyRejection): IncontextError {
  * UNAUTHORIZED with status 403; switch the code here when core gains one.
  */
 export function forbidden(message: string, hint: string): IncontextError {
-  return new IncontextError('UNAUTHORIZED', message, { status: 403, hint });
+  return new IncontextError('FORBIDDEN', message, { hint });
 }
 
 export function hasScope(principal: Principal, scope: Scope): boolean {
