@@ -100,6 +100,16 @@ describe('redis cache backend across replicas', () => {
     expect((await b.searchSemantic('P', unit([1, 0, 0]), 0.9))?.value.text).toBe('live');
   });
 
+  it('stays correct when it keeps fewer mirrors than it searches partitions', async () => {
+    const a = open();
+    const b = open({ maxMirroredPartitions: 1 });
+    for (const p of ['A', 'B', 'C']) await a.setSemantic(p, 'p', 'q', unit([1, 0]), answer(p));
+    for (const p of ['A', 'B', 'C', 'A']) expect((await b.searchSemantic(p, unit([1, 0]), 0.9))?.value.text).toBe(p);
+    await a.setSemantic('B', 'p', 'q', unit([0, 1]), answer('B2'));
+    expect(await b.searchSemantic('B', unit([1, 0]), 0.9)).toBeUndefined();
+    expect((await b.searchSemantic('B', unit([0, 1]), 0.9))?.value.text).toBe('B2');
+  });
+
   it('reloads a mirror that fell behind the trimmed change log', async () => {
     const a = open();
     const b = open();

@@ -23,6 +23,8 @@ import { VectorBlock } from './vectors.js';
 export interface RedisCacheOptions extends CacheBackendOptions, RedisStoreOptions {
   /** Namespace for every key. Default `incontext:cache:`. Use a `{hash tag}` to keep all keys in one Redis Cluster slot. */
   prefix?: string;
+  /** Partitions whose vectors this process keeps a local copy of (least recently searched dropped first). Default 256. */
+  maxMirroredPartitions?: number;
 }
 
 /** Redis may keep an entry this much past its TTL (it is never returned then), covering clock skew between hosts. */
@@ -196,6 +198,7 @@ export function openRedisCacheBackend(options: RedisCacheOptions): CacheBackend 
   const P = options.prefix ?? 'incontext:cache:';
   const redis: RedisConnection = openRedisConnection(options);
   const mirrors = new Map<string, Mirror>();
+  const maxMirrors = options.maxMirroredPartitions ?? 256;
   let lastStamp = 0;
   /** Strictly increasing so LRU order is total within this process even inside one millisecond. */
   const stamp = () => String((lastStamp = Math.max(now(), lastStamp + 1)));
@@ -236,7 +239,13 @@ export function openRedisCacheBackend(options: RedisCacheOptions): CacheBackend 
 
   const refresh = async (partition: string): Promise<Mirror> => {
     const m = mirrors.get(partition);
-    if (!m) return load(partition);
+    if (!m) {
+      // Least recently searched mirrors go first, so partitions nobody asks about stop costing memory.
+      while (mirrors.size >= maxMirrors) mirrors.delete(mirrors.keys().next().value!);
+      return load(partition);
+    }
+    mirrors.delete(partition);
+    mirrors.set(partition, m);
     const [ver, entries] = await Promise.all([
       redis.client.get(`${P}s:ver:${partition}`),
       redis.client.xrange(`${P}s:log:${partition}`, `${m.version + 1}-0`, '+'),

@@ -90,8 +90,10 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
   const onError = (error: Error): void => {
     lastError = error;
   };
-  if (!options.client) client.on('error', onError);
-  client.on('ready', () => (lastError = undefined));
+  if (!options.client) {
+    client.on('error', onError);
+    client.on('ready', () => (lastError = undefined));
+  }
 
   const scrub = (text: string): string => (secret ? text.split(secret).join('***') : text);
   const fail = (error: unknown, what: string): IncontextError => {
