@@ -239,6 +239,22 @@ describe('Redis stores when Redis is unreachable', () => {
   });
 });
 
+describe('Redis store configuration', () => {
+  it('refuses a URL that is not a Redis URL, without echoing its secret', () => {
+    const error = (() => {
+      try {
+        return new RedisBudgetStore({ url: 'http://user:hunter2@cache.internal' });
+      } catch (e) {
+        return e;
+      }
+    })() as IncontextError;
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).not.toContain('hunter2');
+    expect(error.hint).toMatch(/redis:\/\//);
+    expect(() => new RedisRateLimitStore({})).toThrow(/needs a url or a client/);
+  });
+});
+
 describe('redactRedisUrl', () => {
   it('hides the password and keeps what helps find the server', () => {
     expect(redactRedisUrl('redis://user:p%40ss@cache.internal:6380/2')).toBe('redis://user:***@cache.internal:6380/2');

@@ -72,6 +72,12 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
       hint: 'set INCONTEXT_REDIS_URL (redis://host:6379) or pass an ioredis client',
     });
   }
+  if (url && !/^rediss?:\/\//i.test(url)) {
+    throw new IncontextError('CONFIG_INVALID', `Not a Redis URL: ${redactRedisUrl(url)}`, {
+      input: { key: 'redis.url' },
+      hint: 'use redis://[user:password@]host:6379[/db], or rediss:// for TLS',
+    });
+  }
   const secret = url ? safePassword(url) : undefined;
   const where = url ? redactRedisUrl(url) : describeClient(options.client!);
   let lastError: Error | undefined;
