@@ -45,3 +45,7 @@ export {
   type SupportFeatures,
 } from './support.js';
 export { parseQueryList, parseRanking, parseGrade, parseNextQuery } from './parse.js';
+export { buildSteps, STEP_TYPES, type StepSpec, type StepType, type StepResources } from './spec.js';
+// The local reranker and local query expansion (no network): src/retrieve/rerank and src/retrieve/expand.
+export * from './rerank/index.js';
+export * from './expand/index.js';
