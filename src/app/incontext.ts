@@ -16,6 +16,7 @@ import { createTracing, type Tracing } from './tracing.js';
 import { createAskGuard } from './guarding.js';
 import { createModelStack, type CallContext } from './models.js';
 import { projectStats, type ProjectStats } from './stats.js';
+import { createTenancy, MASTER_KEY_ENV, type Tenancy } from '../tenancy/index.js';
 
 export interface CreateIncontextOptions extends LoadConfigOptions {
   /** A config object to use instead of reading files/env (still validated). */
@@ -34,7 +35,15 @@ export interface QueryOptions {
   filter?: Filter;
 }
 
-export interface AskOptions extends QueryOptions {
+/** Who is asking, as the server knows it after authentication; rate limits, budgets and traces use it. */
+export interface CallerOptions {
+  /** API key id (never the secret). */
+  key?: string;
+  keyLimits?: CallContext['keyLimits'];
+  user?: string;
+}
+
+export interface AskOptions extends QueryOptions, CallerOptions {
   /** `provider:model`, e.g. `openai:gpt-4o-mini`; default from config. */
   model?: string;
   temperature?: number;
@@ -76,6 +85,8 @@ export interface Incontext {
   deleteDocument(id: string, options?: { project?: string }): Promise<boolean>;
   /** Trace figures of a project over the last `days` (default 30), plus week-over-week drift of questions and feedback. */
   stats(options?: { project?: string; days?: number; to?: number }): Promise<ProjectStats>;
+  /** Projects, API keys, the secret vault and the audit log, in the same SQLite file (opened on first use). */
+  tenancy(): Tenancy;
   /** Wait until every span recorded so far is in the trace store. */
   flushTraces(): Promise<void>;
   close(): Promise<void>;
@@ -114,6 +125,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     cwd,
   });
 
+  let tenancyHandle: Tenancy | undefined;
   const stack = createModelStack({ config, env, dbPath: options.store ? undefined : join(homeDir, 'incontext.db'), embedder, logger });
   const languageModel = (spec = config.model.default, context: Partial<CallContext> = {}) => {
     const p = context.project ?? config.project;
@@ -148,7 +160,8 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
       const render: PromptRender = renderRagPrompt(question, hits);
       // The chunks (and their content) the answer is built on: a re-ingest that changes them misses the cache.
       const contextVersion = sha256(hits.map((h) => `${h.chunk.id}\n${h.chunk.text}`).join('\n'));
-      const { model, id } = stack.model(o.model ?? config.model.default, { project: project(o), contextVersion, promptVersion: render.template }, tracer);
+      const caller = { ...(o.key ? { key: o.key } : {}), ...(o.keyLimits ? { keyLimits: o.keyLimits } : {}), ...(o.user ? { user: o.user } : {}) };
+      const { model, id } = stack.model(o.model ?? config.model.default, { ...caller, project: project(o), contextVersion, promptVersion: render.template }, tracer);
       root.setAttributes({ model: id, promptVersion: render.template });
       return { root, hits, render, model, id, maxOutputTokens: o.maxOutputTokens ?? config.model.maxOutputTokens };
     } catch (e) {
@@ -241,6 +254,22 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     },
     traces,
     flushTraces: () => tracing.flush(),
+    tenancy() {
+      tenancyHandle ??= createTenancy({
+        path: options.store ? ':memory:' : join(homeDir, 'incontext.db'),
+        ...(env[MASTER_KEY_ENV] ? { masterKey: env[MASTER_KEY_ENV] } : {}),
+        projectData: {
+          hasData: async (p) => (await store.stats(p)).documents > 0,
+          deleteData: async (p) => {
+            for (let docs = await store.listDocuments(p, { limit: 500 }); docs.length > 0; docs = await store.listDocuments(p, { limit: 500 })) {
+              for (const d of docs) await store.deleteDocument(p, d.id);
+            }
+            await traces.deleteTraces(p, { before: Date.now() + 86_400_000 });
+          },
+        },
+      });
+      return tenancyHandle;
+    },
     async stats(o = {}) {
       const to = o.to ?? Date.now();
       await tracing.flush();
@@ -250,6 +279,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
       await tracing.flush().catch((e: unknown) => logger.warn('trace write failed', { message: String(e) }));
       await otlp?.shutdown();
       await stack.close();
+      await tenancyHandle?.close();
       await store.close();
       await traces.close();
     },

@@ -1,4 +1,4 @@
-export { createIncontext, type Incontext, type CreateIncontextOptions, type AskOptions, type QueryOptions, type Explanation } from './incontext.js';
+export { createIncontext, type Incontext, type CreateIncontextOptions, type AskOptions, type CallerOptions, type QueryOptions, type Explanation } from './incontext.js';
 export type { RetrieveMode } from '../retrieve/index.js';
 export type { IngestReport, IngestFailure, IngestProgress, IngestOptions } from './ingest.js';
 export * from '../core/index.js';
@@ -7,3 +7,4 @@ export type { Store, StoredDocument } from '../store/index.js';
 export type { Embedder } from '../embed/index.js';
 export type { ProjectStats, Drift } from './stats.js';
 export type { CallContext } from './models.js';
+export type { Tenancy, Principal, Scope, KeyLimits } from '../tenancy/index.js';

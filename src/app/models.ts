@@ -24,6 +24,8 @@ export interface CallContext {
   project: string;
   /** API key id (never the secret). */
   key?: string;
+  /** The key's own rate limits and budgets, from its tenancy record. */
+  keyLimits?: { requestsPerMinute?: number; tokensPerMinute?: number; dailyUsd?: number; monthlyUsd?: number };
   user?: string;
   /** Version of the retrieved context: a re-ingest changes it, so cached RAG answers never go stale. */
   contextVersion?: string;
@@ -149,6 +151,7 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
         project: context.project,
         projectId: context.project,
         ...(context.key ? { key: context.key } : {}),
+        ...(context.keyLimits ? { keyLimits: context.keyLimits } : {}),
         ...(context.user ? { user: context.user } : {}),
         ...(context.contextVersion ? { contextVersion: context.contextVersion } : {}),
         ...(context.promptVersion ? { promptVersion: context.promptVersion } : {}),

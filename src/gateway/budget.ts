@@ -150,7 +150,7 @@ export function budgetMiddleware(options: BudgetOptions, deps: Deps): GatewayMid
     };
     const { project, key } = call.context;
     if (project !== undefined) add(`project:${project}`, options.projects?.[project] ?? options.perProject);
-    if (key !== undefined) add(`key:${key}`, options.keys?.[key] ?? options.perKey);
+    if (key !== undefined) add(`key:${key}`, ownBudget(call.context.keyLimits) ?? options.keys?.[key] ?? options.perKey);
     return out;
   }
 
@@ -270,4 +270,10 @@ export function budgetMiddleware(options: BudgetOptions, deps: Deps): GatewayMid
       };
     },
   };
+}
+
+/** A key's own budget, if its limits name one. */
+function ownBudget(l: GatewayCall['context']['keyLimits']): BudgetLimit | undefined {
+  if (!l || (l.dailyUsd === undefined && l.monthlyUsd === undefined)) return undefined;
+  return { ...(l.dailyUsd !== undefined ? { dailyUsd: l.dailyUsd } : {}), ...(l.monthlyUsd !== undefined ? { monthlyUsd: l.monthlyUsd } : {}) };
 }

@@ -180,7 +180,15 @@ function contextOf(requested: string, params: LanguageModelV4CallOptions): Gatew
   }
   const project = str(own.project);
   const key = str(own.key);
-  return { requested, metadata, ...(project ? { project } : {}), ...(key ? { key } : {}) };
+  const limits: Record<string, number> = {};
+  const rawLimits = own.keyLimits;
+  if (rawLimits && typeof rawLimits === 'object' && !Array.isArray(rawLimits)) {
+    for (const name of ['requestsPerMinute', 'tokensPerMinute', 'dailyUsd', 'monthlyUsd'] as const) {
+      const v = (rawLimits as Record<string, unknown>)[name];
+      if (typeof v === 'number' && v > 0) limits[name] = v;
+    }
+  }
+  return { requested, metadata, ...(project ? { project } : {}), ...(key ? { key } : {}), ...(Object.keys(limits).length ? { keyLimits: limits } : {}) };
 }
 
 function withState(meta: SharedV4ProviderMetadata | undefined, state: CallState): SharedV4ProviderMetadata {

@@ -82,7 +82,9 @@ export function rateLimitMiddleware(options: RateLimitOptions, deps: { clock: Cl
   function limitsFor(call: GatewayCall): Array<{ key: string; limit: RateLimit }> {
     const out: Array<{ key: string; limit: RateLimit }> = [];
     const { key, project } = call.context;
-    const k = key === undefined ? undefined : (options.keys?.[key] ?? options.perKey);
+    const own = call.context.keyLimits;
+    const ownRate = own && (own.requestsPerMinute !== undefined || own.tokensPerMinute !== undefined) ? { ...(own.requestsPerMinute !== undefined ? { requestsPerMinute: own.requestsPerMinute } : {}), ...(own.tokensPerMinute !== undefined ? { tokensPerMinute: own.tokensPerMinute } : {}) } : undefined;
+    const k = key === undefined ? undefined : (ownRate ?? options.keys?.[key] ?? options.perKey);
     if (key !== undefined && k) out.push({ key: `key:${key}`, limit: k });
     const p = project === undefined ? undefined : (options.projects?.[project] ?? options.perProject);
     if (project !== undefined && p) out.push({ key: `project:${project}`, limit: p });

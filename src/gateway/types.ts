@@ -26,6 +26,11 @@ export interface GatewayContext {
   project?: string;
   /** API key id (never the secret itself). */
   key?: string;
+  /**
+   * The key's own limits (from its record in the tenancy store), set by the server after
+   * authentication; they win over `keys` / `perKey` of the gateway's options.
+   */
+  keyLimits?: Readonly<RateLimit & { dailyUsd?: number; monthlyUsd?: number }>;
   metadata: Readonly<Record<string, string>>;
 }
 
