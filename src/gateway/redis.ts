@@ -36,8 +36,6 @@ export interface RedisConnection {
   readonly where: string;
   /** Run a script by SHA, loading it on first use on this server. */
   run(script: RedisScript, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown>;
-  /** The same, with bulk replies as Buffers (binary values). */
-  runBuffer(script: RedisScript, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown>;
   /** Wrap a client failure into an IncontextError naming the (redacted) URL. */
   fail(error: unknown, what: string): IncontextError;
   /** Closes the client when we created it; leaves a caller's client open. */
@@ -120,11 +118,8 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     });
   };
 
-  const evalWith = async (buffer: boolean, script: RedisScript, keys: readonly string[], args: readonly (string | number | Buffer)[]) => {
-    const send = (command: 'EVALSHA' | 'EVAL', body: string) => {
-      const all = [body, keys.length, ...keys, ...args];
-      return buffer ? client.callBuffer(command, all) : client.call(command, all);
-    };
+  const run = async (script: RedisScript, keys: readonly string[], args: readonly (string | number | Buffer)[]) => {
+    const send = (command: 'EVALSHA' | 'EVAL', body: string) => client.call(command, [body, keys.length, ...keys, ...args]);
     try {
       return await send('EVALSHA', script.sha);
     } catch (error) {
@@ -138,8 +133,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
   return {
     client,
     where,
-    run: (script, keys, args) => evalWith(false, script, keys, args),
-    runBuffer: (script, keys, args) => evalWith(true, script, keys, args),
+    run,
     fail,
     close: () => {
       if (options.client) return Promise.resolve();
