@@ -99,6 +99,23 @@ describe('retrievePipeline contract', () => {
     await expect(retrievePipeline(deps(), request, [hydeStep()])).rejects.toMatchObject({ code: 'MODEL_NOT_CONFIGURED', input: { key: 'generate' } });
   });
 
+  it('stops between steps when the request is aborted', async () => {
+    const controller = new AbortController();
+    const ran: string[] = [];
+    const abortAfter: RetrievalStep = {
+      name: 'abort',
+      kind: 'refine',
+      run: async (hits) => {
+        ran.push('abort');
+        controller.abort(new Error('client went away'));
+        return { hits };
+      },
+    };
+    const never: RetrievalStep = { name: 'never', kind: 'refine', run: async (hits) => (ran.push('never'), { hits }) };
+    await expect(retrievePipeline(deps(), { ...request, signal: controller.signal }, [abortAfter, never])).rejects.toThrow('client went away');
+    expect(ran).toEqual(['abort']);
+  });
+
   it('runs a given source step instead of the default search', async () => {
     const { trace, hits } = await retrievePipeline(deps(), request, [searchStep({ mode: 'keyword', name: 'bm25' })]);
     expect(trace.map((t) => t.name)).toEqual(['bm25']);
