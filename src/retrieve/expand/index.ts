@@ -1,0 +1,2 @@
+export { createPrfExpander, feedbackTerms, type PrfOptions, type WeightedTerm } from './prf.js';
+export { createNeighborExpander, nearestWords, type NeighborOptions } from './neighbors.js';
