@@ -4,7 +4,6 @@
  */
 import { IncontextError } from '../../core/index.js';
 import { detectPii, redactPii, type PiiLabel } from '../pii/index.js';
-import { detectSystemPromptLeak } from '../spotlight.js';
 import type { InjectionDetector } from '../types.js';
 import type { GuardAction, OutputFinding, OutputGuardOptions, PiiCheckOptions } from './types.js';
 
@@ -13,7 +12,8 @@ export type Active = Exclude<GuardAction, 'off'>;
 export interface Checks {
   pii?: { action: Active; labels?: PiiLabel[]; locale?: string; minScore?: number; style: 'redact' | 'mask' | 'hash'; salt?: string };
   canary?: { action: Active; squashed: string[] };
-  leak?: { action: Active; text: string; n: number; minOverlap: number; minRun: number; grams: Set<string> };
+  /** `order`: the prompt's n-grams in order (with repeats), for overlap and runs as detectSystemPromptLeak counts them. */
+  leak?: { action: Active; n: number; minOverlap: number; minRun: number; grams: Set<string>; order: string[] };
   injection?: { action: Active; detector: InjectionDetector };
   blockList?: { action: Active; patterns: RegExp[] };
 }
@@ -86,9 +86,10 @@ export function normalizeChecks(options: OutputGuardOptions): Checks {
     const sys = words(l.text);
     const n = Math.max(1, Math.min(l.n ?? 5, sys.length));
     if (action && sys.length > 0) {
-      const grams = new Set<string>();
-      for (let i = 0; i + n <= sys.length; i++) grams.add(sys.slice(i, i + n).join(' '));
-      checks.leak = { action, text: l.text, n, minOverlap: l.minOverlap ?? 0.3, minRun: l.minRun ?? 12, grams };
+      const order: string[] = [];
+      for (let i = 0; i + n <= sys.length; i++) order.push(sys.slice(i, i + n).join(' '));
+      const minRun = Math.min(l.minRun ?? 12, sys.length);
+      checks.leak = { action, n, minOverlap: l.minOverlap ?? 0.3, minRun, grams: new Set(order), order };
     }
   }
   if (options.injection !== undefined) {
@@ -126,10 +127,12 @@ export interface PieceResult {
 export interface PieceContext {
   /** Squashed tail of the text released before this piece (for a canary split across pieces). */
   squashedTail: string;
-  /** Everything released before this piece, original text (for the system-prompt leak). */
+  /** The end (at least TAIL chars) of the original text released before this piece, for n-grams across the boundary. */
   released: string;
   /** A leak has already been reported earlier in this text. */
   leakSeen: boolean;
+  /** The prompt's n-grams found in the text so far; checkPiece adds this piece's. */
+  leakGrams: Set<string>;
 }
 
 export function checkPiece(piece: string, checks: Checks, ctx: PieceContext): PieceResult {
@@ -179,11 +182,11 @@ export function checkPiece(piece: string, checks: Checks, ctx: PieceContext): Pi
     });
   }
   if (checks.leak && /[\p{L}\p{N}]/u.test(piece)) {
-    const { action, text, n, minOverlap, minRun, grams } = checks.leak;
+    const { action, n, grams } = checks.leak;
+    const copied = tailGrams(ctx.released, piece, n).filter((g) => grams.has(g));
+    for (const g of copied) ctx.leakGrams.add(g);
     // After a leak, each later piece that carries on copying the prompt is judged too.
-    const hit = ctx.leakSeen
-      ? tailGrams(ctx.released, piece, n).some((g) => grams.has(g))
-      : detectSystemPromptLeak(ctx.released + piece, text, { n, minOverlap, minRun }).leaked;
+    const hit = ctx.leakSeen ? copied.length > 0 : leaked(checks.leak, ctx.leakGrams);
     if (hit) {
       findings.push({ check: 'leak', action, label: 'system-prompt', start: 0, end: piece.length, score: 1 });
       if (action === 'redact') replaceWhole = true;
@@ -200,8 +203,26 @@ export function checkPiece(piece: string, checks: Checks, ctx: PieceContext): Pi
   return { findings, replacements, replaceWhole };
 }
 
+/**
+ * The verdict of detectSystemPromptLeak, kept incrementally: the share of the prompt's n-grams
+ * found so far, and the longest run of consecutive prompt n-grams all found.
+ */
+function leaked(leak: NonNullable<Checks['leak']>, found: ReadonlySet<string>): boolean {
+  let hit = 0;
+  let run = 0;
+  let longest = 0;
+  for (const g of leak.order) {
+    if (found.has(g)) {
+      hit++;
+      run = run === 0 ? leak.n : run + 1;
+      longest = Math.max(longest, run);
+    } else run = 0;
+  }
+  return hit / leak.order.length >= leak.minOverlap || longest >= leak.minRun;
+}
+
 /** Chars of released text re-read to join n-grams across a piece boundary; far more than n words. */
-const TAIL = 1000;
+export const TAIL = 1000;
 
 /** The word n-grams that end inside `piece`, reading on from the words released before it. */
 export function tailGrams(released: string, piece: string, n: number): string[] {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { prng } from '../../core/index.js';
 import { createInjectionDetector } from '../detector.js';
+import { detectSystemPromptLeak } from '../spotlight.js';
 import { createOutputGuard } from './guard.js';
 import { firstCut } from './segment.js';
 import type { OutputGuard, OutputGuardOptions } from './types.js';
@@ -93,6 +94,26 @@ describe('createOutputGuard().scan', () => {
     expect(r.text).toBe('');
     const ok = createOutputGuard({ systemPrompt: SYSTEM }).scan('Northwind Bank can help with cards. Call the fraud line if a card is lost.');
     expect(ok.verdict).toBe('pass');
+  });
+
+  it('judges a leak as detectSystemPromptLeak does on the whole text', () => {
+    const guard = createOutputGuard({ systemPrompt: { text: SYSTEM, action: 'flag' } });
+    const words = SYSTEM.split(' ');
+    const rand = prng(11);
+    let leaks = 0;
+    for (let trial = 0; trial < 40; trial++) {
+      // Copy a few random stretches of the prompt into filler, sometimes enough to count as a leak.
+      let text = 'Here is some context for you.';
+      for (let k = 0; k < 1 + Math.floor(rand() * 4); k++) {
+        const at = Math.floor(rand() * words.length);
+        text += ` Filler sentence number ${k}. ${words.slice(at, at + 3 + Math.floor(rand() * 10)).join(' ')}`;
+      }
+      const expected = detectSystemPromptLeak(text, SYSTEM).leaked;
+      if (expected) leaks++;
+      expect(guard.scan(text).findings.some((f) => f.check === 'leak')).toBe(expected);
+    }
+    expect(leaks).toBeGreaterThan(5);
+    expect(leaks).toBeLessThan(35);
   });
 
   it('flags without changing the text', () => {

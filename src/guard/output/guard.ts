@@ -10,7 +10,7 @@
  * before the leaked words are sent, not after.
  */
 import { IncontextError } from '../../core/index.js';
-import { checkPiece, normalizeChecks, squashWithMap, tailGrams, type Checks, type Replacement } from './checks.js';
+import { checkPiece, normalizeChecks, squashWithMap, tailGrams, TAIL, type Checks, type Replacement } from './checks.js';
 import { firstCut } from './segment.js';
 import type { OutputFinding, OutputGuard, OutputGuardOptions, OutputGuardStream, OutputScan, OutputVerdict } from './types.js';
 
@@ -58,12 +58,13 @@ class Engine implements OutputGuardStream {
   private unit = '';
   /** Offset of `unit` in the original text. */
   private unitStart = 0;
-  /** Original text already released (checked), for checks that read across pieces. */
+  /** The end of the original text already released (checked), for checks that read across pieces. */
   private released = '';
   private squashedTail = '';
   private out = '';
   private findings: OutputFinding[] = [];
   private leakSeen = false;
+  private readonly leakGrams = new Set<string>();
   private ended = false;
   blocked = false;
 
@@ -136,12 +137,17 @@ class Engine implements OutputGuardStream {
     const start = this.unitStart;
     this.unit = '';
     this.unitStart += piece.length;
-    const r = checkPiece(piece, this.checks, { squashedTail: this.squashedTail, released: this.released, leakSeen: this.leakSeen });
+    const r = checkPiece(piece, this.checks, {
+      squashedTail: this.squashedTail,
+      released: this.released,
+      leakSeen: this.leakSeen,
+      leakGrams: this.leakGrams,
+    });
     if (r.findings.some((f) => f.check === 'leak')) this.leakSeen = true;
     const shifted = r.findings.map((f) => ({ ...f, start: f.start + start, end: f.end + start }));
     shifted.sort((a, b) => a.start - b.start || a.end - b.end || a.check.localeCompare(b.check));
     this.findings.push(...shifted);
-    this.released += piece;
+    this.released = (this.released + piece).slice(-2 * TAIL);
     this.squashedTail = (this.squashedTail + squashWithMap(piece).squashed).slice(-this.holdBack);
     if (r.findings.some((f) => f.action === 'block')) {
       this.blocked = true;

@@ -127,6 +127,21 @@ describe('outputGuardMiddleware', () => {
     expect(JSON.stringify(s.parts.filter((p) => p.type !== 'error'))).not.toContain('0a1b2c3d');
   });
 
+  it('guards reasoning like text, on both paths', async () => {
+    const script: Script = { reasoning: split('The user is wu.fang@example.net. I will answer briefly.', prng(5)), pieces: ['Done.'] };
+    const gen = await viaGenerate(script);
+    const str = await viaStream(script);
+    const reasoningText = str.parts.map((p) => (p.type === 'reasoning-delta' ? p.delta : '')).join('');
+    expect(reasoningText).toBe('The user is [EMAIL]. I will answer briefly.');
+    expect(gen.report).toEqual(str.report);
+    expect(gen.report?.findings[0]).toMatchObject({ source: 'reasoning', label: 'email' });
+    const leaky: Script = { reasoning: [`Remember ${CANARY.slice(0, 12)}`, `${CANARY.slice(12)} is secret.`], pieces: ['Hello.'] };
+    expect((await viaGenerate(leaky)).error?.code).toBe('GUARD_BLOCKED');
+    const s = await viaStream(leaky);
+    expect(s.error?.code).toBe('GUARD_BLOCKED');
+    expect(JSON.stringify(s.parts)).not.toContain('4e5f6071');
+  });
+
   it('reaches streamText callers as an error, with the checked text before it', async () => {
     const model = wrapLanguageModel({
       model: scriptedModel(() => ({ pieces: split(`Happy to help. ${ANSWERS[1]!}`, prng(3)) })),

@@ -18,8 +18,8 @@ import type { OutputFinding, OutputGuard, OutputGuardOptions, OutputGuardStream,
 type Part = LanguageModelV4StreamPart;
 
 export interface ReportedFinding extends OutputFinding {
-  /** Which part of the answer: a text block or a tool call's JSON input. */
-  source: 'text' | 'tool-call';
+  /** Which part of the answer: a text block, a reasoning block, or a tool call's JSON input. */
+  source: 'text' | 'reasoning' | 'tool-call';
   /** Index of that part among the parts of its kind, in order. */
   part: number;
   toolName?: string;
@@ -35,6 +35,8 @@ export interface OutputGuardMiddlewareOptions {
   guard: OutputGuard | OutputGuardOptions;
   /** Guard tool-call inputs as well as text (default true): a model can leak through a tool's arguments too. */
   toolCalls?: boolean;
+  /** Guard reasoning text as well (default true): UIs often show it, and it can quote the system prompt. */
+  reasoning?: boolean;
   /** Called once per call with the report (also when blocked or when nothing was found), e.g. to record it on a span. */
   onReport?: (report: OutputGuardReport, mode: 'generate' | 'stream') => void;
 }
@@ -78,17 +80,24 @@ function withReport(meta: SharedV4ProviderMetadata | undefined, report: OutputGu
 export function outputGuardMiddleware(options: OutputGuardMiddlewareOptions): LanguageModelV4Middleware {
   const guard = 'scan' in options.guard ? options.guard : createOutputGuard(options.guard);
   const toolCalls = options.toolCalls ?? true;
+  const reasoning = options.reasoning ?? true;
   return {
     specificationVersion: 'v4',
     async wrapGenerate({ doGenerate }) {
       const result = await doGenerate();
       const report = new Report();
       let text = 0;
+      let thought = 0;
       let tool = 0;
       const content = result.content.map((part): LanguageModelV4Content => {
         if (part.type === 'text') {
           const r = guard.scan(part.text);
           report.add(r, 'text', text++);
+          return { ...part, text: r.text };
+        }
+        if (part.type === 'reasoning' && reasoning) {
+          const r = guard.scan(part.text);
+          report.add(r, 'reasoning', thought++);
           return { ...part, text: r.text };
         }
         if (part.type === 'tool-call' && toolCalls) {
@@ -106,25 +115,31 @@ export function outputGuardMiddleware(options: OutputGuardMiddlewareOptions): La
     },
     async wrapStream({ doStream }) {
       const { stream, ...rest } = await doStream();
-      return { ...rest, stream: stream.pipeThrough(guardParts(guard, toolCalls, options.onReport)) };
+      return { ...rest, stream: stream.pipeThrough(guardParts(guard, { toolCalls, reasoning }, options.onReport)) };
     },
   };
 }
 
-function guardParts(guard: OutputGuard, toolCalls: boolean, onReport: OutputGuardMiddlewareOptions['onReport']): TransformStream<Part, Part> {
+type Block = 'text' | 'reasoning';
+
+function guardParts(
+  guard: OutputGuard,
+  { toolCalls, reasoning }: { toolCalls: boolean; reasoning: boolean },
+  onReport: OutputGuardMiddlewareOptions['onReport'],
+): TransformStream<Part, Part> {
   const report = new Report();
-  const texts = new Map<string, { stream: OutputGuardStream; part: number }>();
+  const texts = new Map<string, { kind: Block; id: string; stream: OutputGuardStream; part: number }>();
   const toolInputs = new Map<string, { start: Part; deltas: string[] }>();
-  let textCount = 0;
+  const counts: Record<Block, number> = { text: 0, reasoning: 0 };
   let toolCount = 0;
   let done = false;
   let reported = false;
 
-  const openText = (id: string) => {
-    let t = texts.get(id);
+  const openText = (kind: Block, id: string) => {
+    let t = texts.get(`${kind}:${id}`);
     if (!t) {
-      t = { stream: guard.stream(), part: textCount++ };
-      texts.set(id, t);
+      t = { kind, id, stream: guard.stream(), part: counts[kind]++ };
+      texts.set(`${kind}:${id}`, t);
     }
     return t;
   };
@@ -140,19 +155,30 @@ function guardParts(guard: OutputGuard, toolCalls: boolean, onReport: OutputGuar
     controller.enqueue({ type: 'error', error: guardBlockedError(sendReport()) });
     controller.terminate();
   };
-  /** End a text block and send its rest; false when its last piece was blocked. */
-  const closeText = (id: string, controller: TransformStreamDefaultController<Part>): boolean => {
-    const t = texts.get(id);
+  /** End a text or reasoning block and send its rest; false when its last piece was blocked. */
+  const closeText = (key: string, controller: TransformStreamDefaultController<Part>): boolean => {
+    const t = texts.get(key);
     if (!t) return true;
-    texts.delete(id);
+    texts.delete(key);
     const rest = t.stream.end();
-    if (rest) controller.enqueue({ type: 'text-delta', id, delta: rest });
-    report.add(t.stream.result(), 'text', t.part);
+    if (rest) controller.enqueue({ type: t.kind === 'text' ? 'text-delta' : 'reasoning-delta', id: t.id, delta: rest });
+    report.add(t.stream.result(), t.kind, t.part);
     return !t.stream.blocked;
   };
   const closeAll = (controller: TransformStreamDefaultController<Part>): boolean => {
-    for (const id of [...texts.keys()]) if (!closeText(id, controller)) return false;
+    for (const key of [...texts.keys()]) if (!closeText(key, controller)) return false;
     return true;
+  };
+  type DeltaPart = Extract<Part, { type: 'text-delta' | 'reasoning-delta' }>;
+  const delta = (kind: Block, part: DeltaPart, controller: TransformStreamDefaultController<Part>): void => {
+    const t = openText(kind, part.id);
+    const out = t.stream.push(part.delta);
+    if (out) controller.enqueue({ ...part, delta: out });
+    if (t.stream.blocked) {
+      texts.delete(`${kind}:${part.id}`);
+      report.add(t.stream.result(), kind, t.part);
+      block(controller);
+    }
   };
 
   return new TransformStream<Part, Part>({
@@ -160,22 +186,26 @@ function guardParts(guard: OutputGuard, toolCalls: boolean, onReport: OutputGuar
       if (done) return;
       switch (part.type) {
         case 'text-start':
-          openText(part.id);
+          openText('text', part.id);
           controller.enqueue(part);
           return;
-        case 'text-delta': {
-          const t = openText(part.id);
-          const out = t.stream.push(part.delta);
-          if (out) controller.enqueue({ ...part, delta: out });
-          if (t.stream.blocked) {
-            texts.delete(part.id);
-            report.add(t.stream.result(), 'text', t.part);
-            block(controller);
-          }
-          return;
-        }
+        case 'text-delta':
+          return delta('text', part, controller);
         case 'text-end':
-          if (!closeText(part.id, controller)) return block(controller);
+          if (!closeText(`text:${part.id}`, controller)) return block(controller);
+          controller.enqueue(part);
+          return;
+        case 'reasoning-start':
+          if (!reasoning) break;
+          openText('reasoning', part.id);
+          controller.enqueue(part);
+          return;
+        case 'reasoning-delta':
+          if (!reasoning) break;
+          return delta('reasoning', part, controller);
+        case 'reasoning-end':
+          if (!reasoning) break;
+          if (!closeText(`reasoning:${part.id}`, controller)) return block(controller);
           controller.enqueue(part);
           return;
         case 'tool-input-start':

@@ -8,6 +8,8 @@ export interface Script {
   /** Text answer, split into these stream deltas (joined for generate). */
   pieces: string[];
   toolCall?: { toolName: string; input: string };
+  /** Reasoning before the answer, in these deltas. */
+  reasoning?: string[];
 }
 
 export function scriptedModel(next: (call: LanguageModelV4CallOptions, n: number) => Script): MockLanguageModelV4 {
@@ -15,7 +17,10 @@ export function scriptedModel(next: (call: LanguageModelV4CallOptions, n: number
   return new MockLanguageModelV4({
     doGenerate: async (call) => {
       const s = next(call, n++);
-      const content: LanguageModelV4Content[] = [{ type: 'text', text: s.pieces.join('') }];
+      const content: LanguageModelV4Content[] = [
+        ...(s.reasoning ? [{ type: 'reasoning' as const, text: s.reasoning.join('') }] : []),
+        { type: 'text', text: s.pieces.join('') },
+      ];
       if (s.toolCall) content.push({ type: 'tool-call', toolCallId: 't1', ...s.toolCall });
       return { content, finishReason: { unified: s.toolCall ? 'tool-calls' : 'stop', raw: undefined }, usage, warnings: [] };
     },
@@ -23,6 +28,13 @@ export function scriptedModel(next: (call: LanguageModelV4CallOptions, n: number
       const s = next(call, n++);
       const parts: LanguageModelV4StreamPart[] = [
         { type: 'stream-start', warnings: [] },
+        ...(s.reasoning
+          ? [
+              { type: 'reasoning-start' as const, id: 'r' },
+              ...s.reasoning.map((delta): LanguageModelV4StreamPart => ({ type: 'reasoning-delta', id: 'r', delta })),
+              { type: 'reasoning-end' as const, id: 'r' },
+            ]
+          : []),
         { type: 'text-start', id: 'x' },
         ...s.pieces.map((delta): LanguageModelV4StreamPart => ({ type: 'text-delta', id: 'x', delta })),
         { type: 'text-end', id: 'x' },
