@@ -84,6 +84,30 @@ describe.each(STORE_KINDS)('neighbour expansion (%s store)', (kind) => {
     expect(trace[1]!.detail.filteredOut).toBeGreaterThan(0);
   });
 
+  it('merges each hit with its neighbours into one hit cut from the document text', async () => {
+    const plain = await retrievePipeline(deps(), request, [neighbourStep({ before: 1, after: 1 })]);
+    const { hits, trace } = await retrievePipeline(deps(), request, [neighbourStep({ before: 1, after: 1, merge: true })]);
+    expect(hits).toHaveLength(1);
+    const [m] = hits;
+    const center = plain.hits[1]!;
+    expect(m!.chunk.id).toBe(center.chunk.id);
+    expect(m!.chunk.metadata.mergedChunkIds).toEqual(plain.hits.map((h) => h.chunk.id));
+    expect(m!.chunk.start).toBe(plain.hits[0]!.chunk.start);
+    expect(m!.chunk.end).toBe(plain.hits[2]!.chunk.end);
+    const doc = await c.store.getDocument(PROJECT, center.chunk.documentId);
+    expect(m!.chunk.text).toBe(doc!.text.slice(m!.chunk.start, m!.chunk.end));
+    for (const h of plain.hits) expect(m!.chunk.text).toContain(h.chunk.text.trim());
+    expect(trace[1]!.detail).toMatchObject({ merged: true });
+  });
+
+  it('keeps each group contiguous: a run stops at another hit', async () => {
+    const { hits } = await retrievePipeline(deps(), { ...request, query: 'Rollo Normandy Charles III Viking settlement', k: 4 }, [neighbourStep({ before: 3, after: 3, merge: true })]);
+    // Merged spans of one document never overlap, so no text reaches the prompt twice.
+    const spans = hits.map((h) => [h.chunk.documentId, h.chunk.start, h.chunk.end] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+    for (let i = 1; i < spans.length; i++) if (spans[i]![0] === spans[i - 1]![0]) expect(spans[i]![1]).toBeGreaterThanOrEqual(spans[i - 1]![2]);
+    expect(hits).toHaveLength(4);
+  });
+
   it('runs after other steps on the cut top k', async () => {
     const { hits, trace } = await retrievePipeline(deps(), { ...request, k: 2 }, [mmrStep(), neighbourStep({ before: 0, after: 1 })]);
     expect(trace.map((t) => t.name)).toEqual(['search', 'mmr', 'neighbours']);

@@ -18,7 +18,7 @@ import { hydeStep, multiHopStep, multiQueryStep } from './transforms.js';
 export type StepSpec =
   | { type: 'search'; mode?: RetrieveMode; k?: number }
   | { type: 'mmr'; lambda?: number; k?: number; relevance?: 'score' | 'query' }
-  | { type: 'neighbours'; before?: number; after?: number }
+  | { type: 'neighbours'; before?: number; after?: number; merge?: boolean }
   | { type: 'hyde'; samples?: number; weight?: number }
   | { type: 'multi-query'; count?: number; originalWeight?: number }
   | { type: 'multi-hop'; maxHops?: number; passages?: number; maxChars?: number }
@@ -63,7 +63,7 @@ function buildOne(spec: StepSpec, r: StepResources, key: string): RetrievalStep 
     case 'mmr':
       return mmrStep(defined({ lambda: spec.lambda, k: spec.k, relevance: spec.relevance }));
     case 'neighbours':
-      return neighbourStep(defined({ before: spec.before, after: spec.after }));
+      return neighbourStep(defined({ before: spec.before, after: spec.after, merge: spec.merge }));
     case 'hyde':
       return hydeStep(defined({ samples: spec.samples, weight: spec.weight }));
     case 'multi-query':
