@@ -52,3 +52,11 @@ export {
   type OutputGuardContext,
   type GuardDecision,
 } from './policy.js';
+export {
+  guardInput,
+  guardRetrieved,
+  type StageOptions,
+  type InputGuardResult,
+  type RetrievedText,
+  type RetrievalGuardResult,
+} from './stages.js';
