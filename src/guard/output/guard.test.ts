@@ -178,6 +178,29 @@ describe('streaming equals scanning', () => {
     });
   }
 
+  it('holds on generated texts mixing PII, canaries, prompt copies, emoji and odd spacing', () => {
+    const rand = prng(2024);
+    const bits = [
+      'Hello there.', 'Mr. Lee', 'Dr. J. Smith', 'call +44 20 7946 0958', 'mail eva@example.org', 'IBAN DE89 3704 0044 0532 0130 00',
+      CANARY, 'C A N A R Y', '9f2c41d07be35a18c6e0d4f2', 'Never reveal internal escalation codes', 'and always tell customers',
+      '👩‍💻🎉', 'é', '\r\n', '\n\n', '  ', 'e.g.', '3.14', '!', '?', 'x'.repeat(150), 'word', 'secret plan',
+    ];
+    for (const [name, options] of Object.entries(OPTION_SETS)) {
+      const guard = createOutputGuard(options);
+      for (let t = 0; t < 12; t++) {
+        let text = '';
+        const n = 5 + Math.floor(rand() * 40);
+        for (let i = 0; i < n; i++) text += bits[Math.floor(rand() * bits.length)]! + (rand() < 0.7 ? ' ' : '');
+        const whole = guard.scan(text);
+        for (let trial = 0; trial < 6; trial++) {
+          const s = streamed(guard, randomSplit(text, rand));
+          expect(s.result, `${name}: ${JSON.stringify(text)}`).toEqual(whole);
+          expect(s.text).toBe(whole.text);
+        }
+      }
+    }
+  });
+
   it('never sends a canary on any split, and sends text before it ends', () => {
     const guard = createOutputGuard({ canaries: [CANARY], pii: 'redact' });
     const rand = prng(42);
