@@ -10,6 +10,8 @@ import { filterToSql } from './filter-sql.js';
 import { migrate } from './migrations.js';
 import { HIT_COLUMNS, blobVector, inSlices, toChunk, toDocument, toHit, vectorBlob, type ChunkRow, type DocumentRow, type HitRow } from './rows.js';
 import { VectorCache, type VectorDelta } from './vector-cache.js';
+import { AnnManager, type AnnIndexes } from '../ann/manager.js';
+import type { AnnOptions } from '../ann/options.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' for a throwaway store. */
@@ -17,6 +19,8 @@ export interface SqliteStoreOptions {
   readonly?: boolean;
   /** Memory budget for the in-memory copies of vectors (default 1 GiB); least recently searched go first. */
   vectorCacheBytes?: number;
+  /** HNSW index for large collections (default 'auto': exact below a measured size). Off for ':memory:' unless `ann.dir` is set. */
+  ann?: AnnOptions;
 }
 
 export interface SqliteStore extends Store {
@@ -26,6 +30,8 @@ export interface SqliteStore extends Store {
   integrityCheck(): string;
   /** What the vector cache holds now: (project, model) sets and their bytes. */
   vectorCacheSize(): { sets: number; bytes: number };
+  /** The ANN indexes kept next to the file (undefined for ':memory:' without `ann.dir`). */
+  readonly ann: AnnIndexes | undefined;
 }
 
 // At most 500 bound parameters per statement: 499 ids plus the project or model.
@@ -59,7 +65,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.close();
     throw wrap(err, path, 'open the store');
   }
-  return new SqliteStoreImpl(db, path, readonly, options.vectorCacheBytes);
+  return new SqliteStoreImpl(db, path, readonly, options.vectorCacheBytes, options.ann);
 }
 
 function wrap(err: unknown, path: string, doing: string): IncontextError {
@@ -81,14 +87,22 @@ class SqliteStoreImpl implements SqliteStore {
   readonly kind = 'sqlite' as const;
   readonly embeddingCache: EmbeddingCacheBackend;
   private readonly vectors: VectorCache;
+  readonly ann: AnnManager | undefined;
 
   constructor(
     private readonly db: Database.Database,
     readonly path: string,
     private readonly readonly: boolean,
     vectorCacheBytes: number | undefined,
+    ann: AnnOptions | undefined,
   ) {
     this.vectors = new VectorCache(db, vectorCacheBytes);
+    try {
+      this.ann = path === ':memory:' && ann?.dir === undefined ? undefined : new AnnManager(db, path, readonly, ann);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     this.embeddingCache = {
       getMany: async (model, hashes) => this.run('read the embedding cache', () => this.cacheGet(model, hashes)),
       setMany: async (model, entries) => this.run('write the embedding cache', () => this.cacheSet(model, entries)),
@@ -114,11 +128,13 @@ class SqliteStoreImpl implements SqliteStore {
     let done: { result: T; delta: VectorDelta } | undefined;
     try {
       done = write();
-      return done.result;
     } finally {
       if (done) this.vectors.apply(projectId, done.delta);
       else this.vectors.invalidate(projectId);
     }
+    // After the commit: should this fail, ann_log still holds the change and the next search catches up.
+    if (this.ann) this.run('update the ANN index', () => this.ann?.changed(projectId));
+    return done.result;
   }
 
   private writeOrigin(projectId: string, origin: string, entries: DocumentEntry[], model: string | undefined, dims: number | undefined): { result: void; delta: VectorDelta } {
@@ -235,6 +251,12 @@ class SqliteStoreImpl implements SqliteStore {
     const conditions = normalizeFilter(query.filter);
     return this.run('search vectors', () => {
       if (query.k === 0) return [];
+      // Large collections: the HNSW index answers, and the rows below are never loaded into memory.
+      const viaAnn = this.ann?.search(query.projectId, query.model, normalised(query.vector), query.k, conditions.length === 0 ? undefined : () => {
+        const where = filterToSql('c.metadata', conditions);
+        return this.db.prepare(`SELECT c.seq FROM chunks c WHERE c.project_id = ? AND ${where.sql}`).pluck().all(query.projectId, ...where.params) as number[];
+      });
+      if (viaAnn) return this.hitsBySeq(viaAnn.seqs, viaAnn.scores);
       const set = this.vectors.get(query.projectId, query.model);
       if (!set) return [];
       if (set.vectors.dims !== query.vector.length) throw dimensionMismatch(query.model, set.vectors.dims, query.vector.length);
@@ -347,6 +369,7 @@ class SqliteStoreImpl implements SqliteStore {
 
   async close(): Promise<void> {
     this.vectors.clear();
+    if (this.db.open) this.run('save the ANN index', () => this.ann?.close());
     if (this.db.open) this.db.close();
   }
 }
