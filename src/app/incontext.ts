@@ -10,7 +10,8 @@ import { openSqliteStore, type Store, type StoredDocument } from '../store/index
 import { retrieve, type RetrieveMode } from '../retrieve/index.js';
 import { estimateCost, parseModelSpec } from '../model/index.js';
 import { extractCitations, isAbstention, renderRagPrompt, type PromptMessage, type PromptRender } from '../prompt/index.js';
-import { ingestBytes, ingestPaths, type IngestOptions, type IngestReport, type PipelineDeps } from './ingest.js';
+import { ingestBytes, ingestPaths, ingestSql, type IngestOptions, type IngestReport, type PipelineDeps, type SqlIngestOptions } from './ingest.js';
+import type { SqlSyncReport } from '../ingest/index.js';
 import { createMemoryTraceStore, createOtlpExporter, openTraceStore, type OtlpExporter, type TraceStore } from '../trace/index.js';
 import { createTracing, type Tracing } from './tracing.js';
 import { createAskGuard } from './guarding.js';
@@ -70,6 +71,8 @@ export interface Incontext {
   readonly traces: TraceStore;
   embedder(): Promise<Embedder>;
   ingest(paths: string[], options?: Partial<IngestOptions> & { project?: string }): Promise<IngestReport>;
+  /** Rows of a SQL query (SQLite file or postgres:// URL) as documents; unchanged rows are skipped. */
+  ingestSql(options: Omit<SqlIngestOptions, 'projectId'> & { project?: string }): Promise<SqlSyncReport>;
   ingestBytes(bytes: Uint8Array, name: string, options?: { project?: string; metadata?: Record<string, string> }): Promise<{ documents: number; chunks: number; documentIds: string[] }>;
   search(query: string, options?: QueryOptions): Promise<Hit[]>;
   explain(question: string, options?: AskOptions): Promise<Explanation>;
@@ -207,6 +210,10 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     embedder,
     async ingest(paths, o = {}) {
       return ingestPaths(await deps(), paths, { ...o, projectId: project(o) });
+    },
+    async ingestSql(o) {
+      const { project: p, ...rest } = o;
+      return ingestSql(await deps(), { ...rest, projectId: project({ ...(p ? { project: p } : {}) }) });
     },
     async ingestBytes(bytes, name, o = {}) {
       return ingestBytes(await deps(), project(o), bytes, name, o.metadata);

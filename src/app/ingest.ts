@@ -1,8 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { IncontextError, sha256, stableId, toIncontextError, type Chunk } from '../core/index.js';
-import { createChunker, type ChunkOptions, type ChunkStrategy } from '../chunk/index.js';
-import { loadBuffer, originFor, walk, type LoadedDocument, type LoadOptions } from '../ingest/index.js';
+import { createChunker, createParentChildChunker, createSemanticChunker, type ChunkOptions, type ChunkPiece, type ChunkStrategy } from '../chunk/index.js';
+import { loadBuffer, originFor, readSqlSource, syncSqlSource, walk, type LoadedDocument, type LoadOptions, type SqlSourceOptions, type SqlSyncReport } from '../ingest/index.js';
+import type { Config } from '../config/index.js';
 import type { Embedder } from '../embed/index.js';
 import type { DocumentEntry, Store } from '../store/index.js';
 
@@ -42,7 +43,7 @@ export interface IngestOptions {
 export interface PipelineDeps {
   store: Store;
   embedder: Embedder;
-  chunk: { strategy: 'auto' | ChunkStrategy; size: number; overlap: number };
+  chunk: Config['chunk'];
   load: LoadOptions;
   cwd: string;
 }
@@ -65,6 +66,25 @@ function chunkerFor(opts: PipelineDeps['chunk'], format: string) {
   return c;
 }
 
+/**
+ * The configured chunking of one document: semantic (cuts where adjacent sentences' embeddings
+ * drift apart), parent–child (small chunks matched, their section returned), or plain.
+ */
+async function splitDocument(deps: PipelineDeps, d: LoadedDocument): Promise<ChunkPiece[]> {
+  const c = deps.chunk;
+  const strategy: ChunkStrategy = c.strategy === 'auto' ? (d.format === 'markdown' ? 'markdown' : 'recursive') : c.strategy;
+  const markdown = strategy === 'markdown';
+  if (c.semantic.enabled) {
+    const semantic = createSemanticChunker(
+      { size: c.size, percentile: c.semantic.percentile, window: c.semantic.window, markdown, ...(c.semantic.minSize !== undefined ? { minSize: c.semantic.minSize } : {}) },
+      (texts) => deps.embedder.embed(texts, { kind: 'document' }),
+    );
+    return semantic.split(d.text);
+  }
+  const child = chunkerFor(c, d.format);
+  return c.parent.enabled ? createParentChildChunker({ parentSize: c.parent.size, markdown }, child).split(d.text) : child.split(d.text);
+}
+
 /** Load result → chunked, embedded entries ready for one atomic replaceOrigin. */
 export async function buildEntries(deps: PipelineDeps, projectId: string, docs: LoadedDocument[]): Promise<DocumentEntry[]> {
   const now = new Date().toISOString();
@@ -72,7 +92,7 @@ export async function buildEntries(deps: PipelineDeps, projectId: string, docs: 
   const allChunks: Chunk[] = [];
   for (const d of docs) {
     const documentId = stableId('doc', projectId, d.source);
-    const pieces = chunkerFor(deps.chunk, d.format).split(d.text);
+    const pieces = await splitDocument(deps, d);
     const chunks: Chunk[] = pieces.map((p, i) => ({
       id: stableId('chk', documentId, String(i), sha256(p.text).slice(0, 16)),
       documentId,
@@ -191,3 +211,30 @@ export async function ingestPaths(deps: PipelineDeps, paths: string[], o: Ingest
   return report;
 }
 
+
+export interface SqlIngestOptions extends SqlSourceOptions {
+  projectId: string;
+  /** Delete stored rows the query no longer returns (not with `since`). */
+  prune?: boolean;
+  force?: boolean;
+  onProgress?: (rows: number) => void;
+}
+
+/** Rows of a SQL query as documents: unchanged rows are skipped by content hash, changed ones re-embedded. */
+export async function ingestSql(deps: PipelineDeps, o: SqlIngestOptions): Promise<SqlSyncReport> {
+  const { projectId, prune, force, onProgress, ...source } = o;
+  const known = new Map((await deps.store.listOrigins(projectId)).map((s) => [s.origin, s.contentHash]));
+  return syncSqlSource(
+    readSqlSource(source),
+    {
+      known,
+      write: async (docs) => {
+        for (const e of await buildEntries(deps, projectId, docs)) await deps.store.replaceOrigin(projectId, e.document.origin, [e]);
+      },
+      remove: async (origin) => {
+        await deps.store.deleteOrigin(projectId, origin);
+      },
+    },
+    { ...(prune ? { prune } : {}), ...(force ? { force } : {}), ...(onProgress ? { onProgress } : {}) },
+  );
+}

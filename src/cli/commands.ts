@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { CONFIG_TEMPLATE, createIncontext, IncontextError, type Hit, type Incontext } from '../app/index.js';
 import { startServer } from '../server/index.js';
@@ -55,16 +55,26 @@ export function registerCommands(program: Command, setExit: (code: number) => vo
 
   program
     .command('ingest')
-    .description('load files and directories: chunk, embed and store them (unchanged files are skipped)')
-    .argument('<paths...>', 'files or directories')
-    .option('--prune', 'remove stored documents whose files are gone from these paths')
+    .description('load files and directories, or the rows of a SQL query: chunk, embed and store them (unchanged ones are skipped)')
+    .argument('[paths...]', 'files or directories')
+    .option('--prune', 'remove stored documents whose files (or rows) are gone')
     .option('--force', 're-process files even when unchanged')
     .option('--include <glob...>', 'only files matching these globs (relative to each directory)')
     .option('--exclude <glob...>', 'skip files matching these globs')
-    .action(async function (this: Command, paths: string[], o: { prune?: boolean; force?: boolean; include?: string[]; exclude?: string[] }) {
+    .option('--sql <query>', 'ingest the rows of this SELECT (one document per row) instead of files')
+    .option('--db <url>', 'with --sql: an SQLite file or postgres:// URL (or set INCONTEXT_SQL_DB, to keep a password out of the shell history)')
+    .option('--id-column <name>', 'with --sql: the column that identifies a row (stable document ids)')
+    .option('--text-columns <names>', 'with --sql: comma-separated columns that make the text (default: every column not used otherwise)')
+    .option('--metadata-columns <names>', 'with --sql: comma-separated columns kept as metadata')
+    .option('--title-column <name>', 'with --sql: the column used as the title')
+    .option('--updated-column <name>', 'with --sql: an updated_at-style column; with --incremental only rows changed since the last run are read')
+    .option('--incremental', 'with --sql and --updated-column: read only rows changed since the last run (its watermark is kept in the home folder)')
+    .action(async function (this: Command, paths: string[], o: IngestFlags) {
       const { ic, json } = open(this);
-      const bar = ingestProgress(!json);
       try {
+        if (o.sql !== undefined) return await ingestSqlCommand(ic, o, json);
+        if (paths.length === 0) throw usageError('Give files or directories to ingest, or --sql "SELECT ..." --db URL', 'Example: incontext ingest ./docs');
+        const bar = ingestProgress(!json);
         const report = await ic.ingest(paths, {
           onProgress: bar.onProgress,
           ...(o.prune ? { prune: true } : {}),
@@ -230,4 +240,52 @@ function printExplain(x: Awaited<ReturnType<Incontext['explain']>>, json: boolea
   process.stdout.write(`model ${x.model} · template ${x.template} · ${x.inputTokens} input tokens (+ up to ${x.maxOutputTokens} output) · est. ${cost}\n\nhits:\n`);
   for (const h of x.hits) process.stdout.write(`  ${h.rank}. ${h.document.source}  fused ${h.score.toFixed(4)}  vector ${h.scores.vector?.toFixed(4) ?? '-'}  keyword ${h.scores.keyword?.toFixed(4) ?? '-'}\n`);
   for (const m of x.messages) process.stdout.write(`\n--- ${m.role} ---\n${m.content}\n`);
+}
+
+interface IngestFlags {
+  prune?: boolean;
+  force?: boolean;
+  include?: string[];
+  exclude?: string[];
+  sql?: string;
+  db?: string;
+  idColumn?: string;
+  textColumns?: string;
+  metadataColumns?: string;
+  titleColumn?: string;
+  updatedColumn?: string;
+  incremental?: boolean;
+}
+
+const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((x) => x.trim()).filter(Boolean));
+
+/** `ingest --sql`: one document per row; the watermark of an incremental read is kept per source in the home folder. */
+async function ingestSqlCommand(ic: Incontext, o: IngestFlags, json: boolean): Promise<void> {
+  const db = o.db ?? process.env.INCONTEXT_SQL_DB;
+  if (!db) throw usageError('--sql needs --db URL (an SQLite file or postgres://...) or INCONTEXT_SQL_DB', 'Example: incontext ingest --sql "SELECT id, title, body FROM articles" --db ./app.db --id-column id');
+  if (o.incremental && !o.updatedColumn) throw usageError('--incremental needs --updated-column', 'Name the column that changes when a row changes, e.g. --updated-column updated_at.');
+  const marks = join(ic.homeDir, 'sql-sources.json');
+  const saved = existsSync(marks) ? (JSON.parse(readFileSync(marks, 'utf8')) as Record<string, string>) : {};
+  const key = `${ic.config.project}\u0000${o.sql}\u0000${o.updatedColumn ?? ''}`;
+  const since = o.incremental ? saved[key] : undefined;
+  const cols = { textColumns: list(o.textColumns), metadataColumns: list(o.metadataColumns) };
+  const report = await ic.ingestSql({
+    db,
+    sql: o.sql!,
+    ...(o.idColumn ? { idColumn: o.idColumn } : {}),
+    ...(cols.textColumns ? { textColumns: cols.textColumns } : {}),
+    ...(cols.metadataColumns ? { metadataColumns: cols.metadataColumns } : {}),
+    ...(o.titleColumn ? { titleColumn: o.titleColumn } : {}),
+    ...(o.updatedColumn ? { updatedColumn: o.updatedColumn } : {}),
+    ...(since ? { since } : {}),
+    ...(o.prune ? { prune: true } : {}),
+    ...(o.force ? { force: true } : {}),
+  });
+  if (report.watermark !== undefined) {
+    saved[key] = report.watermark;
+    mkdirSync(ic.homeDir, { recursive: true });
+    writeFileSync(marks, JSON.stringify(saved, null, 2));
+  }
+  if (json) printJson(report);
+  else process.stdout.write(`ingested ${report.rows} row(s): ${report.written} written, ${report.skipped} unchanged, ${report.pruned} pruned${since ? ` (changed since ${since})` : ''}\n`);
 }
