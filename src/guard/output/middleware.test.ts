@@ -158,6 +158,16 @@ describe('outputGuardMiddleware', () => {
     expect(IncontextError.isInstance(error) && error.code).toBe('GUARD_BLOCKED');
   });
 
+  it('guards structuredOutputText as well as the text parts', async () => {
+    const base = scriptedModel(() => ({ pieces: ['Draft.'] }));
+    const inner = base.doGenerate.bind(base);
+    base.doGenerate = async (call) => ({ ...(await inner(call)), structuredOutputText: '{"contact": "lee.chen@example.com"}' });
+    const model = wrapLanguageModel({ model: base, middleware: outputGuardMiddleware({ guard }) });
+    const r = await model.doGenerate(params);
+    expect(r.structuredOutputText).toBe('{"contact": "[EMAIL]"}');
+    expect((r.providerMetadata?.incontext?.guard as unknown as OutputGuardReport).findings[0]).toMatchObject({ source: 'structured-output', label: 'email' });
+  });
+
   it('reports once per call, also when nothing was found', async () => {
     const reports: [string, string][] = [];
     const model = wrapLanguageModel({

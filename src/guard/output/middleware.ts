@@ -19,7 +19,7 @@ type Part = LanguageModelV4StreamPart;
 
 export interface ReportedFinding extends OutputFinding {
   /** Which part of the answer: a text block, a reasoning block, or a tool call's JSON input. */
-  source: 'text' | 'reasoning' | 'tool-call';
+  source: 'text' | 'reasoning' | 'tool-call' | 'structured-output';
   /** Index of that part among the parts of its kind, in order. */
   part: number;
   toolName?: string;
@@ -107,11 +107,23 @@ export function outputGuardMiddleware(options: OutputGuardMiddlewareOptions): La
         }
         return part;
       });
+      // The text the AI SDK parses for structured output when it differs from the text parts: guarded too, or it would be a way around.
+      let structured: string | undefined;
+      if (result.structuredOutputText !== undefined) {
+        const r = guard.scan(result.structuredOutputText);
+        report.add(r, 'structured-output', 0);
+        structured = r.text;
+      }
       const value = report.value();
       options.onReport?.(value, 'generate');
       if (value.verdict === 'block') throw guardBlockedError(value);
       if (value.findings.length === 0) return result;
-      return { ...result, content, providerMetadata: withReport(result.providerMetadata, value) };
+      return {
+        ...result,
+        content,
+        ...(structured !== undefined ? { structuredOutputText: structured } : {}),
+        providerMetadata: withReport(result.providerMetadata, value),
+      };
     },
     async wrapStream({ doStream }) {
       const { stream, ...rest } = await doStream();
