@@ -15,8 +15,8 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../core/index.js';
 import type { Embedder } from '../embed/index.js';
 import { resolveLanguageModel } from '../model/index.js';
-import { createGateway, MemoryBudgetStore, SqliteBudgetStore, type BudgetLimit, type BudgetOptions, type Gateway, type GatewayEvent, type GatewayOptions, type RateLimit, type RateLimitOptions, type RouteRule, type Target } from '../gateway/index.js';
-import { cacheMiddleware, createMemoryCacheBackend, openSqliteCacheBackend, type CacheBackend, type CacheEvent } from '../cache/index.js';
+import { createGateway, MemoryBudgetStore, RedisBudgetStore, RedisRateLimitStore, SqliteBudgetStore, type BudgetLimit, type BudgetOptions, type Gateway, type GatewayEvent, type GatewayOptions, type RateLimit, type RateLimitOptions, type RouteRule, type Target } from '../gateway/index.js';
+import { cacheMiddleware, createMemoryCacheBackend, openRedisCacheBackend, openSqliteCacheBackend, type CacheBackend, type CacheEvent } from '../cache/index.js';
 import { traceMiddleware, type Tracer } from '../trace/index.js';
 
 /** Who is calling; becomes `providerOptions.incontext` of every call, read by cache, gateway and trace. */
@@ -47,8 +47,6 @@ export interface ModelStackDeps {
   dbPath: string | undefined;
   embedder: () => Promise<Embedder>;
   logger: Logger;
-  /** Shared backends for many replicas (Redis), when configured. */
-  backends?: { rateLimit?: RateLimitOptions['store']; budget?: BudgetOptions['store']; cache?: CacheBackend };
 }
 
 export function createModelStack(deps: ModelStackDeps): ModelStack {
@@ -68,6 +66,11 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
   };
 
   // Zod's output marks absent optionals `| undefined`; the gateway's options (exactOptionalPropertyTypes) want them absent.
+  // With redis.url, limits, budgets and the cache are shared by every replica; otherwise
+  // budgets persist in the SQLite file and rate limits are per process.
+  const redisUrl = config.redis.url;
+  const closers: Array<() => unknown> = [];
+  const owned = <T extends { close(): unknown }>(x: T): T => (closers.push(() => x.close()), x);
   const rate = plain<{ perKey?: RateLimit; perProject?: RateLimit; projects: Record<string, RateLimit> }>(g.rateLimit);
   const rateLimit: RateLimitOptions | undefined =
     rate.perKey || rate.perProject || Object.keys(rate.projects).length > 0
@@ -75,11 +78,9 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
           ...(rate.perKey ? { perKey: rate.perKey } : {}),
           ...(rate.perProject ? { perProject: rate.perProject } : {}),
           projects: rate.projects,
-          ...(deps.backends?.rateLimit ? { store: deps.backends.rateLimit } : {}),
+          ...(redisUrl ? { store: owned(new RedisRateLimitStore({ url: redisUrl })) } : {}),
         }
       : undefined;
-  // Budgets persist in the SQLite file by default, so a day's spend survives restarts and is shared by every process.
-  let sqliteBudget: SqliteBudgetStore | undefined;
   const b = plain<{ perProject?: BudgetLimit; perKey?: BudgetLimit; projects: Record<string, BudgetLimit>; degradeTo?: string }>(g.budget);
   const budget: BudgetOptions | undefined =
     b.perProject || b.perKey || Object.keys(b.projects).length > 0
@@ -88,7 +89,11 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
           ...(b.perKey ? { perKey: b.perKey } : {}),
           projects: b.projects,
           ...(b.degradeTo ? { degrade: [{ type: 'model' as const, model: b.degradeTo }] } : {}),
-          store: deps.backends?.budget ?? (deps.dbPath ? (sqliteBudget = new SqliteBudgetStore({ path: deps.dbPath })) : new MemoryBudgetStore()),
+          store: redisUrl
+            ? owned(new RedisBudgetStore({ url: redisUrl }))
+            : deps.dbPath
+              ? owned(new SqliteBudgetStore({ path: deps.dbPath }))
+              : new MemoryBudgetStore(),
         }
       : undefined;
 
@@ -113,9 +118,11 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
   const cache = () => {
     cacheP ??= (async () => {
       const backendOptions = { maxEntries: config.cache.maxEntries, ...(config.cache.ttlSeconds ? { ttlMs: config.cache.ttlSeconds * 1000 } : {}) };
-      const backend =
-        deps.backends?.cache ??
-        (deps.dbPath ? openSqliteCacheBackend({ path: deps.dbPath, ...backendOptions }) : createMemoryCacheBackend(backendOptions));
+      const backend = redisUrl
+        ? openRedisCacheBackend({ url: redisUrl, ...backendOptions })
+        : deps.dbPath
+          ? openSqliteCacheBackend({ path: deps.dbPath, ...backendOptions })
+          : createMemoryCacheBackend(backendOptions);
       const middleware = cacheMiddleware({
         ...(config.cache.exact ? { exact: { backend } } : {}),
         ...(config.cache.semantic ? { semantic: { backend, embedder: await deps.embedder(), threshold: config.cache.threshold } } : {}),
@@ -168,7 +175,7 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
       return { model: wrapLanguageModel({ model: gateway(id), middleware }), id };
     },
     async close() {
-      sqliteBudget?.close();
+      for (const close of closers) await close();
       if (cacheP) await (await cacheP).backend.close();
     },
   };
