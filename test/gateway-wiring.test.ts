@@ -189,3 +189,53 @@ describe('OTLP export from config', () => {
     expect(text).toContain('"name":"ask"');
   });
 });
+
+describe('every upstream fault ends in a retried answer or a clear error, with each attempt in the trace', () => {
+  const faults = [
+    ['500', { error: { status: 500 } }],
+    ['429 with Retry-After', { error: { status: 429, retryAfter: 0 } }],
+    ['a hang', { hang: true }],
+    ['a reset before any byte', { resetAfterChunks: 0 }],
+    ['malformed SSE', { malformed: 'sse' }],
+    ['invalid JSON', { malformed: 'json' }],
+  ] as const;
+
+  it.each(faults)('%s on the first attempt, streamed and not', async (_name, fault) => {
+    const { ic } = await setup({ gateway: { retry: { maxAttempts: 2, attemptTimeoutMs: 400 } } });
+    for (const stream of [false, true]) {
+      upstream.reset();
+      upstream.script(fault as never, { text: 'In 1066 [1].' });
+      let text = '';
+      let error: string | undefined;
+      if (stream) {
+        for await (const p of ic.askStream('When did William invade England?', { model: 'openai:gpt-4o-mini' })) {
+          if (p.type === 'text-delta') text += p.text;
+          if (p.type === 'error') error = p.error.message;
+        }
+      } else text = (await ic.ask('When did William invade England?', { model: 'openai:gpt-4o-mini' })).answer;
+      const attempts = (await lastTrace(ic)).filter((s) => s.kind === 'llm.attempt');
+      if (stream && fault === faults[4][1]) {
+        // The broken event comes after the first token: no fallback (the client has text), one clean error part.
+        expect(error).toMatch(/failed|JSON/i);
+        expect(attempts).toHaveLength(1);
+        continue;
+      }
+      expect(error).toBeUndefined();
+      expect(text).toContain('1066');
+      expect(attempts.map((s) => s.status)).toEqual(['error', 'ok']);
+    }
+    expect(upstream.inFlight).toBe(0);
+  });
+
+  it('a stream that breaks after its first token ends with a clean error part, recorded on the trace', async () => {
+    const { ic } = await setup();
+    upstream.script({ resetAfterChunks: 2, text: 'William invaded England in the year 1066 with a large army.' });
+    const parts: string[] = [];
+    for await (const p of ic.askStream('When did William invade England?', { model: 'openai:gpt-4o-mini' })) parts.push(p.type);
+    expect(parts).toContain('text-delta');
+    expect(parts.at(-1)).toBe('error');
+    const spans = await lastTrace(ic);
+    expect(spans.find((s) => s.kind === 'request')?.status).toBe('error');
+    expect(spans.find((s) => s.kind === 'llm')?.status).toBe('error');
+  });
+});
