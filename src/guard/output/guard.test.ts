@@ -152,6 +152,7 @@ describe('segmentation', () => {
       rest = rest.slice(c);
     }
     expect(cuts).toEqual(['Dr. J. Smith called. ', 'It was 3.5 p.m. today!\n', 'Next line']);
+    expect(firstCut('東京に住んでいます。電話は03-1234-5678です。', 400, false)).toBe(10);
   });
 
   it('forces a cut at a word gap, not inside a number, when no sentence ends', () => {

@@ -35,7 +35,7 @@ function sentenceEndsBefore(text: string, i: number): boolean {
 
 /**
  * End (exclusive) of the first piece of `text`, or undefined while that cannot be known yet.
- * A piece ends after a line break, or after the whitespace that follows a sentence end; one
+ * A piece ends after a line break or a CJK full stop, or after the whitespace that follows a sentence end; one
  * with neither within `max` characters is cut at the last word boundary before `max`, preferring
  * a gap between two words over one inside a number (so "+44 20 7946 0958" stays whole).
  */
@@ -43,7 +43,8 @@ export function firstCut(text: string, max: number, eof: boolean): number | unde
   const limit = Math.min(text.length, max);
   for (let i = 0; i < limit; i++) {
     const c = text[i]!;
-    if (c === '\n') return i + 1;
+    // CJK sentence ends take no space after them.
+    if (c === '\n' || c === '。' || c === '！' || c === '？') return i + 1;
     if (isSpace(c) && i > 0 && sentenceEndsBefore(text, i)) return i + 1;
   }
   if (text.length >= max) return forcedCut(text, max);
