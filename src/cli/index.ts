@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAdminCommands } from './admin.js';
 import { registerCommands } from './commands.js';
 import { registerGuardCommands } from './guard.js';
 import { registerTraceCommands } from './traces.js';
@@ -19,6 +20,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   });
   registerTraceCommands(program);
   registerGuardCommands(program);
+  registerAdminCommands(program, (c) => {
+    exitCode = c;
+  });
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -84,6 +84,13 @@ const server = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8686),
   host: z.string().default('127.0.0.1'),
   maxBodyBytes: z.number().int().positive().default(50 * 1024 * 1024),
+  /**
+   * API keys on /api and /v1. `auto` asks for a key as soon as any active key exists in the
+   * project store, or whenever `host` is not a loopback address; otherwise the server is open,
+   * so a local single-user `npm start` needs no key. `required` always asks; `off` never does
+   * (only behind a proxy that authenticates). Admin routes need an admin key in every mode.
+   */
+  auth: z.enum(['auto', 'required', 'off']).default('auto'),
 });
 
 const guard = z.strictObject({

@@ -4,6 +4,7 @@ import type { JSONSchema7, LanguageModelV4CallOptions, LanguageModelV4Message, L
 import { z } from 'zod';
 import { IncontextError, newId, toIncontextError, type Usage } from '../core/index.js';
 import type { Incontext } from '../app/index.js';
+import { callerOf } from './auth.js';
 import { readJson } from './errors.js';
 import { projectOf } from './native.js';
 import { modelSpec, RAG_MODEL } from './openai.js';
@@ -174,7 +175,7 @@ export function anthropicRoutes(ic: Incontext): Hono {
     if (body.model === RAG_MODEL) {
       const question = text([...body.messages].reverse().find((m) => m.role === 'user')?.content ?? '');
       if (!question.trim()) throw new IncontextError('BAD_REQUEST', 'No user message to answer', { input: { key: 'messages' }, hint: 'Send at least one message with role "user".' });
-      const o = { project: projectOf(c, ic.config.project), signal: c.req.raw.signal, maxOutputTokens: body.max_tokens };
+      const o = { project: projectOf(c, ic.config.project), ...callerOf(c), signal: c.req.raw.signal, maxOutputTokens: body.max_tokens };
       if (!body.stream) {
         const a = await ic.ask(question, o);
         return c.json(messageJson(id, body.model, [{ type: 'text', text: a.answer }], 'stop', a.usage, { citations: a.citations }));
@@ -188,7 +189,7 @@ export function anthropicRoutes(ic: Incontext): Hono {
         return { finish: 'stop', usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } };
       });
     }
-    const { model, id: modelId } = ic.languageModel(modelSpec(ic, body.model), { project: projectOf(c, ic.config.project) });
+    const { model, id: modelId } = ic.languageModel(modelSpec(ic, body.model), { project: projectOf(c, ic.config.project), ...callerOf(c) });
     const options = callOptions(body, c.req.raw.signal);
     if (!body.stream) {
       const r = await Promise.resolve(model.doGenerate(options)).catch((e: unknown) => {

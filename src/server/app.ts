@@ -4,6 +4,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { serve, type ServerType } from '@hono/node-server';
 import { IncontextError } from '../core/index.js';
 import type { Incontext } from '../app/index.js';
+import { adminRoutes } from './admin.js';
+import { createServerAuth } from './auth.js';
 import { errorResponse } from './errors.js';
 import { nativeRoutes } from './native.js';
 import { anthropicRoutes } from './anthropic.js';
@@ -15,10 +17,14 @@ import { INDEX_HTML } from './page.js';
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The HTTP face of an Incontext: native /api, OpenAI-compatible /v1, the OpenAPI document and a minimal page. */
-export function createServerApp(ic: Incontext): Hono {
+export function createServerApp(ic: Incontext, options: { host?: string } = {}): Hono {
   const app = new Hono();
   app.onError((e, c) => errorResponse(c, e));
   app.notFound((c) => errorResponse(c, new IncontextError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}`, { hint: 'See GET /openapi.json for the routes.' })));
+  // Keys are checked before any body is read, so an unauthenticated client cannot make the server buffer one.
+  const auth = createServerAuth(ic, { host: options.host ?? ic.config.server.host });
+  app.use('/api/*', auth.middleware);
+  app.use('/v1/*', auth.middleware);
   app.use(
     '*',
     bodyLimit({
@@ -27,11 +33,15 @@ export function createServerApp(ic: Incontext): Hono {
         errorResponse(c, new IncontextError('PAYLOAD_TOO_LARGE', `Request body over ${ic.config.server.maxBodyBytes} bytes`, { hint: 'Split the upload, or raise server.maxBodyBytes.' })),
     }),
   );
-  app.get('/healthz', async (c) => c.json({ ok: true, version: VERSION, project: ic.config.project, ...(await ic.store.stats(ic.config.project)) }));
+  // Store counts are project data: shown only while the server is open.
+  app.get('/healthz', async (c) =>
+    c.json({ ok: true, version: VERSION, ...((await auth.enforced()) ? { auth: 'required' } : { auth: 'open', project: ic.config.project, ...(await ic.store.stats(ic.config.project)) }) }),
+  );
   app.get('/openapi.json', (c) => c.json(openApiDocument(VERSION)));
   app.get('/', (c) => c.html(INDEX_HTML));
   app.route('/api', nativeRoutes(ic));
   app.route('/api', traceRoutes(ic));
+  app.route('/api/admin', adminRoutes(ic));
   app.route('/v1', openaiRoutes(ic));
   app.route('/v1', anthropicRoutes(ic));
   return app;
@@ -45,8 +55,8 @@ export interface RunningServer {
 }
 
 export function startServer(ic: Incontext, options: { port?: number; host?: string } = {}): Promise<RunningServer> {
-  const app = createServerApp(ic);
   const host = options.host ?? ic.config.server.host;
+  const app = createServerApp(ic, { host });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port ?? ic.config.server.port, hostname: host }, (info) => {
       const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { z } from 'zod';
 import { IncontextError, toIncontextError } from '../core/index.js';
+import { parseJsonLimited } from '../tenancy/index.js';
 
 export function errorResponse(c: Context, e: unknown): Response {
   const err =
@@ -12,17 +13,15 @@ export function errorResponse(c: Context, e: unknown): Response {
   // Rate limits (429), budgets (402) and open circuits (503) say when to come back.
   const retryAfterMs = (err as { retryAfterMs?: unknown }).retryAfterMs;
   if (typeof retryAfterMs === 'number' && retryAfterMs > 0) c.header('Retry-After', String(Math.ceil(retryAfterMs / 1000)));
+  // RFC 6750: a 401 names the scheme, so clients know to send "Authorization: Bearer <key>".
+  if (err.status === 401) c.header('WWW-Authenticate', 'Bearer realm="incontext"');
   return c.json(body, err.status as 400);
 }
 
 /** Parse a JSON body with a Zod schema; errors name the offending field. */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
-  let raw: unknown;
-  try {
-    raw = await c.req.json();
-  } catch (cause) {
-    throw new IncontextError('BAD_REQUEST', 'The request body is not valid JSON', { hint: 'Send a JSON object with Content-Type: application/json.', cause });
-  }
+  // Depth is checked on the text before parsing: the recursive walks after JSON.parse are what overflow.
+  const raw = parseJsonLimited(await c.req.text());
   const r = schema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];

@@ -2,14 +2,26 @@ import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { IncontextError, type Filter, type Hit } from '../core/index.js';
 import type { AskOptions, Incontext, RetrieveMode } from '../app/index.js';
+import { requireProject, safeUploadName } from '../tenancy/index.js';
+import { askedProject, callerOf, principalOf } from './auth.js';
 import { readJson } from './errors.js';
 import { AskRequest, IngestTextRequest, SearchRequest } from './schemas.js';
 
 const PROJECT_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
-/** Project from the `X-Incontext-Project` header or `?project=`; API keys bind it once tenancy lands. */
+/**
+ * The project of a request. With an API key it is the key's project and nothing else: naming
+ * another one (`X-Incontext-Project`, `?project=`) is 403. On an open server (no keys, loopback)
+ * the header or query picks it, defaulting to the configured project.
+ */
 export function projectOf(c: Context, fallback: string): string {
-  const p = c.req.header('x-incontext-project') ?? c.req.query('project') ?? fallback;
+  const asked = askedProject(c);
+  const principal = principalOf(c);
+  if (principal) {
+    if (asked !== undefined) requireProject(principal, asked);
+    return principal.project;
+  }
+  const p = asked ?? fallback;
   if (!PROJECT_RE.test(p)) {
     throw new IncontextError('BAD_REQUEST', `Invalid project id "${p}"`, { input: { key: 'project' }, hint: 'Project ids are lowercase letters, digits, _ and -.' });
   }
@@ -31,17 +43,6 @@ export function hitJson(h: Hit) {
   };
 }
 
-const SAFE_NAME = /^[^\0]{1,512}$/;
-
-function uploadName(name: string): string {
-  // Keep only the base name: an upload can never address a path outside its own record.
-  const base = name.split(/[\\/]/).pop() ?? '';
-  if (!SAFE_NAME.test(base) || base === '.' || base === '..') {
-    throw new IncontextError('BAD_REQUEST', `Invalid upload file name "${name}"`, { input: { key: 'file' }, hint: 'Give the file a plain name such as report.pdf.' });
-  }
-  return `upload/${base}`;
-}
-
 export function nativeRoutes(ic: Incontext): Hono {
   const api = new Hono();
   const project = (c: Context) => projectOf(c, ic.config.project);
@@ -53,9 +54,11 @@ export function nativeRoutes(ic: Incontext): Hono {
       const form = await c.req.parseBody({ all: true });
       const files = Object.values(form).flat().filter((v): v is File => v instanceof File);
       if (!files.length) throw new IncontextError('BAD_REQUEST', 'No file in the multipart body', { input: { key: 'file' }, hint: 'Send files as form fields, e.g. curl -F file=@guide.pdf.' });
+      // Every name is checked before anything is stored, so a refused batch leaves nothing half-ingested.
+      // Refused, not rewritten: the name becomes the document's source, and a traversal attempt is not a typo.
+      const named = files.map((f) => ({ f, name: `upload/${safeUploadName(f.name)}` }));
       const results = [];
-      for (const f of files) {
-        const name = uploadName(f.name);
+      for (const { f, name } of named) {
         try {
           const r = await ic.ingestBytes(new Uint8Array(await f.arrayBuffer()), name, { project: p });
           results.push({ source: name, ...r });
@@ -68,11 +71,12 @@ export function nativeRoutes(ic: Incontext): Hono {
       return c.json({ results, ingested: results.length - failed, failed }, failed === results.length ? 422 : 200);
     }
     const body = await readJson(c, IngestTextRequest);
-    const r = await ic.ingestBytes(new TextEncoder().encode(body.text), `api/${body.source}`, {
+    const source = `api/${safeUploadName(body.source)}`;
+    const r = await ic.ingestBytes(new TextEncoder().encode(body.text), source, {
       project: p,
       metadata: { ...(body.metadata ?? {}), ...(body.title ? { title: body.title } : {}) },
     });
-    return c.json({ source: `api/${body.source}`, ...r });
+    return c.json({ source, ...r });
   });
 
   api.get('/documents', async (c) => {
@@ -102,7 +106,7 @@ export function nativeRoutes(ic: Incontext): Hono {
 
   api.post('/ask', async (c) => {
     const body = await readJson(c, AskRequest);
-    const o = { project: project(c), ...strip(body), signal: c.req.raw.signal };
+    const o = { project: project(c), ...strip(body), ...callerOf(c), signal: c.req.raw.signal };
     if (body.explain) {
       const x = await ic.explain(body.question, o);
       return c.json({ ...x, hits: x.hits.map(hitJson) });

@@ -3,6 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { IncontextError, newId, toIncontextError, type Usage } from '../core/index.js';
 import type { Incontext } from '../app/index.js';
+import { callerOf } from './auth.js';
 import { readJson } from './errors.js';
 import { projectOf } from './native.js';
 import { ChatCompletionRequest, EmbeddingsRequest } from './schemas.js';
@@ -58,7 +59,7 @@ export function openaiRoutes(ic: Incontext): Hono {
     const id = `chatcmpl-${newId('x').slice(2)}`;
     const created = Math.floor(Date.now() / 1000);
     if (body.model === RAG_MODEL) return ragCompletion(c, ic, body, id, created);
-    const { model, id: modelId } = ic.languageModel(modelSpec(ic, body.model), { project: projectOf(c, ic.config.project) });
+    const { model, id: modelId } = ic.languageModel(modelSpec(ic, body.model), { project: projectOf(c, ic.config.project), ...callerOf(c) });
     const options = chatCallOptions(body, c.req.raw.signal);
     if (!body.stream) {
       const r = await generateChat(model, options).catch((e: unknown) => {
@@ -121,7 +122,7 @@ async function ragCompletion(c: Context, ic: Incontext, body: ChatRequest, id: s
   const question = contentText([...body.messages].reverse().find((m) => m.role === 'user')?.content ?? null);
   if (!question.trim()) throw new IncontextError('BAD_REQUEST', 'No user message to answer', { input: { key: 'messages' }, hint: 'Send at least one message with role "user".' });
   const project = projectOf(c, ic.config.project);
-  const o = { project, signal: c.req.raw.signal, ...(body.max_tokens ? { maxOutputTokens: body.max_tokens } : {}) };
+  const o = { project, ...callerOf(c), signal: c.req.raw.signal, ...(body.max_tokens ? { maxOutputTokens: body.max_tokens } : {}) };
   if (!body.stream) {
     const a = await ic.ask(question, o);
     return c.json(completionJson(id, created, body.model, a.answer, 'stop', a.usage, { citations: a.citations }));
