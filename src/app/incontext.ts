@@ -8,7 +8,7 @@ import { countTokens } from '../chunk/index.js';
 import { resolveEmbedder, withEmbeddingCache, type Embedder } from '../embed/index.js';
 import { openSqliteStore, type Store, type StoredDocument } from '../store/index.js';
 import { retrieve, type RetrieveMode } from '../retrieve/index.js';
-import { estimateCost, parseModelSpec } from '../model/index.js';
+import { estimateCost, parseModelSpec, setPriceOverrides, type ModelPrice } from '../model/index.js';
 import { extractCitations, isAbstention, renderRagPrompt, type PromptMessage, type PromptRender } from '../prompt/index.js';
 import { ingestBytes, ingestPaths, ingestSql, type IngestOptions, type IngestReport, type PipelineDeps, type SqlIngestOptions } from './ingest.js';
 import type { SqlSyncReport } from '../ingest/index.js';
@@ -102,6 +102,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
   const homeDir = loaded.homeDir || join(cwd, config.home);
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger(config.logLevel);
+  if (Object.keys(config.model.prices).length > 0) setPriceOverrides(JSON.parse(JSON.stringify(config.model.prices)) as Record<string, ModelPrice>);
   if (!options.store) mkdirSync(homeDir, { recursive: true });
   const store = options.store ?? openSqliteStore({ path: join(homeDir, 'incontext.db') });
   // Traces live in the same SQLite file (their own tables and migrations); an injected store means no file.

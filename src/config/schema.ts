@@ -78,6 +78,13 @@ const model = z.strictObject({
   default: z.string().min(1).default('local'),
   temperature: z.number().min(0).max(2).optional(),
   maxOutputTokens: z.number().int().positive().default(512),
+  /** USD per million tokens, overriding or adding to the built-in table, e.g. `{"openai:gpt-5": {"inputPerMTok": 1.25, "outputPerMTok": 10}}`. */
+  prices: z
+    .record(
+      z.string().min(1),
+      z.strictObject({ inputPerMTok: z.number().min(0), outputPerMTok: z.number().min(0), cachedInputPerMTok: z.number().min(0).optional() }),
+    )
+    .default({}),
 });
 
 const server = z.strictObject({

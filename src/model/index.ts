@@ -9,5 +9,5 @@ export {
   type ProviderName,
   type ResolvedModel,
 } from './registry.js';
-export { priceFor, estimateCost, PRICES_AS_OF, type ModelPrice } from './prices.js';
+export { priceFor, estimateCost, setPriceOverrides, PRICES_AS_OF, type ModelPrice } from './prices.js';
 export { countTokens } from './tokens.js';

@@ -59,7 +59,7 @@ describe('parseModelSpec', () => {
   });
 
   it('rejects unknown providers naming the model key and the allowed providers', () => {
-    const err = caught(() => parseModelSpec('mistral:large'));
+    const err = caught(() => parseModelSpec('bedrock:claude'));
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.input?.key).toBe('model');
     expect(err.hint).toContain('openai');
@@ -137,6 +137,22 @@ describe('resolveLanguageModel', () => {
     await generateText({ model: r.model, prompt: 'hi', maxRetries: 0 }).catch(() => undefined);
     expect(seen[0]?.url).toBe('/v1/messages');
     expect(seen[0]?.headers['x-api-key']).toBe('ak');
+  });
+
+  it.each([
+    ['google:gemini-2.0-flash', { GOOGLE_GENERATIVE_AI_API_KEY: 'gk', GOOGLE_BASE_URL: '' }, '/v1beta/models/gemini-2.0-flash:generateContent', 'x-goog-api-key', 'gk'],
+    ['mistral:mistral-small-latest', { MISTRAL_API_KEY: 'mk', MISTRAL_BASE_URL: '' }, '/v1/chat/completions', 'authorization', 'Bearer mk'],
+    ['cohere:command-r', { COHERE_API_KEY: 'ck', COHERE_BASE_URL: '' }, '/v2/chat', 'authorization', 'Bearer ck'],
+  ] as const)('sends %s requests to its base URL with its key', async (spec, env, path, header, value) => {
+    const prefix = path.slice(0, path.indexOf('/', 1));
+    const name = Object.keys(env).find((k) => k.endsWith('_BASE_URL'))!;
+    const r = resolveLanguageModel(spec, { ...env, [name]: `${base}${prefix}` });
+    seen.length = 0;
+    // The fake speaks OpenAI's shape, so most calls fail on parsing; the request is what matters here.
+    await generateText({ model: r.model, prompt: 'hi', maxRetries: 0 }).catch(() => undefined);
+    expect(seen[0]?.url).toBe(path);
+    expect(seen[0]?.headers[header]).toBe(value);
+    expect(caught(() => resolveLanguageModel(spec, {})).message).toContain(Object.keys(env)[0]!);
   });
 
   it('sends ollama requests under /api even when OLLAMA_BASE_URL is the server root', async () => {

@@ -5,6 +5,9 @@
  * sets no base URL, the OpenAI and Anthropic providers still fall back to their own
  * default, which honours OPENAI_BASE_URL / ANTHROPIC_BASE_URL in process.env.)
  */
+import { createCohere } from '@ai-sdk/cohere';
+import { createGoogleGenerativeAI } from '@ai-sdk/google';
+import { createMistral } from '@ai-sdk/mistral';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
@@ -20,7 +23,7 @@ export interface ResolvedModel {
   provider: string;
 }
 
-export const PROVIDERS = ['local', 'openai', 'anthropic', 'ollama', 'openai-compatible', 'llama-cpp'] as const;
+export const PROVIDERS = ['local', 'openai', 'anthropic', 'google', 'mistral', 'cohere', 'ollama', 'openai-compatible', 'llama-cpp'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 const DEFAULT_OLLAMA_BASE_URL = 'http://localhost:11434/api';
@@ -81,6 +84,21 @@ export function resolveLanguageModel(spec: string, env: NodeJS.ProcessEnv = proc
       const baseURL = optionalEnv(env, 'ANTHROPIC_BASE_URL');
       const anthropic = createAnthropic({ apiKey, ...(baseURL ? { baseURL } : {}) });
       return { model: anthropic(modelId), id, provider };
+    }
+    case 'google': {
+      const apiKey = requireEnv(env, 'GOOGLE_GENERATIVE_AI_API_KEY', id);
+      const baseURL = optionalEnv(env, 'GOOGLE_BASE_URL');
+      return { model: createGoogleGenerativeAI({ apiKey, ...(baseURL ? { baseURL } : {}) })(modelId), id, provider };
+    }
+    case 'mistral': {
+      const apiKey = requireEnv(env, 'MISTRAL_API_KEY', id);
+      const baseURL = optionalEnv(env, 'MISTRAL_BASE_URL');
+      return { model: createMistral({ apiKey, ...(baseURL ? { baseURL } : {}) })(modelId), id, provider };
+    }
+    case 'cohere': {
+      const apiKey = requireEnv(env, 'COHERE_API_KEY', id);
+      const baseURL = optionalEnv(env, 'COHERE_BASE_URL');
+      return { model: createCohere({ apiKey, ...(baseURL ? { baseURL } : {}) })(modelId), id, provider };
     }
     case 'ollama': {
       const ollama = createOllama({ baseURL: ollamaBaseURL(optionalEnv(env, 'OLLAMA_BASE_URL')) });

@@ -49,7 +49,8 @@ function usageAttributes(model: LanguageModelV4, usage: LanguageModelV4Usage, me
   const answeredBy = metadata?.['incontext']?.['answeredBy'];
   const priced = typeof answeredBy === 'string' ? answeredBy : priceSpec(model);
   // A cache hit spends nothing; its token counts still show what it saved.
-  const cost = cached ? 0 : estimateCost(priced, { inputTokens, outputTokens });
+  const cachedInputTokens = usage.inputTokens.cacheRead ?? 0;
+  const cost = cached ? 0 : estimateCost(priced, { inputTokens, outputTokens, cachedInputTokens });
   return {
     ...(typeof answeredBy === 'string' ? { answeredBy } : {}),
     inputTokens,
