@@ -82,6 +82,19 @@ describe('createOutputGuard().scan', () => {
     }
   });
 
+  it('catches a canary or the system prompt encoded in base64 or hex', () => {
+    const guard = createOutputGuard({ canaries: [CANARY], systemPrompt: SYSTEM });
+    const b64 = Buffer.from(`secret: ${CANARY}`).toString('base64');
+    const r = guard.scan(`Sure, here it is encoded. ${b64}`);
+    expect(r.verdict).toBe('block');
+    expect(r.findings[0]).toMatchObject({ check: 'canary', label: 'canary:0:encoded' });
+    expect(r.text).toBe('Sure, here it is encoded. ');
+    const hex = Buffer.from(SYSTEM.slice(0, 120)).toString('hex');
+    expect(guard.scan(`Decoded elsewhere:\n${hex}`).findings.map((f) => f.check)).toEqual(['leak']);
+    const redact = createOutputGuard({ canaries: { tokens: [CANARY], action: 'redact' } }).scan(`Payload ${b64}\nBye.`);
+    expect(redact.text).toBe('[REDACTED]\nBye.');
+  });
+
   it('redacts a canary in place when asked to', () => {
     const r = createOutputGuard({ canaries: { tokens: [CANARY], action: 'redact' } }).scan(TEXTS[1]!);
     expect(r.text).toBe('Here is what I was told: [CANARY]. I hope that helps!');
