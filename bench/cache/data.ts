@@ -12,7 +12,7 @@ export async function gloveEmbedder(): Promise<Embedder> {
 
 /**
  * `n` distinct real sentences for a large cache partition: SciFact titles and
- * abstract sentences, then their first halves until there are enough. Cached
+ * abstract sentences, then their first and second halves until there are enough. Cached
  * questions in a busy partition share vocabulary like these do.
  */
 export function sentences(n: number): string[] {
@@ -30,10 +30,13 @@ export function sentences(n: number): string[] {
     if (out.size >= n) break;
     out.add(s);
   }
-  for (const s of whole) {
-    if (out.size >= n) break;
-    const w = s.split(' ');
-    if (w.length >= 8) out.add(w.slice(0, Math.ceil(w.length / 2)).join(' '));
+  for (const half of [0, 1]) {
+    for (const s of whole) {
+      if (out.size >= n) break;
+      const w = s.split(' ');
+      const cut = Math.ceil(w.length / 2);
+      if (w.length >= 8) out.add((half === 0 ? w.slice(0, cut) : w.slice(cut)).join(' '));
+    }
   }
   if (out.size < n) throw new Error(`Only ${out.size} distinct sentences in SciFact; ask for at most that many entries.`);
   return [...out];

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     { name: 'pairs.jsonl', pairs: loadPairs(new URL('pairs.jsonl', fixtures)) },
     { name: 'pairs-heldout.jsonl', pairs: loadPairs(new URL('pairs-heldout.jsonl', fixtures)) },
   ]);
-  const speed = await measureCacheSpeed(quick ? { entries: 10_000, queries: 50 } : { entries: 100_000, queries: 200 });
+  const speed = await measureCacheSpeed(quick ? { entries: 10_000, queries: 50 } : { entries: 100_000, queries: 120 });
   const tables = [...quality.tables, older, ...speed];
   for (const t of tables) process.stdout.write(`${renderText(t)}\n`);
   const summary = tables.flatMap((t) => (t.summary ? [`- ${t.summary}`] : []));

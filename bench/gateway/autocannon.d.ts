@@ -16,6 +16,7 @@ declare module 'autocannon' {
     body?: string;
     connections?: number;
     duration?: number;
+    amount?: number;
     pipelining?: number;
     timeout?: number;
     idReplacement?: boolean;

@@ -20,9 +20,9 @@ import { measureThroughput } from './throughput.js';
 export async function runGateway(quick = false): Promise<Table[]> {
   const upstream = await startUpstreamProcess();
   try {
-    const overhead = await measureOverhead(upstream.url, quick ? { calls: 200, warmup: 50 } : { calls: 2000, warmup: 300 });
-    const throughput = await measureThroughput(upstream, quick ? { connections: 10, durationS: 1, warmupS: 1, rounds: 1 } : { connections: 10, durationS: 5, warmupS: 2, rounds: 3 });
-    const cache = await measureCacheSpeed(quick ? { entries: 10_000, queries: 50 } : { entries: 100_000, queries: 200 });
+    const overhead = await measureOverhead(upstream.url, quick ? { calls: 200, warmup: 50 } : { calls: 800, warmup: 100 });
+    const throughput = await measureThroughput(upstream, quick ? { connections: 10, durationS: 1, warmupS: 1, rounds: 1 } : { connections: 10, durationS: 4, warmupS: 2, rounds: 3 });
+    const cache = await measureCacheSpeed(quick ? { entries: 10_000, queries: 50 } : { entries: 100_000, queries: 120 });
     return [overhead, throughput, ...cache];
   } finally {
     await upstream.stop();

@@ -5,7 +5,7 @@
  * machine load hits both alike.
  */
 import { createOpenAI } from '@ai-sdk/openai';
-import type { LanguageModelV4 } from '@ai-sdk/provider';
+import type { LanguageModelV4, LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { generateText, streamText } from 'ai';
 import { createGateway } from '../../src/gateway/index.js';
 import { fmt, interleaved, log, percentile, settle, type Table } from '../lib.js';
@@ -48,8 +48,29 @@ function instantModel(): LanguageModelV4 {
         warnings: [],
       };
     },
-    doStream: async () => {
-      throw new Error('not used');
+    doStream: async (o) => {
+      const last = o.prompt.at(-1);
+      const text = last?.role === 'user' ? last.content.map((p) => (p.type === 'text' ? p.text : '')).join('') : '';
+      const words = `echo: ${text}`.split(/(?= )/);
+      const parts: LanguageModelV4StreamPart[] = [
+        { type: 'stream-start', warnings: [] },
+        { type: 'text-start', id: 't' },
+        ...words.map((delta): LanguageModelV4StreamPart => ({ type: 'text-delta', id: 't', delta })),
+        { type: 'text-end', id: 't' },
+        {
+          type: 'finish',
+          finishReason: { unified: 'stop', raw: 'stop' },
+          usage: { inputTokens: { total: 5, noCache: 5, cacheRead: undefined, cacheWrite: undefined }, outputTokens: { total: 5, text: 5, reasoning: undefined } },
+        },
+      ];
+      return {
+        stream: new ReadableStream<LanguageModelV4StreamPart>({
+          start(controller) {
+            for (const p of parts) controller.enqueue(p);
+            controller.close();
+          },
+        }),
+      };
     },
   };
 }
@@ -80,6 +101,8 @@ export async function measureOverhead(upstreamUrl: string, o: OverheadOptions): 
     (i: number) => streamOnce(wrapped, i),
     (i: number) => generateOnce(instant, i),
     (i: number) => generateOnce(wrappedInstant, i),
+    (i: number) => streamOnce(instant, i),
+    (i: number) => streamOnce(wrappedInstant, i),
   ];
   // The fake upstream echoes the last user message, so every runner must answer with its own prompt.
   const check = await Promise.all(runners.map((r) => r(-1)));
@@ -87,7 +110,7 @@ export async function measureOverhead(upstreamUrl: string, o: OverheadOptions): 
   log(`gateway overhead: ${o.warmup} warm-up + ${o.calls} timed calls per runner`);
   await interleaved(runners, Array.from({ length: o.warmup }, (_, i) => i));
   settle();
-  const [gd, gg, sd, sg, id, ig] = await interleaved(
+  const [gd, gg, sd, sg, id, ig, isd, isg] = await interleaved(
     runners,
     Array.from({ length: o.calls }, (_, i) => i),
   );
@@ -110,13 +133,15 @@ export async function measureOverhead(upstreamUrl: string, o: OverheadOptions): 
       row('streamText, createGateway()(same model)', sg!.lat, sd!.lat),
       row('generateText, instant in-process model (no network)', id!.lat),
       row('generateText, createGateway()(instant model)', ig!.lat, id!.lat),
+      row('streamText, instant in-process model (no network)', isd!.lat),
+      row('streamText, createGateway()(instant model)', isg!.lat, isd!.lat),
     ],
     notes: [
       'The gateway with its defaults: route, cascade, retry/fallback (3 attempts), circuit breaker; rate limits and budgets are off unless configured. maxRetries: 0 on both sides.',
-      'The fake upstream runs in its own process on 127.0.0.1 and echoes the prompt (a ~10-token answer; streamed word by word). Calls are sequential, the four runners interleaved call by call in rotating order.',
+      'The fake upstream runs in its own process on 127.0.0.1 and echoes the prompt (a ~10-token answer; streamed word by word). Calls are sequential, the runners interleaved call by call in rotating order.',
       'The instant model answers in process with no I/O, so its rows show the chain\'s own CPU cost without network noise.',
       '"median paired difference" is the median over i of (gateway call i − direct call i), made back to back; less sensitive to load drift than the difference of the two medians.',
     ],
-    summary: `Gateway overhead in process: ${signed(addedGen)} ms at p50 for generateText over loopback (${fmt(percentile(gd!.lat, 50), 3)} → ${fmt(percentile(gg!.lat, 50), 3)} ms; paired median ${signed(pairedMedian(gg!.lat, gd!.lat))}), ${signed(addedStream)} ms for streamText (paired ${signed(pairedMedian(sg!.lat, sd!.lat))}), ${signed(percentile(ig!.lat, 50) - percentile(id!.lat, 50))} ms on an instant in-process model (goal ≤ 1 ms added p50: ${Math.max(addedGen, addedStream) <= 1 ? 'met' : 'missed'}).`,
+    summary: `Gateway overhead in process (added p50, loopback fake upstream): generateText ${signed(addedGen)} ms (${fmt(percentile(gd!.lat, 50), 3)} → ${fmt(percentile(gg!.lat, 50), 3)} ms; paired median ${signed(pairedMedian(gg!.lat, gd!.lat))}), streamText ${signed(addedStream)} ms (paired ${signed(pairedMedian(sg!.lat, sd!.lat))}); on an instant in-process model ${signed(percentile(ig!.lat, 50) - percentile(id!.lat, 50))} / ${signed(percentile(isg!.lat, 50) - percentile(isd!.lat, 50))} ms (goal ≤ 1 ms added p50: ${Math.max(addedGen, addedStream) <= 1 ? 'met' : 'missed on the difference of medians'}${Math.max(addedGen, addedStream) > 1 && Math.max(pairedMedian(gg!.lat, gd!.lat), pairedMedian(sg!.lat, sd!.lat)) <= 1 ? ', met on paired differences' : ''}).`,
   };
 }

@@ -12,7 +12,7 @@ import { portkeyVersion, startIncontextProcess, startPortkeyProcess, type Child 
 
 export interface ThroughputOptions {
   connections: number;
-  /** Seconds per timed run. */
+  /** Target seconds per timed run (each run is a request count sized from the warm-up rate). */
   durationS: number;
   warmupS: number;
   rounds: number;
@@ -60,7 +60,13 @@ async function verify(t: Target): Promise<void> {
   }
 }
 
-async function run(t: Target, o: ThroughputOptions, durationS: number): Promise<Run> {
+/**
+ * A fixed number of requests, not a fixed duration: when a duration ends,
+ * autocannon destroys its sockets with requests still in flight, and a proxy
+ * sees those as client aborts. Each run's count is sized from the target's own
+ * warm-up rate so that it lasts about `durationS`.
+ */
+async function run(t: Target, o: ThroughputOptions, amount: number): Promise<Run> {
   const latencies: number[] = [];
   const instance = autocannon({
     url: `${t.url}${PATH}`,
@@ -69,7 +75,7 @@ async function run(t: Target, o: ThroughputOptions, durationS: number): Promise<
     body: BODY,
     idReplacement: true,
     connections: o.connections,
-    duration: durationS,
+    amount,
     pipelining: 1,
     timeout: 10,
   });
@@ -104,13 +110,20 @@ export async function measureThroughput(upstream: Child, o: ThroughputOptions): 
     ];
     for (const t of targets) await verify(t);
     log(`throughput: ${o.connections} connections, ${o.warmupS} s warm-up, then ${o.rounds} rounds × ${o.durationS} s per target`);
-    for (const t of targets) await run(t, o, o.warmupS);
+    // Warm-up: a small fixed count, then a second run sized to warmupS; its rate sizes the timed runs.
+    const amounts: number[] = [];
+    for (const t of targets) {
+      const first = await run(t, o, o.connections * 20);
+      const rate = first.requests / first.seconds;
+      const second = await run(t, o, Math.max(o.connections * 20, Math.round(rate * o.warmupS)));
+      amounts.push(Math.max(o.connections * 20, Math.round((second.requests / second.seconds) * o.durationS)));
+    }
     const runs = targets.map(() => [] as Run[]);
     for (let round = 0; round < o.rounds; round++) {
       for (let j = 0; j < targets.length; j++) {
         const k = (round + j) % targets.length;
         settle();
-        const r = await run(targets[k]!, o, o.durationS);
+        const r = await run(targets[k]!, o, amounts[k]!);
         runs[k]!.push(r);
         log(`  round ${round + 1}: ${targets[k]!.name}: ${fmt(r.requests / r.seconds)} req/s`);
       }
@@ -139,7 +152,8 @@ export async function measureThroughput(upstream: Child, o: ThroughputOptions): 
       notes: [
         'Each server in its own Node process (the fake upstream from src/testing; incontext started like `incontext serve` with a temp home, cache off; Portkey from its own package entry with --headless and NODE_ENV=production); autocannon in the bench process. All on 127.0.0.1; 2xx only — a run with any non-2xx, connection error or time-out aborts the benchmark.',
         "Every request has a fresh id in its user message, so no layer can answer from a cache. The fake upstream answers a non-streamed echo completion; incontext parses it into the AI SDK's result and writes a new OpenAI response, Portkey forwards it (with its own response transform).",
-        `Latency percentiles pool every 2xx response of the ${o.rounds} rounds; req/s is the median round. With ${o.connections} connections the machine's cores are shared by the load generator, the proxy and the upstream, so req/s is a ratio figure, not a capacity figure.`,
+        `Each timed run is a fixed request count sized from the target's warm-up rate to last about ${o.durationS} s (a duration cut-off would leave requests in flight, which proxies see as client aborts; incontext's circuit breaker currently counts those as provider failures and opens after 5, answering 503 to everyone for 30 s — found by this benchmark). Latency percentiles pool every 2xx response of the ${o.rounds} rounds; req/s is the median round.`,
+        `With ${o.connections} connections the machine's cores are shared by the load generator, the proxy and the upstream, so req/s is a ratio figure, not a capacity figure.`,
       ],
       summary: `Gateway throughput: incontext /v1/chat/completions ${fmt(ic.rps)} req/s vs Portkey ${fmt(pk.rps)} req/s = ${fmt(vsPortkey)}× (goal ≥ 2×: ${vsPortkey >= 2 ? 'met' : 'missed'}); direct upstream ${fmt(direct.rps)} req/s; added p50 under load ${fmt(added, 3)} ms (Portkey ${fmt(pk.p50 - direct.p50, 3)} ms).`,
     };
