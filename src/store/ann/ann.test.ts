@@ -14,6 +14,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const SRC = resolve(HERE, '../..');
 const REPO = resolve(SRC, '..');
 const CRASH_WRITER = join(HERE, '__fixtures__', 'crash-writer.ts');
+/** Tests that embed and index thousands of real lines: a limit for a shared 2-core machine, not a speed check. */
+const HEAVY = 300_000;
 
 let conformanceDir: string | undefined;
 runStoreConformance(
@@ -142,7 +144,7 @@ describe('SQLite store with an ANN index', () => {
     }
     expect(found / (50 * 10)).toBeGreaterThanOrEqual(minRecall);
     expect(ann.ann?.status()).toEqual([expect.objectContaining({ vectors: 3000, building: false, quantization })]);
-  });
+  }, HEAVY);
 
   it('stays in step with deletes, adds that reuse chunk seqs, and re-ingests', async () => {
     const s = store({ mode: 'ann' });
@@ -222,7 +224,7 @@ describe('SQLite store with an ANN index', () => {
       expect(ids(await search(reopened, randomUnit(prng(100 + i)), 20)).some((id) => id.startsWith('o-1#'))).toBe(false);
     }
     expect(reopened.ann?.status()[0]?.vectors).toBe(vectors.size);
-  });
+ }, HEAVY);
 
   it('recovers when a writer is killed mid-write', async () => {
     const s = store({ mode: 'ann' });
@@ -248,7 +250,7 @@ describe('SQLite store with an ANN index', () => {
     expect(current.size).toBe(7 * 30);
     await expectEveryVectorFindsItself(reopened, current);
     expect(reopened.ann?.status()[0]?.vectors).toBe(7 * 30);
-  });
+ }, HEAVY);
 
   it('rebuilds from SQLite when the index file is damaged or belongs to another registration', async () => {
     const s = store({ mode: 'ann' });
@@ -292,7 +294,7 @@ describe('SQLite store with an ANN index', () => {
       }
       expect(found / (40 * 10)).toBeGreaterThanOrEqual(0.95);
     }
-  });
+  }, HEAVY);
 
   it("in 'auto' mode scans exactly below the threshold and builds the index in the write that crosses it", async () => {
     const s = store({ mode: 'auto', threshold: 250 });

@@ -190,8 +190,9 @@ export class AnnManager implements AnnIndexes {
     const factor = set.index.params.quantization === 'f32' ? 1 : this.o.rescore;
     let want = Math.ceil(((2 * k) / selectivity) * factor) + k;
     for (;;) {
-      if (want > OVERFETCH_MAX && want < size) return undefined;
-      const m = set.index.search(query, Math.min(want, size));
+      const asked = Math.min(want, size);
+      if (asked > OVERFETCH_MAX && asked < size) return undefined;
+      const m = set.index.search(query, asked);
       const keep: number[] = [];
       const scores: number[] = [];
       for (let i = 0; i < m.keys.length; i++) {
@@ -205,6 +206,8 @@ export class AnnManager implements AnnIndexes {
         const full = this.rows.bySeq(set.projectId, set.model, keep, set.index.params.dims);
         return { ...exactTop(query, full.seqs, full.data, k), via: 'hnsw+rescore' };
       }
+      // The whole graph did not yield k allowed hits (HNSW can miss nodes): the exact scan decides.
+      if (asked >= size) return undefined;
       want *= 4;
     }
   }
