@@ -6,6 +6,7 @@
  * custom-host header. Rounds rotate the order so load from elsewhere on a shared
  * machine spreads over all targets.
  */
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { fmt, log, percentile, settle, type Table } from '../lib.js';
 import { portkeyVersion, startIncontextProcess, startPortkeyProcess, type Child } from './processes.js';
@@ -22,13 +23,37 @@ interface Target {
   name: string;
   url: string;
   headers: Record<string, string>;
+  /** The process that does this target's work (the proxy; for the direct row, the upstream). */
+  pid: number | undefined;
 }
 
 interface Run {
   requests: number;
   seconds: number;
   latencies: number[];
+  /** CPU seconds the target's process and the upstream spent during the run. */
+  proxyCpu: number;
+  upstreamCpu: number;
 }
+
+/**
+ * User + system CPU seconds of a process so far, from /proc (Linux). CPU per
+ * request does not depend on how busy the rest of a shared machine is, unlike
+ * requests per second; undefined where /proc is missing.
+ */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Linux's USER_HZ; 100 on every mainstream architecture. */
+const TICKS = 100;
 
 const MESSAGE_PREFIX = 'Write one short greeting for request';
 
@@ -66,8 +91,9 @@ async function verify(t: Target): Promise<void> {
  * sees those as client aborts. Each run's count is sized from the target's own
  * warm-up rate so that it lasts about `durationS`.
  */
-async function run(t: Target, o: ThroughputOptions, amount: number): Promise<Run> {
+async function run(t: Target, o: ThroughputOptions, amount: number, upstreamPid: number | undefined): Promise<Run> {
   const latencies: number[] = [];
+  const cpu0 = [cpuSeconds(t.pid), cpuSeconds(upstreamPid)];
   const instance = autocannon({
     url: `${t.url}${PATH}`,
     method: 'POST',
@@ -88,7 +114,7 @@ async function run(t: Target, o: ThroughputOptions, amount: number): Promise<Run
       `${t.name} returned errors during the run: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodeStats)}), ${r.errors} connection errors, ${r.timeouts} time-outs. The benchmark refuses to report an error path as throughput.`,
     );
   }
-  return { requests: latencies.length, seconds: r.duration, latencies };
+  return { requests: latencies.length, seconds: r.duration, latencies, proxyCpu: cpuSeconds(t.pid) - cpu0[0]!, upstreamCpu: cpuSeconds(upstreamPid) - cpu0[1]! };
 }
 
 export async function measureThroughput(upstream: Child, o: ThroughputOptions): Promise<Table> {
@@ -100,11 +126,12 @@ export async function measureThroughput(upstream: Child, o: ThroughputOptions): 
     children.push(portkey);
     const json = { 'content-type': 'application/json', authorization: 'Bearer sk-bench-0000' };
     const targets: Target[] = [
-      { name: 'fake upstream, direct (ceiling)', url: upstream.url, headers: json },
-      { name: 'incontext /v1/chat/completions', url: incontext.url, headers: json },
+      { name: 'fake upstream, direct (ceiling)', url: upstream.url, headers: json, pid: upstream.proc.pid },
+      { name: 'incontext /v1/chat/completions', url: incontext.url, headers: json, pid: incontext.proc.pid },
       {
         name: `Portkey gateway ${portkeyVersion()}`,
         url: portkey.url,
+        pid: portkey.proc.pid,
         headers: { ...json, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstream.url}/v1` },
       },
     ];
@@ -113,9 +140,9 @@ export async function measureThroughput(upstream: Child, o: ThroughputOptions): 
     // Warm-up: a small fixed count, then a second run sized to warmupS; its rate sizes the timed runs.
     const amounts: number[] = [];
     for (const t of targets) {
-      const first = await run(t, o, o.connections * 20);
+      const first = await run(t, o, o.connections * 20, upstream.proc.pid);
       const rate = first.requests / first.seconds;
-      const second = await run(t, o, Math.max(o.connections * 20, Math.round(rate * o.warmupS)));
+      const second = await run(t, o, Math.max(o.connections * 20, Math.round(rate * o.warmupS)), upstream.proc.pid);
       amounts.push(Math.max(o.connections * 20, Math.round((second.requests / second.seconds) * o.durationS)));
     }
     const runs = targets.map(() => [] as Run[]);
@@ -123,7 +150,7 @@ export async function measureThroughput(upstream: Child, o: ThroughputOptions): 
       for (let j = 0; j < targets.length; j++) {
         const k = (round + j) % targets.length;
         settle();
-        const r = await run(targets[k]!, o, amounts[k]!);
+        const r = await run(targets[k]!, o, amounts[k]!, upstream.proc.pid);
         runs[k]!.push(r);
         log(`  round ${round + 1}: ${targets[k]!.name}: ${fmt(r.requests / r.seconds)} req/s`);
       }
@@ -131,14 +158,17 @@ export async function measureThroughput(upstream: Child, o: ThroughputOptions): 
     const stats = runs.map((rs) => {
       const perRound = rs.map((r) => r.requests / r.seconds);
       const all = rs.flatMap((r) => r.latencies);
-      return { rps: percentile(perRound, 50), min: Math.min(...perRound), max: Math.max(...perRound), p50: percentile(all, 50), p99: percentile(all, 99), n: all.length };
+      const total = rs.reduce((a, r) => a + r.requests, 0);
+      const proxyMs = (1000 * rs.reduce((a, r) => a + r.proxyCpu, 0)) / total;
+      const upstreamMs = (1000 * rs.reduce((a, r) => a + r.upstreamCpu, 0)) / total;
+      return { rps: percentile(perRound, 50), min: Math.min(...perRound), max: Math.max(...perRound), p50: percentile(all, 50), p99: percentile(all, 99), n: all.length, proxyMs, upstreamMs };
     });
     const [direct, ic, pk] = stats as [(typeof stats)[0], (typeof stats)[0], (typeof stats)[0]];
     const vsPortkey = ic.rps / pk.rps;
     const added = ic.p50 - direct.p50;
     return {
       title: `Gateway throughput over HTTP: POST /v1/chat/completions through each proxy to one fake upstream, ${o.connections} connections, ${o.rounds} × ${o.durationS} s`,
-      head: ['target', 'req/s (median round)', 'req/s range', 'p50 ms', 'p99 ms', 'added p50 ms vs direct', 'req/s vs Portkey', 'requests'],
+      head: ['target', 'req/s (median round)', 'req/s range', 'p50 ms', 'p99 ms', 'added p50 ms vs direct', 'req/s vs Portkey', 'proxy CPU ms/request', 'upstream CPU ms/request', 'requests'],
       rows: stats.map((s, i) => [
         targets[i]!.name,
         s.rps,
@@ -147,15 +177,17 @@ export async function measureThroughput(upstream: Child, o: ThroughputOptions): 
         s.p99,
         i === 0 ? '—' : fmt(s.p50 - direct.p50, 3),
         i === 0 ? '—' : `${fmt(s.rps / pk.rps)}×`,
+        i === 0 ? '—' : fmt(s.proxyMs, 3),
+        fmt(s.upstreamMs, 3),
         s.n,
       ]),
       notes: [
         'Each server in its own Node process (the fake upstream from src/testing; incontext started like `incontext serve` with a temp home, cache off; Portkey from its own package entry with --headless and NODE_ENV=production); autocannon in the bench process. All on 127.0.0.1; 2xx only — a run with any non-2xx, connection error or time-out aborts the benchmark.',
         "Every request has a fresh id in its user message, so no layer can answer from a cache. The fake upstream answers a non-streamed echo completion; incontext parses it into the AI SDK's result and writes a new OpenAI response, Portkey forwards it (with its own response transform).",
         `Each timed run is a fixed request count sized from the target's warm-up rate to last about ${o.durationS} s (a duration cut-off would leave requests in flight, which proxies see as client aborts; incontext's circuit breaker currently counts those as provider failures and opens after 5, answering 503 to everyone for 30 s — found by this benchmark). Latency percentiles pool every 2xx response of the ${o.rounds} rounds; req/s is the median round.`,
-        `With ${o.connections} connections the machine's cores are shared by the load generator, the proxy and the upstream, so req/s is a ratio figure, not a capacity figure.`,
+        `With ${o.connections} connections the machine's cores are shared by the load generator, the proxy and the upstream (and, here, other people's work), so req/s is a ratio figure, not a capacity figure. CPU ms/request (user + system time of the process from /proc over the timed runs, divided by the requests) does not depend on that load: 1000 / it is the requests per second one core could serve.`,
       ],
-      summary: `Gateway throughput: incontext /v1/chat/completions ${fmt(ic.rps)} req/s vs Portkey ${fmt(pk.rps)} req/s = ${fmt(vsPortkey)}× (goal ≥ 2×: ${vsPortkey >= 2 ? 'met' : 'missed'}); direct upstream ${fmt(direct.rps)} req/s; added p50 under load ${fmt(added, 3)} ms (Portkey ${fmt(pk.p50 - direct.p50, 3)} ms).`,
+      summary: `Gateway throughput: incontext /v1/chat/completions ${fmt(ic.rps)} req/s vs Portkey ${fmt(pk.rps)} req/s = ${fmt(vsPortkey)}× (goal ≥ 2×: ${vsPortkey >= 2 ? 'met' : 'missed'}); direct upstream ${fmt(direct.rps)} req/s; added p50 under load ${fmt(added, 3)} ms (Portkey ${fmt(pk.p50 - direct.p50, 3)} ms); proxy CPU per request ${fmt(ic.proxyMs, 3)} ms vs Portkey ${fmt(pk.proxyMs, 3)} ms (${fmt(pk.proxyMs / ic.proxyMs)}× by CPU).`,
     };
   } finally {
     for (const c of children.reverse()) await c.stop();
