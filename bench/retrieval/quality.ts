@@ -5,7 +5,7 @@
  */
 import type { Embedder } from '../../src/embed/index.js';
 import { expansionStep, rerankStep, retrievePipeline, type PipelineRequest, type RetrievalStep } from '../../src/retrieve/index.js';
-import { createNeighborExpander, createPrfExpander } from '../../src/retrieve/expand/index.js';
+import { createNeighborExpander, prfStep } from '../../src/retrieve/expand/index.js';
 import { createLocalReranker, type Lexicon } from '../../src/retrieve/rerank/index.js';
 import { fmt, log, msSince, now, percentile, settle, type Table } from '../lib.js';
 import { indexCorpus, PROJECT } from './corpus.js';
@@ -24,7 +24,7 @@ export interface Config {
 }
 
 const HYBRID = { weights: { vector: 0.3, keyword: 1 }, rrfK: 10 };
-const prf = (lexicon: Lexicon) => expansionStep('prf', createPrfExpander({ lexicon }));
+const prf = (lexicon: Lexicon) => prfStep({ lexicon });
 const neighbours = (lexicon: Lexicon) => expansionStep('word-neighbours', createNeighborExpander({ lexicon }));
 const rerank = (lexicon: Lexicon) => rerankStep('local-rerank', createLocalReranker({ lexicon }), { top: POOL });
 

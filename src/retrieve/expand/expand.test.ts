@@ -4,7 +4,7 @@ import { PROJECT, openCorpus, type Corpus } from '../__fixtures__/corpus.js';
 import { expansionStep, retrievePipeline } from '../pipeline.js';
 import { tinyLexicon } from '../rerank/__fixtures__/tiny-lexicon.js';
 import { createNeighborExpander, nearestWords } from './neighbors.js';
-import { createPrfExpander, feedbackTerms } from './prf.js';
+import { createPrfExpander, feedbackTerms, prfStep } from './prf.js';
 
 function hit(id: string, text: string, score: number): Hit {
   return {
@@ -82,5 +82,19 @@ describe('expansion steps in the pipeline', () => {
     expect(queries[0]!.split(' ').length).toBe(4 + 5);
     expect(r.hits.length).toBe(5);
     expect(r.hits.some((h) => /England/.test(h.chunk.text))).toBe(true);
+  });
+
+  it('the PRF step keeps the original query\'s BM25 on every hit and none on hits only the expansion found', async () => {
+    const deps = { store: c.store, embedder: c.embedder };
+    const request = { projectId: PROJECT, query: 'Norman conquest of England', k: 20, candidates: 20, mode: 'keyword' as const };
+    const plain = await retrievePipeline(deps, request);
+    const before = new Map(plain.hits.map((h) => [h.chunk.id, h.scores.keyword]));
+    const r = await retrievePipeline(deps, request, [prfStep({ feedbackDocs: 3, terms: 5 })]);
+    const step = r.trace.find((s) => s.name === 'prf')!;
+    expect((step.detail.terms as unknown[]).length).toBe(5);
+    for (const h of r.hits) {
+      if (before.has(h.chunk.id)) expect(h.scores.keyword).toBe(before.get(h.chunk.id));
+      else expect(h.scores.keyword).toBeUndefined();
+    }
   });
 });

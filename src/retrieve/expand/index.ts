@@ -1,2 +1,2 @@
-export { createPrfExpander, feedbackTerms, type PrfOptions, type WeightedTerm } from './prf.js';
+export { createPrfExpander, prfStep, feedbackTerms, type PrfOptions, type WeightedTerm } from './prf.js';
 export { createNeighborExpander, nearestWords, type NeighborOptions } from './neighbors.js';

@@ -11,7 +11,8 @@
  */
 import type { Hit } from '../../core/index.js';
 import { contentWords, isStopword, stem, tokenize, type Lexicon } from '../rerank/index.js';
-import type { QueryExpander, StepContext } from '../steps.js';
+import { fuseHitLists } from '../fuse.js';
+import type { QueryExpander, RetrievalStep, StepContext } from '../steps.js';
 
 export interface PrfOptions {
   /** Feedback documents: the top keyword hits (default 10). */
@@ -72,5 +73,42 @@ export function createPrfExpander(options: PrfOptions = {}): QueryExpander {
     const lexicon = options.lexicon ? await options.lexicon : undefined;
     const terms = feedbackTerms(query, feedback, count, lexicon);
     return terms.length === 0 ? [] : [`${query} ${terms.map((t) => t.term).join(' ')}`];
+  };
+}
+
+/**
+ * PRF as a whole step: feedback from the input's keyword hits (no extra search when the
+ * pool came from keyword or hybrid search), the expanded query searched by keyword, and
+ * the two rankings fused by RRF. Unlike a generic expansion step, every hit keeps the
+ * BM25 of the ORIGINAL query as its keyword score (hits only the expansion found get
+ * none), so a reranker after it reads the same signal it was trained on.
+ */
+export function prfStep(options: PrfOptions & { name?: string } = {}): RetrievalStep {
+  const feedbackDocs = options.feedbackDocs ?? 10;
+  const count = options.terms ?? 10;
+  return {
+    name: options.name ?? 'prf',
+    kind: 'refine',
+    async run(hits, ctx) {
+      const withKeyword = hits.filter((h) => h.scores.keyword !== undefined).sort((a, b) => b.scores.keyword! - a.scores.keyword!);
+      const feedback = withKeyword.length > 0 ? withKeyword.slice(0, feedbackDocs).map((h) => ({ ...h, score: h.scores.keyword! })) : await ctx.search(ctx.query, { mode: 'keyword', k: feedbackDocs });
+      const lexicon = options.lexicon ? await options.lexicon : undefined;
+      const terms = feedbackTerms(ctx.query, feedback, count, lexicon);
+      if (terms.length === 0) {
+        ctx.warn('prf: the feedback documents gave no expansion terms; kept the input');
+        return { hits, detail: { terms: [] } };
+      }
+      const expanded = await ctx.search(`${ctx.query} ${terms.map((t) => t.term).join(' ')}`, { mode: 'keyword' });
+      const original = new Map(hits.map((h) => [h.chunk.id, h.scores.keyword]));
+      const fused = fuseHitLists([{ hits }, { hits: expanded }], ctx.request.rrfK ?? 60).map((h) => {
+        const { keyword: _expandedScore, ...scores } = h.scores;
+        const kw = original.get(h.chunk.id);
+        return { ...h, scores: kw === undefined ? scores : { ...scores, keyword: kw } };
+      });
+      return {
+        hits: fused.slice(0, ctx.request.candidates),
+        detail: { terms: terms.map((t) => ({ term: t.term, weight: Math.round(t.weight * 1e4) / 1e4 })), feedback: feedback.length, added: fused.filter((h) => !original.has(h.chunk.id)).length },
+      };
+    },
   };
 }
