@@ -124,6 +124,18 @@ describe("server.auth 'required'", () => {
     expect((await s.call('GET', '/api/documents', { key: query })).status).toBe(200);
   });
 
+  it('an unknown route is a 404 for any key (401 without one); a route without a scope in ROUTE_SCOPES is admin-only', async () => {
+    expect((await s.call('GET', '/api/nope')).status).toBe(401);
+    const missing = await s.call('GET', '/api/nope', { key: query });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error?.code).toBe('NOT_FOUND');
+    const app = createServerApp(s.ic);
+    app.get('/api/unlisted', (c) => c.json({ ok: true }));
+    const as = (key: string) => app.request('/api/unlisted', { headers: { authorization: `Bearer ${key}` } });
+    expect((await as(query)).status).toBe(403);
+    expect((await as(admin)).status).toBe(200);
+  });
+
   it('refuses a key on another project than its own (403), by header or query', async () => {
     const header = await s.call('POST', '/api/search', { key: query, body: { query: 'x' }, headers: { 'x-incontext-project': 'default' } });
     expect(header.status).toBe(403);

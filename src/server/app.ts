@@ -5,7 +5,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { IncontextError } from '../core/index.js';
 import type { Incontext } from '../app/index.js';
 import { adminRoutes } from './admin.js';
-import { createServerAuth } from './auth.js';
+import { createServerAuth, routePathRegExp } from './auth.js';
 import { errorResponse } from './errors.js';
 import { nativeRoutes } from './native.js';
 import { anthropicRoutes } from './anthropic.js';
@@ -22,7 +22,7 @@ export function createServerApp(ic: Incontext, options: { host?: string } = {}):
   app.onError((e, c) => errorResponse(c, e));
   app.notFound((c) => errorResponse(c, new IncontextError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}`, { hint: 'See GET /openapi.json for the routes.' })));
   // Keys are checked before any body is read, so an unauthenticated client cannot make the server buffer one.
-  const auth = createServerAuth(ic, { host: options.host ?? ic.config.server.host });
+  const auth = createServerAuth(ic, { host: options.host ?? ic.config.server.host, hasRoute: (method, path) => hasRoute(app, method, path) });
   app.use('/api/*', auth.middleware);
   app.use('/v1/*', auth.middleware);
   app.use(
@@ -45,6 +45,12 @@ export function createServerApp(ic: Incontext, options: { host?: string } = {}):
   app.route('/v1', openaiRoutes(ic));
   app.route('/v1', anthropicRoutes(ic));
   return app;
+}
+
+/** Whether a handler (not a middleware) of `app` answers `method path`; read per request, so later routes count. */
+function hasRoute(app: Hono, method: string, path: string): boolean {
+  const m = method === 'HEAD' ? 'GET' : method;
+  return app.routes.some((r) => r.method === m && routePathRegExp(r.path).test(path));
 }
 
 export interface RunningServer {

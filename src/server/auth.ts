@@ -10,7 +10,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { IncontextError } from '../core/index.js';
 import type { CallerOptions, Incontext } from '../app/index.js';
-import { authenticateRequest, hasScope, requireProject, requireScope, type Principal, type Scope } from '../tenancy/index.js';
+import { authenticateRequest, hasScope, requireProject, requireScope, SCOPES, type Principal, type Scope } from '../tenancy/index.js';
 import { errorResponse } from './errors.js';
 
 const PRINCIPAL = 'incontextPrincipal';
@@ -48,16 +48,20 @@ export const ROUTE_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
   'GET /api/admin/audit': ['admin'],
 };
 
+/** A Hono route path (`/api/documents/:id`) as a regular expression over request paths. */
+export function routePathRegExp(path: string): RegExp {
+  return new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}/?$`);
+}
+
 const ROUTE_TABLE = Object.entries(ROUTE_SCOPES).map(([route, scopes]) => {
   const [method = '', path = ''] = route.split(' ');
-  const pattern = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+');
-  return { method, re: new RegExp(`^${pattern}/?$`), scopes };
+  return { method, re: routePathRegExp(path), scopes };
 });
 
-/** The scopes that may call `method path`; `['admin']` for anything not in ROUTE_SCOPES. */
-export function routeScopes(method: string, path: string): readonly Scope[] {
+/** The scopes that may call `method path`, or undefined when ROUTE_SCOPES does not list it. */
+export function routeScopes(method: string, path: string): readonly Scope[] | undefined {
   const m = method === 'HEAD' ? 'GET' : method;
-  return ROUTE_TABLE.find((r) => r.method === m && r.re.test(path))?.scopes ?? ['admin'];
+  return ROUTE_TABLE.find((r) => r.method === m && r.re.test(path))?.scopes;
 }
 
 export function isLoopback(host: string): boolean {
@@ -95,7 +99,14 @@ export interface ServerAuth {
  */
 const REOPEN_AFTER_MS = 1000;
 
-export function createServerAuth(ic: Incontext, options: { host: string }): ServerAuth {
+export interface ServerAuthOptions {
+  /** The interface the server listens on: `auto` asks for keys beyond loopback. */
+  host: string;
+  /** Whether the app has a route for `method path` (any scope): an unlisted one needs admin, a missing one is a 404. */
+  hasRoute?: (method: string, path: string) => boolean;
+}
+
+export function createServerAuth(ic: Incontext, options: ServerAuthOptions): ServerAuth {
   const mode = ic.config.server.auth;
   const serverMax = ic.config.server.maxBodyBytes;
   let requiredAt = -Infinity;
@@ -119,9 +130,13 @@ export function createServerAuth(ic: Incontext, options: { host: string }): Serv
   };
 
   const middleware: MiddlewareHandler = async (c, next) => {
-    const scopes = routeScopes(c.req.method, c.req.path);
+    const listed = routeScopes(c.req.method, c.req.path);
+    const exists = listed !== undefined || (options.hasRoute?.(c.req.method, c.req.path) ?? true);
+    // A route nobody gave a scope to is admin-only until someone does (fail closed); no route at all is a 404 for any key.
+    const scopes: readonly Scope[] = listed ?? (exists ? ['admin'] : SCOPES);
     // Admin routes hand out keys and secrets: they need an admin key even on an open server.
-    if (!scopes.includes('admin') && !(await enforced())) return next();
+    const adminOnly = exists && scopes.length === 1 && scopes[0] === 'admin';
+    if (!adminOnly && !(await enforced())) return next();
     const principal = await authenticateRequest(ic.tenancy(), (n) => c.req.header(n));
     if (!scopes.some((s) => hasScope(principal, s))) requireScope(principal, scopes[0] ?? 'admin');
     const asked = askedProject(c);
