@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { generateText, streamText } from 'ai';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { loadConfig, parseConfig, type Config, type ConfigInput, type LoadConfigOptions } from '../config/index.js';
-import { createLogger, IncontextError, sha256, type Answer, type AnswerStreamPart, type Filter, type Hit, type Logger, type Usage } from '../core/index.js';
+import { createLogger, IncontextError, NO_ANSWER, sha256, type Answer, type AnswerStreamPart, type Filter, type Hit, type Logger, type Usage } from '../core/index.js';
 import { countTokens } from '../chunk/index.js';
 import { resolveEmbedder, withEmbeddingCache, type Embedder } from '../embed/index.js';
 import { openSqliteStore, type Store, type StoredDocument } from '../store/index.js';
-import { retrieve, type RetrieveMode } from '../retrieve/index.js';
-import { estimateCost, parseModelSpec, setPriceOverrides, type ModelPrice } from '../model/index.js';
+import type { RetrieveMode, StepRecord, Support } from '../retrieve/index.js';
+import { createRetrieval, type RetrievalRun } from './retrieval.js';
+import { estimateCost, parseModelSpec, resolveRerankingModel, setPriceOverrides, type ModelPrice } from '../model/index.js';
 import { extractCitations, isAbstention, renderRagPrompt, type PromptMessage, type PromptRender } from '../prompt/index.js';
 import { ingestBytes, ingestPaths, ingestSql, type IngestOptions, type IngestReport, type PipelineDeps, type SqlIngestOptions } from './ingest.js';
 import type { SqlSyncReport } from '../ingest/index.js';
@@ -59,6 +60,11 @@ export interface Explanation {
   hits: Hit[];
   inputTokens: number;
   maxOutputTokens: number;
+  /** What each retrieval step did (search, rerank, expansion, ...), in order. */
+  steps: StepRecord[];
+  /** Calibrated support of the top hit; `abstain` says ask would answer "not in the documents" without a model call. */
+  support: Support;
+  abstain: boolean;
   /** USD for input + max output at the model's list price; 0 for local models; null when the price is unknown. */
   estimatedCostUsd: number | null;
 }
@@ -136,22 +142,31 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     return stack.model(spec, { ...context, project: p }, tracing.tracer(p));
   };
 
-  const search = async (query: string, o: QueryOptions = {}): Promise<Hit[]> => {
-    if (!query.trim()) throw new IncontextError('BAD_REQUEST', 'The query is empty', { input: { key: 'query' }, hint: 'Pass a question or search terms.' });
-    return retrieve(
-      { store, embedder: await embedder() },
-      {
-        projectId: project(o),
-        query,
-        k: o.k ?? config.retrieve.k,
-        mode: o.mode ?? config.retrieve.mode,
-        candidates: config.retrieve.candidates,
-        weights: config.retrieve.weights,
-        rrfK: config.retrieve.rrfK,
-        ...(o.filter ? { filter: o.filter } : {}),
-      },
-    );
+  /** Steps that ask a model (HyDE, multi-query, LLM rerank) use the default model through the same stack, traced. */
+  const generateFor = (projectId: string) => async (prompt: string, signal?: AbortSignal) => {
+    const { model } = languageModel(config.model.default, { project: projectId });
+    return (await generateText({ model, prompt, maxRetries: 0, ...(signal ? { abortSignal: signal } : {}) })).text;
   };
+  const retrieval = createRetrieval({
+    config,
+    store,
+    embedder,
+    generate: generateFor,
+    cacheDir: join(homeDir, 'cache'),
+    ...(config.retrieve.rerankModel ? { rerankingModel: resolveRerankingModel(config.retrieve.rerankModel, env).model } : {}),
+  });
+  const runRetrieval = async (query: string, o: QueryOptions & { signal?: AbortSignal } = {}): Promise<RetrievalRun> => {
+    if (!query.trim()) throw new IncontextError('BAD_REQUEST', 'The query is empty', { input: { key: 'query' }, hint: 'Pass a question or search terms.' });
+    return retrieval({
+      projectId: project(o),
+      query,
+      k: o.k ?? config.retrieve.k,
+      mode: o.mode ?? config.retrieve.mode,
+      ...(o.filter ? { filter: o.filter } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+  };
+  const search = async (query: string, o: QueryOptions = {}): Promise<Hit[]> => (await runRetrieval(query, o)).hits;
 
   /** Retrieve under the root span and hand back the traced model; the caller ends the root span. */
   const prepare = async (question: string, o: AskOptions) => {
@@ -159,15 +174,17 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     try {
       guard.checkInput(question, root);
       const k = o.k ?? config.retrieve.k;
-      const found = await root.run(() => tracing.retrieval(tracer, () => search(question, { ...o, k: k + guard.spare(k) })));
-      const hits = guard.filterHits(found, k, root);
+      const run = await root.run(() => tracing.retrieval(tracer, () => runRetrieval(question, { ...o, k: k + guard.spare(k) })));
+      const hits = guard.filterHits(run.hits, k, root);
+      // Calibrated abstention: too little support in the documents, so no model call at all.
+      const abstain = config.retrieve.abstain && run.support.weak;
       const render: PromptRender = renderRagPrompt(question, hits);
       // The chunks (and their content) the answer is built on: a re-ingest that changes them misses the cache.
       const contextVersion = sha256(hits.map((h) => `${h.chunk.id}\n${h.chunk.text}`).join('\n'));
       const caller = { ...(o.key ? { key: o.key } : {}), ...(o.keyLimits ? { keyLimits: o.keyLimits } : {}), ...(o.user ? { user: o.user } : {}) };
       const { model, id } = stack.model(o.model ?? config.model.default, { ...caller, project: project(o), contextVersion, promptVersion: render.template }, tracer);
       root.setAttributes({ model: id, promptVersion: render.template });
-      return { root, hits, render, model, id, maxOutputTokens: o.maxOutputTokens ?? config.model.maxOutputTokens };
+      return { root, hits, render, model, id, abstain, maxOutputTokens: o.maxOutputTokens ?? config.model.maxOutputTokens };
     } catch (e) {
       root.end('error', e);
       throw e;
@@ -199,6 +216,12 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     return { inputTokens: render.inputTokens, outputTokens: out, totalTokens: render.inputTokens + out, estimated: true };
   };
 
+  const abstained = (root: Awaited<ReturnType<typeof prepare>>['root'], hits: Hit[], model: string): Answer => {
+    const answer = finish(NO_ANSWER, hits, { inputTokens: 0, outputTokens: 0, totalTokens: 0 }, model);
+    root.setOutput(answer.answer).setAttributes({ abstained: true, abstainedBy: 'weak-support', citations: 0 }).end('ok');
+    return answer;
+  };
+
   const finish = (text: string, hits: Hit[], usage: Usage, model: string): Answer => {
     const abstained = isAbstention(text);
     return { answer: text.trim(), citations: abstained ? [] : extractCitations(text, hits), hits, usage, model, abstained };
@@ -227,14 +250,27 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
       // The same guard step as ask, so explain shows exactly the hits the model would get.
       guard.checkInput(question);
       const k = o.k ?? config.retrieve.k;
-      const hits = guard.filterHits(await search(question, { ...o, k: k + guard.spare(k) }), k);
+      const run = await runRetrieval(question, { ...o, k: k + guard.spare(k) });
+      const hits = guard.filterHits(run.hits, k);
       const render = renderRagPrompt(question, hits);
       const maxOutputTokens = o.maxOutputTokens ?? config.model.maxOutputTokens;
       const cost = estimateCost(id, { inputTokens: render.inputTokens, outputTokens: maxOutputTokens });
-      return { model: id, template: render.template, messages: render.messages, hits, inputTokens: render.inputTokens, maxOutputTokens, estimatedCostUsd: cost ?? null };
+      return {
+        model: id,
+        template: render.template,
+        messages: render.messages,
+        hits,
+        steps: run.steps,
+        support: run.support,
+        abstain: config.retrieve.abstain && run.support.weak,
+        inputTokens: render.inputTokens,
+        maxOutputTokens,
+        estimatedCostUsd: cost ?? null,
+      };
     },
     async ask(question, o = {}) {
-      const { root, hits, render, model, id, maxOutputTokens } = await prepare(question, o);
+      const { root, hits, render, model, id, abstain, maxOutputTokens } = await prepare(question, o);
+      if (abstain) return abstained(root, hits, id);
       try {
         const r = await root.run(() => generateText({ model, ...promptOf(render), ...callSettings(o, maxOutputTokens) }));
         const answer = finish(r.text, hits, toUsage(r.usage, render, r.text), id);
@@ -301,6 +337,13 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
       const { hits, render, model, id, maxOutputTokens } = prepared;
       root = prepared.root;
       for (const hit of hits) yield { type: 'hit', hit };
+      if (prepared.abstain) {
+        const answer = abstained(root, hits, id);
+        yield { type: 'text-delta', text: answer.answer };
+        yield { type: 'usage', usage: answer.usage };
+        yield { type: 'done', answer };
+        return;
+      }
       let streamError: unknown;
       const result = root.run(() =>
         streamText({ model, ...promptOf(render), ...callSettings(o, maxOutputTokens), onError: ({ error }) => { streamError = error; } }),

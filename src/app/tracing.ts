@@ -1,4 +1,4 @@
-import type { Hit } from '../core/index.js';
+import { recordSteps, type RetrievalRun } from './retrieval.js';
 import { createTracer, type SpanHandle, type SpanSink, type TracePrivacy, type Tracer, type TraceStore } from '../trace/index.js';
 
 /**
@@ -10,7 +10,8 @@ export interface Tracing {
   /** Start the root span of one ask. Spans started inside `root.run(...)` become its children. */
   begin(projectId: string, question: string): { root: SpanHandle; tracer: Tracer };
   tracer(projectId: string): Tracer;
-  retrieval(tracer: Tracer, run: () => Promise<Hit[]>): Promise<Hit[]>;
+  /** A `retrieve` span with one child span per pipeline step. */
+  retrieval(tracer: Tracer, run: () => Promise<RetrievalRun>): Promise<RetrievalRun>;
   flush(): Promise<void>;
 }
 
@@ -34,9 +35,11 @@ export function createTracing(store: TraceStore, options: { privacy?: TracePriva
     tracer: tracerFor,
     retrieval(tracer, run) {
       return tracer.withSpan('retrieve', 'retrieval', async (span) => {
-        const hits = await run();
+        const result = await run();
+        const { hits } = result;
         span.setAttributes({ hits: hits.length }).setOutput(hits.map((h) => ({ chunkId: h.chunk.id, source: h.document.source, score: h.score })));
-        return hits;
+        recordSteps(tracer, span, result);
+        return result;
       });
     },
     async flush() {

@@ -237,7 +237,12 @@ function printExplain(x: Awaited<ReturnType<Incontext['explain']>>, json: boolea
     return;
   }
   const cost = x.estimatedCostUsd === null ? 'unknown price' : `$${x.estimatedCostUsd.toFixed(6)}`;
-  process.stdout.write(`model ${x.model} · template ${x.template} · ${x.inputTokens} input tokens (+ up to ${x.maxOutputTokens} output) · est. ${cost}\n\nhits:\n`);
+  process.stdout.write(`model ${x.model} · template ${x.template} · ${x.inputTokens} input tokens (+ up to ${x.maxOutputTokens} output) · est. ${cost}\n\nretrieval steps:\n`);
+  for (const s of x.steps) {
+    const detail = Object.entries(s.detail).filter(([, v]) => typeof v !== 'object' || v === null).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+    process.stdout.write(`  ${s.name.padEnd(16)} ${String(s.in).padStart(4)} → ${String(s.out).padEnd(4)} ${s.ms.toFixed(1).padStart(7)} ms  ${detail}${s.warnings.length ? `  warnings: ${s.warnings.join('; ')}` : ''}\n`);
+  }
+  process.stdout.write(`support ${x.support.score.toFixed(2)} (${x.support.weak ? 'weak' : 'ok'}, threshold ${x.support.threshold})${x.abstain ? ' → ask would answer "not in the documents" without calling the model' : ''}\n\nhits:\n`);
   for (const h of x.hits) process.stdout.write(`  ${h.rank}. ${h.document.source}  fused ${h.score.toFixed(4)}  vector ${h.scores.vector?.toFixed(4) ?? '-'}  keyword ${h.scores.keyword?.toFixed(4) ?? '-'}\n`);
   for (const m of x.messages) process.stdout.write(`\n--- ${m.role} ---\n${m.content}\n`);
 }

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** The step types of src/retrieve (kept here as plain names: config sits below retrieve). */
+const RETRIEVAL_STEP_TYPES = ['search', 'mmr', 'neighbours', 'hyde', 'multi-query', 'multi-hop', 'llm-rerank', 'provider-rerank', 'local-rerank', 'prf-expansion', 'word-expansion'] as const;
+
 /**
  * The one schema for incontext.config.{json,yaml} + env + flags. Every object is
  * strict so a typo is an error that names the key, never a silently ignored setting.
@@ -71,6 +74,16 @@ const retrieve = z.strictObject({
    */
   weights: z.strictObject({ vector: z.number().min(0).default(0.3), keyword: z.number().min(0).default(1) }).prefault({}),
   rrfK: z.number().min(1).default(10),
+  /**
+   * Steps after the hybrid search, in order (src/retrieve/spec.ts): local-rerank, prf-expansion,
+   * word-expansion, mmr, neighbours, hyde, multi-query, multi-hop, llm-rerank, provider-rerank.
+   * Each is a span in the trace and a line of `explain`.
+   */
+  steps: z.array(z.looseObject({ type: z.enum(RETRIEVAL_STEP_TYPES) })).default([]),
+  /** Reranking model for the `provider-rerank` step, e.g. `cohere:rerank-v3.5`. */
+  rerankModel: z.string().min(1).optional(),
+  /** Answer "not in the documents" without calling the model when the top hit's calibrated support is weak. */
+  abstain: z.boolean().default(false),
 });
 
 const model = z.strictObject({

@@ -3,6 +3,7 @@ export { extractAnswer, DEFAULT_MIN_SUPPORT, type ExtractiveOptions, type Extrac
 export { answerType, type AnswerType } from './cues.js';
 export {
   resolveLanguageModel,
+  resolveRerankingModel,
   parseModelSpec,
   ollamaBaseURL,
   PROVIDERS,

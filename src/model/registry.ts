@@ -6,6 +6,7 @@
  * default, which honours OPENAI_BASE_URL / ANTHROPIC_BASE_URL in process.env.)
  */
 import { createCohere } from '@ai-sdk/cohere';
+import type { RerankingModelV4 } from '@ai-sdk/provider';
 import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import { createMistral } from '@ai-sdk/mistral';
 import { createAnthropic } from '@ai-sdk/anthropic';
@@ -124,6 +125,21 @@ export function resolveLanguageModel(spec: string, env: NodeJS.ProcessEnv = proc
           'openai-compatible:<model> with OPENAI_COMPATIBLE_BASE_URL; or run it in Ollama and use ollama:<model>',
       });
   }
+}
+
+/** A reranking model (`cohere:rerank-v3.5`) for the provider-rerank retrieval step. */
+export function resolveRerankingModel(spec: string, env: NodeJS.ProcessEnv = process.env): { model: RerankingModelV4; id: string } {
+  const { provider, modelId } = parseModelSpec(spec);
+  const id = `${provider}:${modelId}`;
+  if (provider !== 'cohere') {
+    throw new IncontextError('CONFIG_INVALID', `no reranking models for provider "${provider}"`, {
+      input: { key: 'retrieve.rerankModel' },
+      hint: 'use cohere:<model> (e.g. cohere:rerank-v3.5), or the local-rerank / llm-rerank steps, which need no reranking API',
+    });
+  }
+  const apiKey = requireEnv(env, 'COHERE_API_KEY', id);
+  const baseURL = optionalEnv(env, 'COHERE_BASE_URL');
+  return { model: createCohere({ apiKey, ...(baseURL ? { baseURL } : {}) }).reranking(modelId), id };
 }
 
 function optionalEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
