@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       '',
       ...machineLines(),
     ];
-    writeResultsBlock('Cache', sectionMarkdown('Cache', intro, tables));
+    writeResultsBlock('Cache', sectionMarkdown('Cache', intro, tables, new URL('./analysis.md', import.meta.url)));
     log('wrote the Cache block of bench/RESULTS.md');
   }
 }

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       '',
       ...machineLines([`- Peers: @portkey-ai/gateway ${portkeyVersion()}, load generator autocannon`]),
     ];
-    writeResultsBlock('Gateway', sectionMarkdown('Gateway', intro, tables));
+    writeResultsBlock('Gateway', sectionMarkdown('Gateway', intro, tables, new URL('./analysis.md', import.meta.url)));
     log('wrote the Gateway block of bench/RESULTS.md');
   }
 }

@@ -3,7 +3,7 @@
  * `npm run bench:gateway -- --write` and `npm run bench:cache -- --write` each
  * replace only their own section and never the figures of other sections.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { renderMarkdown, ROOT, type Table } from '../lib.js';
@@ -22,8 +22,22 @@ export function machineLines(extra: string[] = []): string[] {
   ];
 }
 
-export function sectionMarkdown(heading: string, intro: string[], tables: Table[]): string {
-  return [`## ${heading}`, '', ...intro, '', ...tables.flatMap((t) => (t.summary ? [`- ${t.summary}`] : [])), '', ...tables.flatMap((t) => [renderMarkdown(t), ''])].join('\n');
+/**
+ * Heading, intro, the tables' one-line summaries, the hand-written reading of
+ * the figures (`analysis`, kept in the bench folder so a re-run keeps it), then the tables.
+ */
+export function sectionMarkdown(heading: string, intro: string[], tables: Table[], analysis?: URL): string {
+  const reading = analysis && existsSync(analysis) ? ['', readFileSync(analysis, 'utf8').trimEnd()] : [];
+  return [
+    `## ${heading}`,
+    '',
+    ...intro,
+    '',
+    ...tables.flatMap((t) => (t.summary ? [`- ${t.summary}`] : [])),
+    ...reading,
+    '',
+    ...tables.flatMap((t) => [renderMarkdown(t), '']),
+  ].join('\n');
 }
 
 /** Replace the block for `heading` (or append it at the end). */
