@@ -96,6 +96,19 @@ describe('circuit breaker', () => {
     expect(gateway.breakerState('openai:gpt-4o-mini')).toBe('closed');
   });
 
+  it('does not count callers hanging up (a server aborts with a plain Error) against the provider', async () => {
+    const gateway = createGateway({ retry: { maxAttempts: 1 }, breaker: { failureThreshold: 2 } });
+    fake.upstream.setHandler(() => ({ text: 'slow', delayMs: 200 }));
+    const model = gateway(fake.openai.chat('gpt-4o-mini'));
+    for (let i = 0; i < 4; i++) {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error('Client connection prematurely closed.')), 20);
+      await expect(generateText({ model, prompt: 'q', maxRetries: 0, abortSignal: controller.signal })).rejects.toThrow();
+    }
+    expect(gateway.breakerState('openai:gpt-4o-mini')).toBe('closed');
+    fake.upstream.setHandler(undefined);
+  });
+
   it('answers 503 with the time to the next probe when every circuit is open', async () => {
     const clock = manualClock();
     const gateway = createGateway({ retry: { maxAttempts: 1 }, breaker: { failureThreshold: 1, cooldownMs: 20_000 }, clock });

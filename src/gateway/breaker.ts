@@ -105,8 +105,10 @@ export function createBreaker(options: BreakerOptions, deps: { clock: Clock; emi
         record(id, false);
         return result;
       } catch (error) {
-        // A fatal error (bad request, budget, caller abort) says nothing about the provider's health.
-        if (classifyError(error, clock.now()).kind === 'fatal') {
+        // A fatal error (bad request, budget) or the caller hanging up says nothing about the
+        // provider's health. Servers abort the request signal with a plain Error on a client
+        // disconnect, so the signal is asked, not the error's name.
+        if (call.params.abortSignal?.aborted || classifyError(error, clock.now()).kind === 'fatal') {
           if (probe) get(id).probing = false;
         } else {
           record(id, true);

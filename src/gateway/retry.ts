@@ -126,12 +126,14 @@ async function withTimeout<T>(
   const onAbort = (): void => controller.abort(parent?.reason);
   if (parent?.aborted) onAbort();
   else parent?.addEventListener('abort', onAbort, { once: true });
-  const timeoutError = new GatewayError('attempt-timeout', `${target} did not answer within ${ms} ms`, {
-    hint: 'raise gateway.retry.attemptTimeoutMs if this model is slow, or add a fallback model',
-  });
+  // Built only when the timer fires: an error captures a stack, and nearly every attempt finishes in time.
+  let timeoutError: GatewayError | undefined;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
+      timeoutError = new GatewayError('attempt-timeout', `${target} did not answer within ${ms} ms`, {
+        hint: 'raise gateway.retry.attemptTimeoutMs if this model is slow, or add a fallback model',
+      });
       controller.abort(timeoutError);
       reject(timeoutError);
     }, ms);
@@ -140,7 +142,7 @@ async function withTimeout<T>(
     return await Promise.race([fn(controller.signal), timeout]);
   } catch (error) {
     // The provider's own AbortError after our timeout is the timeout.
-    throw controller.signal.reason === timeoutError ? timeoutError : error;
+    throw timeoutError !== undefined && controller.signal.reason === timeoutError ? timeoutError : error;
   } finally {
     clearTimeout(timer);
     parent?.removeEventListener('abort', onAbort);
