@@ -322,7 +322,8 @@ export class AnnManager implements AnnIndexes {
   }
 
   private maybeSave(set: AnnSet): void {
-    if (set.unsaved >= this.o.saveEvery) this.save(set);
+    // Relative too: rewriting a 200k-vector file every 5,000 changes would dominate a large re-ingest.
+    if (set.unsaved >= Math.max(this.o.saveEvery, set.index.size / 10)) this.save(set);
   }
 
   /**

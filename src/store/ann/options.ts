@@ -26,7 +26,7 @@ export interface AnnOptions {
   rescore?: number;
   /** In 'auto' mode, milliseconds one search may spend extending an index still being built (exact answers meanwhile). */
   buildBudgetMs?: number;
-  /** Save the index file after this many changed vectors (it is also saved on close and when a build completes). */
+  /** Save the index file after this many changed vectors or a tenth of the index, whichever is more (also on close and when a build completes). */
   saveEvery?: number;
 }
 
@@ -43,7 +43,9 @@ export const RESCORE_DEFAULTS: Record<AnnQuantization, number> = { f32: 1, f16: 
 export const ANN_DEFAULTS: Required<Omit<AnnOptions, 'dir' | 'rescore'>> = {
   mode: 'auto',
   threshold: DEFAULT_ANN_THRESHOLD,
-  quantization: 'f32',
+  // Measured at 200k × 384 (bench/ann): i8 builds 4.5× faster than f32 into a 3× smaller file and,
+  // re-scored 4×k with the float32 vectors, keeps recall@10 at 0.995 (f32: 0.997).
+  quantization: 'i8',
   connectivity: 16,
   expansionAdd: 64,
   expansionSearch: 128,
