@@ -139,7 +139,7 @@ export function memoryBandwidth(bytes = 512 * 2 ** 20, passes = 7): { readGBs: n
 }
 
 /** The exact scan alone (SIMD kernel + top-k, no SQLite): what streams the vectors through the core. */
-function scanRate(data: Float64Array[], queries: Float64Array[]): { p50: number; bytes: number } {
+function scanRate(data: Float64Array[], queries: Float64Array[]): { p50: number; best: number; bytes: number } {
   const packed = new PackedVectors(DIMS, data.length);
   data.forEach((v, r) => packed.setRow(r, Float32Array.from(v)));
   const lat: number[] = [];
@@ -149,7 +149,7 @@ function scanRate(data: Float64Array[], queries: Float64Array[]): { p50: number;
     packed.search(unit, K);
     lat.push(msSince(t));
   }
-  return { p50: percentile(lat, 50), bytes: packed.n * packed.stride * 4 };
+  return { p50: percentile(lat, 50), best: Math.min(...lat), bytes: packed.n * packed.stride * 4 };
 }
 
 /** MemoryVectorStore needs an Embeddings object even when only vectors are passed in. */
@@ -266,6 +266,7 @@ export const vectorSection: Section = {
       const bw = memoryBandwidth();
       const scan = scanRate(data, queries);
       const scanGBs = scan.bytes / 1e6 / scan.p50;
+      const scanBestGBs = scan.bytes / 1e6 / scan.best;
       const fullGBs = scan.bytes / 1e6 / percentile(peers[0]!.lat, 50);
       log(`vector: read bandwidth ${fmt(bw.readGBs)} GB/s, scan ${fmt(scanGBs)} GB/s (${fmt((100 * scanGBs) / bw.readGBs, 0)}%)`);
 
@@ -303,6 +304,7 @@ export const vectorSection: Section = {
             ['memory read, one core (memchr over 512 MiB, best of 7)', fmt(bw.readGBs), '100%'],
             ['memory copy, one core (memcpy 512 MiB, read + write bytes)', fmt(bw.copyGBs), `${fmt((100 * bw.copyGBs) / bw.readGBs, 0)}%`],
             [`exact scan: WASM SIMD dot products + top-${K} (p50 of ${QUERIES})`, fmt(scanGBs), `${fmt((100 * scanGBs) / bw.readGBs, 0)}%`],
+            ['exact scan, fastest query (like the best-of-7 bandwidth pass)', fmt(scanBestGBs), `${fmt((100 * scanBestGBs) / bw.readGBs, 0)}%`],
             ['whole vectorSearch (scan + hit rows from SQLite, p50)', fmt(fullGBs), `${fmt((100 * fullGBs) / bw.readGBs, 0)}%`],
           ],
           notes: [

@@ -3,7 +3,12 @@ import { inSlices } from '../sqlite/rows.js';
 
 const SLICE = 498;
 
-/** Vectors of one (project, model) read from SQLite by chunk seq, for building, catching up and re-scoring. */
+/**
+ * Vectors of one (project, model) read from SQLite by chunk seq, for building, catching up and
+ * re-scoring. CROSS JOIN pins the order (chunks by seq first, then the vector by primary key):
+ * left to itself the planner walks every vector of the model through vectors_model, which made
+ * a 40-row re-score read the whole set.
+ */
 export class VectorRows {
   constructor(private readonly db: Database.Database) {}
 
@@ -24,7 +29,7 @@ export class VectorRows {
     const rows = this.db
       .prepare(
         `SELECT c.seq AS seq, v.vector AS vector FROM chunks c
-         JOIN vectors v ON v.project_id = c.project_id AND v.chunk_id = c.id AND v.model = ?
+         CROSS JOIN vectors v ON v.project_id = c.project_id AND v.chunk_id = c.id AND v.model = ?
          WHERE c.project_id = ? AND c.seq > ? ORDER BY c.seq LIMIT ?`,
       )
       .all(model, projectId, after, limit) as Array<{ seq: number; vector: Buffer }>;
@@ -37,7 +42,7 @@ export class VectorRows {
       this.db
         .prepare(
           `SELECT c.seq AS seq, v.vector AS vector FROM chunks c
-           JOIN vectors v ON v.project_id = c.project_id AND v.chunk_id = c.id AND v.model = ?
+           CROSS JOIN vectors v ON v.project_id = c.project_id AND v.chunk_id = c.id AND v.model = ?
            WHERE c.project_id = ? AND c.seq IN (${slice.map(() => '?').join(',')})`,
         )
         .all(model, projectId, ...slice) as Array<{ seq: number; vector: Buffer }>,
