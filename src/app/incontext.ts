@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { generateText, streamText } from 'ai';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { loadConfig, parseConfig, type Config, type ConfigInput, type LoadConfigOptions } from '../config/index.js';
@@ -105,7 +105,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
   const cwd = options.cwd ?? process.cwd();
   const loaded = options.config ? { config: parseConfig(options.config), homeDir: '' } : loadConfig(options);
   const config = loaded.config;
-  const homeDir = loaded.homeDir || join(cwd, config.home);
+  const homeDir = loaded.homeDir || resolve(cwd, config.home);
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger(config.logLevel);
   if (Object.keys(config.model.prices).length > 0) setPriceOverrides(JSON.parse(JSON.stringify(config.model.prices)) as Record<string, ModelPrice>);

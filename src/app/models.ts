@@ -2,8 +2,11 @@
  * The one model stack every call goes through — the library's ask, the CLI's, `/v1`
  * pass-through and agent steps alike:
  *
- *   call context → trace (llm span) → response cache → gateway (rate limit → route →
- *   cascade → retry/fallback → breaker → budget) → provider
+ *   call context → trace (llm span) → output guard → response cache → gateway (rate limit →
+ *   route → cascade → retry/fallback → breaker → budget) → provider
+ *
+ * The output guard sits inside the trace, so the span records the guarded answer, and outside
+ * the cache, so a cached answer is guarded under the policy in force now.
  *
  * The order is set here and nowhere else. Gateway events (route decision, every
  * provider attempt, refusals) become spans under the call's `llm` span.
@@ -18,6 +21,7 @@ import { resolveLanguageModel } from '../model/index.js';
 import { createGateway, MemoryBudgetStore, RedisBudgetStore, RedisRateLimitStore, SqliteBudgetStore, type BudgetLimit, type BudgetOptions, type Gateway, type GatewayEvent, type GatewayOptions, type RateLimit, type RateLimitOptions, type RouteRule, type Target } from '../gateway/index.js';
 import { cacheMiddleware, createMemoryCacheBackend, openRedisCacheBackend, openSqliteCacheBackend, type CacheBackend, type CacheEvent } from '../cache/index.js';
 import { traceMiddleware, type Tracer } from '../trace/index.js';
+import type { OutputGuardHook } from './guarding.js';
 
 /** Who is calling; becomes `providerOptions.incontext` of every call, read by cache, gateway and trace. */
 export interface CallContext {
@@ -47,6 +51,8 @@ export interface ModelStackDeps {
   dbPath: string | undefined;
   embedder: () => Promise<Embedder>;
   logger: Logger;
+  /** The project's output guard; it may hand back a tracer to give the trace middleware (to find the llm span). */
+  outputGuard?: OutputGuardHook;
 }
 
 export function createModelStack(deps: ModelStackDeps): ModelStack {
@@ -72,30 +78,26 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
   const closers: Array<() => unknown> = [];
   const owned = <T extends { close(): unknown }>(x: T): T => (closers.push(() => x.close()), x);
   const rate = plain<{ perKey?: RateLimit; perProject?: RateLimit; projects: Record<string, RateLimit> }>(g.rateLimit);
-  const rateLimit: RateLimitOptions | undefined =
-    rate.perKey || rate.perProject || Object.keys(rate.projects).length > 0
-      ? {
-          ...(rate.perKey ? { perKey: rate.perKey } : {}),
-          ...(rate.perProject ? { perProject: rate.perProject } : {}),
-          projects: rate.projects,
-          ...(redisUrl ? { store: owned(new RedisRateLimitStore({ url: redisUrl })) } : {}),
-        }
-      : undefined;
+  // Always in the chain, even with nothing configured: an API key's own limits (from its tenancy
+  // record) arrive with the call. With no limit for a call both layers pass it straight through.
+  const rateLimit: RateLimitOptions = {
+    ...(rate.perKey ? { perKey: rate.perKey } : {}),
+    ...(rate.perProject ? { perProject: rate.perProject } : {}),
+    projects: rate.projects,
+    ...(redisUrl ? { store: owned(new RedisRateLimitStore({ url: redisUrl })) } : {}),
+  };
   const b = plain<{ perProject?: BudgetLimit; perKey?: BudgetLimit; projects: Record<string, BudgetLimit>; degradeTo?: string }>(g.budget);
-  const budget: BudgetOptions | undefined =
-    b.perProject || b.perKey || Object.keys(b.projects).length > 0
-      ? {
-          ...(b.perProject ? { perProject: b.perProject } : {}),
-          ...(b.perKey ? { perKey: b.perKey } : {}),
-          projects: b.projects,
-          ...(b.degradeTo ? { degrade: [{ type: 'model' as const, model: b.degradeTo }] } : {}),
-          store: redisUrl
-            ? owned(new RedisBudgetStore({ url: redisUrl }))
-            : deps.dbPath
-              ? owned(new SqliteBudgetStore({ path: deps.dbPath }))
-              : new MemoryBudgetStore(),
-        }
-      : undefined;
+  const budget: BudgetOptions = {
+    ...(b.perProject ? { perProject: b.perProject } : {}),
+    ...(b.perKey ? { perKey: b.perKey } : {}),
+    projects: b.projects,
+    ...(b.degradeTo ? { degrade: [{ type: 'model' as const, model: b.degradeTo }] } : {}),
+    store: redisUrl
+      ? owned(new RedisBudgetStore({ url: redisUrl }))
+      : deps.dbPath
+        ? owned(new SqliteBudgetStore({ path: deps.dbPath }))
+        : new MemoryBudgetStore(),
+  };
 
   const options: GatewayOptions = {
     env,
@@ -103,8 +105,8 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
     route: { aliases: g.aliases, fallbacks: g.fallbacks, rules: plain<RouteRule[]>(g.rules) },
     retry: g.retry,
     breaker: g.breaker,
-    ...(rateLimit ? { rateLimit } : {}),
-    ...(budget ? { budget } : {}),
+    rateLimit,
+    budget,
     onEvent: (event) => {
       const tracer = current.getStore();
       if (tracer) recordEvent(tracer, event);
@@ -171,7 +173,8 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
           providerOptions: { ...params.providerOptions, incontext: { ...incontext, ...(params.providerOptions?.incontext ?? {}) } },
         }),
       };
-      const middleware = [withContext, traceMiddleware(tracer), bindTracer(tracer), ...(cacheOn ? [lazyCache] : [])];
+      const guard = deps.outputGuard?.(context.project, tracer);
+      const middleware = [withContext, traceMiddleware(guard?.tracer ?? tracer), bindTracer(tracer), ...(guard ? [guard.middleware] : []), ...(cacheOn ? [lazyCache] : [])];
       return { model: wrapLanguageModel({ model: gateway(id), middleware }), id };
     },
     async close() {

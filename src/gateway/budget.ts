@@ -165,11 +165,12 @@ export function budgetMiddleware(options: BudgetOptions, deps: Deps): GatewayMid
 
   async function book(call: GatewayCall): Promise<Booked> {
     const budgetLines = lines(call);
+    // No budget applies: the call goes through untouched (and its prompt is not tokenized).
+    if (budgetLines.length === 0) return { call, input: 0 };
     const maxOut = call.params.maxOutputTokens ?? defaultMax;
     // Pin the cap we reserved for: the provider must not be free to write more.
     let current: GatewayCall = { ...call, params: { ...call.params, maxOutputTokens: maxOut } };
     const input = countPromptTokens(call.params.prompt);
-    if (budgetLines.length === 0) return { call: current, input };
     const scopes = [...new Set(budgetLines.map((l) => l.scope))];
     let refused: Extract<BudgetReservation, { ok: false }> | undefined;
     const steps: Array<DegradeStep | undefined> = [undefined, ...(options.degrade ?? [])];

@@ -111,14 +111,7 @@ export function createServerAuth(ic: Incontext, options: ServerAuthOptions): Ser
   const serverMax = ic.config.server.maxBodyBytes;
   let requiredAt = -Infinity;
 
-  const anyActiveKey = async (): Promise<boolean> => {
-    const tenancy = ic.tenancy();
-    const now = Date.now();
-    for (const p of await tenancy.listProjects()) {
-      if ((await tenancy.listKeys(p.id)).some((k) => k.expiresAt === undefined || k.expiresAt > now)) return true;
-    }
-    return false;
-  };
+  const anyActiveKey = async (): Promise<boolean> => ic.tenancy().hasActiveKey();
 
   const enforced = async (): Promise<boolean> => {
     if (mode === 'off') return false;

@@ -57,6 +57,7 @@ export function createTenancy(options: TenancyOptions): Tenancy {
   };
 
   const getProjectRow = db.prepare('SELECT * FROM projects WHERE id = ?');
+  const activeKey = db.prepare('SELECT 1 FROM api_keys WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) LIMIT 1');
   const toProject = (r: ProjectRow): Project => ({ id: r.id, name: r.name, createdAt: r.created_at });
   const requireProject = (id: string): void => {
     if (!getProjectRow.get(id)) throw notFound('project', id, 'project', 'Create it first with `incontext projects create <id>`, or list them with `incontext projects list`.');
@@ -148,6 +149,9 @@ export function createTenancy(options: TenancyOptions): Tenancy {
     },
     async revokeKey(keyId, opts) {
       keys.revokeKey(keyId, opts);
+    },
+    hasActiveKey() {
+      return activeKey.get(now()) !== undefined;
     },
     async listKeys(project, opts) {
       return keys.listKeys(project, opts);

@@ -148,6 +148,8 @@ export interface Tenancy {
   checkKey(secret: string | undefined): Promise<KeyCheck>;
   revokeKey(keyId: string, options?: ActorOption & { project?: string }): Promise<void>;
   listKeys(project: string, options?: { includeRevoked?: boolean }): Promise<ApiKeyInfo[]>;
+  /** Whether any project has a key that is neither revoked nor expired (one indexed query: the server asks per request). */
+  hasActiveKey(): boolean;
 
   setSecret(project: string, name: string, value: string, options?: ActorOption): Promise<void>;
   getSecret(project: string, name: string): Promise<string | undefined>;
