@@ -39,8 +39,8 @@ describe('guards on the ask path', () => {
     expect(tree[0]?.attributes['guard.retrieval.flagged']).toBeGreaterThanOrEqual(1);
   });
 
-  it('blocks an injected question when guard.input is block, and only flags it by default', async () => {
-    const blocking = openTemp({ guard: { input: 'block' } });
+  it('blocks an injected question when guard.input.injection is block, and only flags it by default', async () => {
+    const blocking = openTemp({ guard: { input: { injection: 'block' } } });
     open = blocking.ic;
     writeTree(join(blocking.cwd, 'c'), CORPUS);
     await blocking.ic.ingest([join(blocking.cwd, 'c')]);

@@ -15,7 +15,7 @@ import { ingestBytes, ingestPaths, ingestSql, type IngestOptions, type IngestRep
 import type { SqlSyncReport } from '../ingest/index.js';
 import { createMemoryTraceStore, createOtlpExporter, openTraceStore, type OtlpExporter, type TraceStore } from '../trace/index.js';
 import { createTracing, type Tracing } from './tracing.js';
-import { createAskGuard } from './guarding.js';
+import { createAskGuard, redactingSink, redactingTraceStore } from './guarding.js';
 import { createModelStack, type CallContext } from './models.js';
 import { projectStats, type ProjectStats } from './stats.js';
 import { createTenancy, MASTER_KEY_ENV, type Tenancy } from '../tenancy/index.js';
@@ -115,8 +115,13 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
   const traces = options.traceStore ?? (options.store ? createMemoryTraceStore() : openTraceStore({ path: join(homeDir, 'incontext.db') }));
   const otlpUrl = config.trace.otlpEndpoint;
   const otlp: OtlpExporter | undefined = otlpUrl ? createOtlpExporter({ url: otlpUrl, serviceName: 'incontext' }) : undefined;
-  const tracing: Tracing = createTracing(traces, { privacy: config.trace.privacy, ...(otlp ? { exporters: [otlp] } : {}) });
-  const guard = createAskGuard(config.guard);
+  // privacy 'redact' keeps the texts with PII replaced, on the way into the store and the exporter.
+  const redact = config.trace.privacy === 'redact';
+  const tracing: Tracing = createTracing(redact ? redactingTraceStore(traces) : traces, {
+    privacy: config.trace.privacy === 'redact' ? 'full' : config.trace.privacy,
+    ...(otlp ? { exporters: [redact ? redactingSink(otlp) : otlp] } : {}),
+  });
+  const guard = createAskGuard(config.guard, options.store ? {} : { secretPath: join(homeDir, 'guard-canary.key') });
 
   let embedderP: Promise<Embedder> | undefined;
   const embedder = (): Promise<Embedder> => {
@@ -136,7 +141,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
   });
 
   let tenancyHandle: Tenancy | undefined;
-  const stack = createModelStack({ config, env, dbPath: options.store ? undefined : join(homeDir, 'incontext.db'), embedder, logger });
+  const stack = createModelStack({ config, env, dbPath: options.store ? undefined : join(homeDir, 'incontext.db'), embedder, logger, outputGuard: guard.outputGuard });
   const languageModel = (spec = config.model.default, context: Partial<CallContext> = {}) => {
     const p = context.project ?? config.project;
     return stack.model(spec, { ...context, project: p }, tracing.tracer(p));
@@ -172,19 +177,20 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
   const prepare = async (question: string, o: AskOptions) => {
     const { root, tracer } = tracing.begin(project(o), question);
     try {
-      guard.checkInput(question, root);
+      // With input PII redaction, retrieval and the model see placeholders; the answer gets the values back.
+      const input = guard.checkInput(question, project(o), root);
       const k = o.k ?? config.retrieve.k;
-      const run = await root.run(() => tracing.retrieval(tracer, () => runRetrieval(question, { ...o, k: k + guard.spare(k) })));
-      const hits = guard.filterHits(run.hits, k, root);
+      const run = await root.run(() => tracing.retrieval(tracer, () => runRetrieval(input.text, { ...o, k: k + guard.spare(k, project(o)) })));
+      const hits = guard.filterHits(run.hits, k, project(o), root);
       // Calibrated abstention: too little support in the documents, so no model call at all.
       const abstain = config.retrieve.abstain && run.support.weak;
-      const render: PromptRender = renderRagPrompt(question, hits);
+      const render: PromptRender = renderRagPrompt(input.text, hits, guard.promptOptions(project(o)));
       // The chunks (and their content) the answer is built on: a re-ingest that changes them misses the cache.
       const contextVersion = sha256(hits.map((h) => `${h.chunk.id}\n${h.chunk.text}`).join('\n'));
       const caller = { ...(o.key ? { key: o.key } : {}), ...(o.keyLimits ? { keyLimits: o.keyLimits } : {}), ...(o.user ? { user: o.user } : {}) };
       const { model, id } = stack.model(o.model ?? config.model.default, { ...caller, project: project(o), contextVersion, promptVersion: render.template }, tracer);
       root.setAttributes({ model: id, promptVersion: render.template });
-      return { root, hits, render, model, id, abstain, maxOutputTokens: o.maxOutputTokens ?? config.model.maxOutputTokens };
+      return { root, hits, render, model, id, abstain, vault: input.vault, maxOutputTokens: o.maxOutputTokens ?? config.model.maxOutputTokens };
     } catch (e) {
       root.end('error', e);
       throw e;
@@ -248,11 +254,11 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
       const { provider, modelId } = parseModelSpec(o.model ?? config.model.default);
       const id = `${provider}:${modelId}`;
       // The same guard step as ask, so explain shows exactly the hits the model would get.
-      guard.checkInput(question);
+      const input = guard.checkInput(question, project(o));
       const k = o.k ?? config.retrieve.k;
-      const run = await runRetrieval(question, { ...o, k: k + guard.spare(k) });
-      const hits = guard.filterHits(run.hits, k);
-      const render = renderRagPrompt(question, hits);
+      const run = await runRetrieval(input.text, { ...o, k: k + guard.spare(k, project(o)) });
+      const hits = guard.filterHits(run.hits, k, project(o));
+      const render = renderRagPrompt(input.text, hits, guard.promptOptions(project(o)));
       const maxOutputTokens = o.maxOutputTokens ?? config.model.maxOutputTokens;
       const cost = estimateCost(id, { inputTokens: render.inputTokens, outputTokens: maxOutputTokens });
       return {
@@ -269,11 +275,11 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
       };
     },
     async ask(question, o = {}) {
-      const { root, hits, render, model, id, abstain, maxOutputTokens } = await prepare(question, o);
+      const { root, hits, render, model, id, abstain, vault, maxOutputTokens } = await prepare(question, o);
       if (abstain) return abstained(root, hits, id);
       try {
         const r = await root.run(() => generateText({ model, ...promptOf(render), ...callSettings(o, maxOutputTokens) }));
-        const answer = finish(r.text, hits, toUsage(r.usage, render, r.text), id);
+        const answer = finish(guard.restore(r.text, vault), hits, toUsage(r.usage, render, r.text), id);
         root.setOutput(answer.answer).setAttributes({ abstained: answer.abstained, citations: answer.citations.length }).end('ok');
         return answer;
       } catch (e) {
@@ -335,6 +341,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     try {
       const prepared = await prepare(question, o);
       const { hits, render, model, id, maxOutputTokens } = prepared;
+      const restorer = guard.restorer(prepared.vault);
       root = prepared.root;
       for (const hit of hits) yield { type: 'hit', hit };
       if (prepared.abstain) {
@@ -349,10 +356,14 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
         streamText({ model, ...promptOf(render), ...callSettings(o, maxOutputTokens), onError: ({ error }) => { streamError = error; } }),
       );
       for await (const delta of result.textStream) {
-        text += delta;
-        yield { type: 'text-delta', text: delta };
+        const out = restorer.push(delta);
+        text += out;
+        if (out) yield { type: 'text-delta', text: out };
       }
       if (streamError) throw streamError;
+      const rest = restorer.end();
+      text += rest;
+      if (rest) yield { type: 'text-delta', text: rest };
       const answer = finish(text, hits, toUsage(await result.usage, render, text), id);
       root.setOutput(answer.answer).setAttributes({ abstained: answer.abstained, citations: answer.citations.length }).end('ok');
       for (const citation of answer.citations) yield { type: 'citation', citation };

@@ -38,10 +38,11 @@ model:
   default: local
   maxOutputTokens: 512
 
-guard:
-  input: flag             # off | flag (record on the trace) | block (refuse with GUARD_BLOCKED)
-  retrieval: drop         # off | flag | drop: retrieved chunks that carry injected instructions never reach the model
-  policy: balanced        # strict | balanced | permissive detector threshold
+guard:                    # the default policy; projects: { <id>: { only the keys that change } }
+  threshold: balanced     # strict | balanced | permissive prompt-injection detector threshold
+  input: { injection: flag, pii: off }        # injection: off|flag|block; pii: off|flag|redact|block
+  retrieval: { injection: drop, pii: off }    # injection: off|flag|drop; pii: off|flag|redact|drop
+  output: { pii: off, canary: block, leak: block }   # each off|flag|redact|block; also piiStyle, blockList
 
 server:
   port: 8686              # Env: INCONTEXT_PORT. Flag: --port.

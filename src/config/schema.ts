@@ -113,13 +113,125 @@ const server = z.strictObject({
   auth: z.enum(['auto', 'required', 'off']).default('auto'),
 });
 
-const guard = z.strictObject({
-  /** Prompt-injection check of the user's question: record the verdict on the trace (flag) or refuse the call (block). */
-  input: z.enum(['off', 'flag', 'block']).default('flag'),
-  /** Indirect injection hidden in retrieved chunks: drop flagged chunks before the prompt is built, or only flag them. */
-  retrieval: z.enum(['off', 'flag', 'drop']).default('drop'),
-  /** Threshold preset of the detector: strict 0.35, balanced 0.5, permissive 0.75. */
-  policy: z.enum(['strict', 'balanced', 'permissive']).default('balanced'),
+/**
+ * PII kinds a guard policy may name. The detectors live in src/guard (above config), so the names
+ * are listed here; test/guard-policies.test.ts checks they equal guard's PII_LABELS.
+ */
+export const GUARD_PII_LABELS = [
+  'email', 'phone', 'credit_card', 'iban', 'ip_address', 'ssn', 'kr_rrn', 'date_time', 'address', 'zip_code',
+  'name', 'domain_name', 'url', 'driver_license', 'organization', 'title', 'age', 'gpe', 'nrp',
+] as const;
+
+const GUARD_PROJECT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const guardAction = z.enum(['off', 'flag', 'redact', 'block']);
+const guardThreshold = z.enum(['strict', 'balanced', 'permissive']);
+const inputInjection = z.enum(['off', 'flag', 'block']);
+const retrievalInjection = z.enum(['off', 'flag', 'drop']);
+const retrievalPii = z.enum(['off', 'flag', 'redact', 'drop']);
+const piiLabels = z.array(z.enum(GUARD_PII_LABELS)).min(1);
+const piiStyle = z.enum(['redact', 'mask']);
+const blockList = z.array(z.string().min(1));
+const holdBackChars = z.number().int().min(64).max(20_000);
+const validationAction = z.enum(['off', 'flag', 'block']);
+const maxTries = z.number().int().min(1).max(10);
+
+/** Before guard policies, `guard.input` and `guard.retrieval` were one action each: say where that value lives now. */
+const sectionError = (section: 'input' | 'retrieval', keys: string) => (issue: { code: string; input?: unknown }) =>
+  issue.code === 'invalid_type' && typeof issue.input === 'string'
+    ? `guard.${section} is a section now: write ${section}: { injection: ${issue.input} } (keys: ${keys})`
+    : undefined;
+
+const guardInputSection = z.strictObject(
+  {
+    /** Prompt injection in the user's message: record it (flag) or refuse the call (block). */
+    injection: inputInjection.default('flag'),
+    /** PII in the user's message: flag, redact (tokenized before any model sees it, restored in the answer) or block. */
+    pii: guardAction.default('off'),
+  },
+  { error: sectionError('input', 'injection, pii') },
+);
+const guardRetrievalSection = z.strictObject(
+  {
+    /** Injected instructions in retrieved chunks: drop the chunk before the prompt is built, or flag it. */
+    injection: retrievalInjection.default('drop'),
+    /** PII in retrieved chunks: flag, redact it in the prompt, or drop the chunk. */
+    pii: retrievalPii.default('off'),
+  },
+  { error: sectionError('retrieval', 'injection, pii') },
+);
+
+const guardValidation = z.strictObject({
+  /** When the answer still fails validation after the re-asks: refuse it (block) or pass it on flagged. */
+  action: validationAction.default('block'),
+  /** Attempts in all, the first included. */
+  maxTries: maxTries.default(2),
+  repair: z.boolean().default(true),
+  /** Ask providers that support it for JSON matching the schema. */
+  structured: z.boolean().default(true),
+});
+
+const guardOutputSection = z.strictObject({
+  pii: guardAction.default('off'),
+  /** PII kinds the output check looks for; all but places and nationalities when absent. */
+  piiLabels: piiLabels.optional(),
+  /** How redacted PII is written: `[EMAIL]`, or a mask that keeps the shape (`j***@e******.com`). */
+  piiStyle: piiStyle.default('redact'),
+  /** A canary planted in the RAG system prompt showing up in the answer. */
+  canary: guardAction.default('block'),
+  /** The system prompt copied (near-)verbatim into the answer. */
+  leak: guardAction.default('block'),
+  /** Instructions aimed at the next model or tool in the answer (matters for agents). */
+  injection: guardAction.default('off'),
+  blockList: blockList.default([]),
+  blockListAction: guardAction.default('block'),
+  /** Longest stretch of a streamed answer held back for checking (src/guard/output README). */
+  holdBackChars: holdBackChars.default(400),
+  validation: guardValidation.prefault({}),
+});
+
+/** One guard policy: which guards run on the input, the retrieved chunks and the output, and what each does. */
+export const guardPolicySchema = z.strictObject({
+  /** Threshold preset of the injection detector: strict 0.35, balanced 0.5, permissive 0.75. */
+  threshold: guardThreshold.default('balanced'),
+  input: guardInputSection.prefault({}),
+  retrieval: guardRetrievalSection.prefault({}),
+  output: guardOutputSection.prefault({}),
+});
+
+/** The same keys, all optional and without defaults: a default here would silently override the default policy. */
+export const guardPolicyOverrideSchema = z.strictObject({
+  threshold: guardThreshold.optional(),
+  input: z.strictObject({ injection: inputInjection.optional(), pii: guardAction.optional() }).optional(),
+  retrieval: z.strictObject({ injection: retrievalInjection.optional(), pii: retrievalPii.optional() }).optional(),
+  output: z
+    .strictObject({
+      pii: guardAction.optional(),
+      piiLabels: piiLabels.optional(),
+      piiStyle: piiStyle.optional(),
+      canary: guardAction.optional(),
+      leak: guardAction.optional(),
+      injection: guardAction.optional(),
+      blockList: blockList.optional(),
+      blockListAction: guardAction.optional(),
+      holdBackChars: holdBackChars.optional(),
+      validation: z
+        .strictObject({ action: validationAction.optional(), maxTries: maxTries.optional(), repair: z.boolean().optional(), structured: z.boolean().optional() })
+        .optional(),
+    })
+    .optional(),
+});
+
+/**
+ * `guard`: the default policy at the top, and per project only the keys that change
+ * (`projects: { acme: { output: { pii: redact } } }`), laid over the default key by key.
+ */
+export const guardSchema = z.strictObject({
+  ...guardPolicySchema.shape,
+  projects: z
+    .record(z.string().regex(GUARD_PROJECT_ID, 'project ids are lowercase letters, digits, _ and -, up to 63 characters'), guardPolicyOverrideSchema)
+    .default({}),
+  /** Renamed: kept as a key only so an old config gets an error that names the new one. */
+  policy: z.never({ error: 'guard.policy was renamed guard.threshold (strict | balanced | permissive)' }).optional(),
 });
 
 const usd = z.number().positive();
@@ -189,8 +301,8 @@ const cache = z.strictObject({
 });
 
 const trace = z.strictObject({
-  /** `full` keeps prompts and answers, `hash` keeps their sha256, `none` keeps neither. */
-  privacy: z.enum(['full', 'hash', 'none']).default('full'),
+  /** `full` keeps prompts and answers, `redact` keeps them with PII replaced by labels, `hash` keeps their sha256, `none` keeps neither. */
+  privacy: z.enum(['full', 'redact', 'hash', 'none']).default('full'),
   /** OTLP/HTTP endpoint (e.g. http://127.0.0.1:4318) to export spans to, besides the SQLite file; also `OTEL_EXPORTER_OTLP_ENDPOINT`. */
   otlpEndpoint: z.string().url().optional(),
 });
@@ -211,7 +323,7 @@ export const configSchema = z.strictObject({
   retrieve: retrieve.prefault({}),
   model: model.prefault({}),
   server: server.prefault({}),
-  guard: guard.prefault({}),
+  guard: guardSchema.prefault({}),
   gateway: gateway.prefault({}),
   cache: cache.prefault({}),
   trace: trace.prefault({}),
@@ -220,3 +332,7 @@ export const configSchema = z.strictObject({
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
+export type GuardPolicyConfig = z.output<typeof guardPolicySchema>;
+export type GuardPolicyOverride = z.input<typeof guardPolicyOverrideSchema>;
+export type GuardConfig = z.output<typeof guardSchema>;
+export type GuardConfigInput = z.input<typeof guardSchema>;

@@ -39,7 +39,7 @@ export {
 export {
   guardPolicySchema,
   guardPolicyOverrideSchema,
-  guardPoliciesSchema,
+  guardSchema,
   resolvePolicy,
   outputGuardOptions,
   validationOptions,
@@ -47,8 +47,8 @@ export {
   decisionAttributes,
   type GuardPolicyConfig,
   type GuardPolicyOverride,
-  type GuardPolicies,
-  type GuardPoliciesInput,
+  type GuardConfig,
+  type GuardConfigInput,
   type OutputGuardContext,
   type GuardDecision,
 } from './policy.js';

@@ -4,7 +4,7 @@ import { createOutputGuard } from './guard.js';
 import {
   decisionAttributes,
   decisionsFromReport,
-  guardPoliciesSchema,
+  guardSchema,
   guardPolicySchema,
   outputGuardOptions,
   resolvePolicy,
@@ -23,7 +23,7 @@ describe('guard policies', () => {
 
   it('lays a project override over the default policy key by key', () => {
     const policies = {
-      default: { output: { pii: 'redact' as const, blockList: ['internal only'] } },
+      output: { pii: 'redact' as const, blockList: ['internal only'] },
       projects: {
         acme: { threshold: 'strict' as const, output: { canary: 'redact' as const, blockList: ['acme secret'], validation: { maxTries: 4 } } },
         open: { input: { injection: 'off' as const } },
@@ -39,14 +39,14 @@ describe('guard policies', () => {
 
   it('names the bad key of an invalid policy', () => {
     expect(() => resolvePolicy({ projects: { acme: { output: { pii: 'delete' } } } } as never, 'acme')).toThrow(
-      expect.objectContaining({ code: 'CONFIG_INVALID', input: { key: 'guard.policies.projects.acme.output.pii' } }),
+      expect.objectContaining({ code: 'CONFIG_INVALID', input: { key: 'guard.projects.acme.output.pii' } }),
     );
-    expect(() => resolvePolicy({ projects: { acme: { output: { pi: 'flag' } } } } as never, 'acme')).toThrow(/guard\.policies\.projects\.acme\.output/);
-    expect(guardPoliciesSchema.safeParse({ projects: { 'Bad Id': {} } }).success).toBe(false);
+    expect(() => resolvePolicy({ projects: { acme: { output: { pi: 'flag' } } } } as never, 'acme')).toThrow(/guard\.projects\.acme\.output/);
+    expect(guardSchema.safeParse({ projects: { 'Bad Id': {} } }).success).toBe(false);
   });
 
   it('turns a policy into output guard options that behave as it says', () => {
-    const policy = resolvePolicy({ default: { output: { pii: 'redact', piiStyle: 'mask', leak: 'flag', blockList: ['project x'] } } }, 'p');
+    const policy = resolvePolicy({ output: { pii: 'redact', piiStyle: 'mask', leak: 'flag', blockList: ['project x'] } }, 'p');
     const options = outputGuardOptions(policy, { canaries: ['CANARY-00112233445566778899aabb'], systemPrompt: 'You are a terse assistant for the Contoso help desk and never discuss pricing.' });
     const guard = createOutputGuard(options);
     const r = guard.scan('Mail ann.lee@example.com today. Project X ships soon.');
@@ -54,15 +54,15 @@ describe('guard policies', () => {
     expect(r.text).toBe('Mail a******@e******.com today. ');
     expect(r.verdict).toBe('block');
     expect(guard.scan('Tag: CANARY-00112233445566778899aabb').verdict).toBe('block');
-    const off = outputGuardOptions(resolvePolicy({ default: { output: { canary: 'off', leak: 'off' } } }, 'p'), { canaries: ['CANARY-x'], systemPrompt: 'x' });
+    const off = outputGuardOptions(resolvePolicy({ output: { canary: 'off', leak: 'off' } }, 'p'), { canaries: ['CANARY-x'], systemPrompt: 'x' });
     expect(off).toEqual({ holdBackChars: 400 });
-    expect(() => outputGuardOptions(resolvePolicy({ default: { output: { injection: 'flag' } } }, 'p'))).toThrow(/injection detector/);
-    expect(outputGuardOptions(resolvePolicy({ default: { output: { injection: 'flag' } } }, 'p'), { injectionDetector: createInjectionDetector() }).injection).toBeDefined();
+    expect(() => outputGuardOptions(resolvePolicy({ output: { injection: 'flag' } }, 'p'))).toThrow(/injection detector/);
+    expect(outputGuardOptions(resolvePolicy({ output: { injection: 'flag' } }, 'p'), { injectionDetector: createInjectionDetector() }).injection).toBeDefined();
   });
 
   it('maps validation settings to middleware options', () => {
-    expect(validationOptions(resolvePolicy({ default: { output: { validation: { action: 'off' } } } }, 'p'))).toBeUndefined();
-    expect(validationOptions(resolvePolicy({ default: { output: { validation: { action: 'flag', maxTries: 3 } } } }, 'p'))).toEqual({
+    expect(validationOptions(resolvePolicy({ output: { validation: { action: 'off' } } }, 'p'))).toBeUndefined();
+    expect(validationOptions(resolvePolicy({ output: { validation: { action: 'flag', maxTries: 3 } } }, 'p'))).toEqual({
       maxTries: 3,
       repair: true,
       structured: true,

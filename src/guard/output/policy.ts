@@ -3,117 +3,16 @@
  * output, and what each does when it fires. A project's policy is the default policy with the
  * project's overrides laid over it, key by key, so a project names only what it changes.
  */
-import { z } from 'zod';
+import { guardPolicySchema, guardSchema, type GuardConfigInput, type GuardPolicyConfig } from '../../config/index.js';
 import { IncontextError } from '../../core/index.js';
-import { PII_LABELS } from '../pii/index.js';
 import type { InjectionDetector } from '../types.js';
 import type { OutputGuardReport } from './middleware.js';
 import type { ValidationMiddlewareOptions } from './reask.js';
 import type { GuardAction, OutputGuardOptions } from './types.js';
 
-const action = z.enum(['off', 'flag', 'redact', 'block']);
-const PROJECT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-
-const threshold = z.enum(['strict', 'balanced', 'permissive']);
-const inputInjection = z.enum(['off', 'flag', 'block']);
-const retrievalInjection = z.enum(['off', 'flag', 'drop']);
-const retrievalPii = z.enum(['off', 'flag', 'redact', 'drop']);
-const piiLabels = z.array(z.enum(PII_LABELS)).min(1);
-const piiStyle = z.enum(['redact', 'mask']);
-const blockList = z.array(z.string().min(1));
-const holdBackChars = z.number().int().min(64).max(20_000);
-const validationAction = z.enum(['off', 'flag', 'block']);
-const maxTries = z.number().int().min(1).max(10);
-
-export const guardPolicySchema = z.strictObject({
-  /** Threshold preset of the injection detector: strict 0.35, balanced 0.5, permissive 0.75. */
-  threshold: threshold.default('balanced'),
-  input: z
-    .strictObject({
-      /** Prompt injection in the user's message: record it (flag) or refuse the call (block). */
-      injection: inputInjection.default('flag'),
-      /** PII in the user's message: flag, redact (tokenized before the model sees it, restored after) or block. */
-      pii: action.default('off'),
-    })
-    .prefault({}),
-  retrieval: z
-    .strictObject({
-      /** Injected instructions in retrieved chunks: drop the chunk before the prompt is built, or flag it. */
-      injection: retrievalInjection.default('drop'),
-      /** PII in retrieved chunks: flag, redact it in the prompt, or drop the chunk. */
-      pii: retrievalPii.default('off'),
-    })
-    .prefault({}),
-  output: z
-    .strictObject({
-      pii: action.default('off'),
-      /** PII kinds the output check looks for; all but places and nationalities when absent. */
-      piiLabels: piiLabels.optional(),
-      /** How redacted PII is written: `[EMAIL]`, or a mask that keeps the shape (`j***@e******.com`). */
-      piiStyle: piiStyle.default('redact'),
-      /** A canary from the system prompt in the answer. */
-      canary: action.default('block'),
-      /** The system prompt copied (near-)verbatim into the answer. */
-      leak: action.default('block'),
-      /** Instructions aimed at the next model or tool in the answer (matters for agents). */
-      injection: action.default('off'),
-      blockList: blockList.default([]),
-      blockListAction: action.default('block'),
-      /** Longest stretch of a streamed answer held back for checking; see OutputGuardOptions.holdBackChars. */
-      holdBackChars: holdBackChars.default(400),
-      validation: z
-        .strictObject({
-          /** When the answer still fails validation after the re-asks: refuse it (block) or pass it on flagged. */
-          action: validationAction.default('block'),
-          /** Attempts in all, the first included. */
-          maxTries: maxTries.default(2),
-          repair: z.boolean().default(true),
-          /** Ask providers that support it for JSON matching the schema. */
-          structured: z.boolean().default(true),
-        })
-        .prefault({}),
-    })
-    .prefault({}),
-});
-
-/** The same keys, all optional and without defaults: a default here would silently override the default policy. */
-export const guardPolicyOverrideSchema = z.strictObject({
-  threshold: threshold.optional(),
-  input: z.strictObject({ injection: inputInjection.optional(), pii: action.optional() }).optional(),
-  retrieval: z.strictObject({ injection: retrievalInjection.optional(), pii: retrievalPii.optional() }).optional(),
-  output: z
-    .strictObject({
-      pii: action.optional(),
-      piiLabels: piiLabels.optional(),
-      piiStyle: piiStyle.optional(),
-      canary: action.optional(),
-      leak: action.optional(),
-      injection: action.optional(),
-      blockList: blockList.optional(),
-      blockListAction: action.optional(),
-      holdBackChars: holdBackChars.optional(),
-      validation: z
-        .strictObject({ action: validationAction.optional(), maxTries: maxTries.optional(), repair: z.boolean().optional(), structured: z.boolean().optional() })
-        .optional(),
-    })
-    .optional(),
-});
-
-/**
- * The piece to put into the config (e.g. under `guard.policies`): a default policy and overrides
- * per project id.
- */
-export const guardPoliciesSchema = z.strictObject({
-  default: guardPolicySchema.prefault({}),
-  projects: z
-    .record(z.string().regex(PROJECT_ID, 'project ids are lowercase letters, digits, _ and -, up to 63 characters'), guardPolicyOverrideSchema)
-    .default({}),
-});
-
-export type GuardPolicyConfig = z.output<typeof guardPolicySchema>;
-export type GuardPolicyOverride = z.input<typeof guardPolicyOverrideSchema>;
-export type GuardPolicies = z.output<typeof guardPoliciesSchema>;
-export type GuardPoliciesInput = z.input<typeof guardPoliciesSchema>;
+// The schema is the config's `guard` section (src/config/schema.ts): one definition, validated at load time.
+export { guardPolicySchema, guardPolicyOverrideSchema, guardSchema } from '../../config/index.js';
+export type { GuardPolicyConfig, GuardPolicyOverride, GuardConfig, GuardConfigInput } from '../../config/index.js';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -129,20 +28,25 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
   return out;
 }
 
-/** The policy in force for `project`: the default policy with that project's overrides applied. */
-export function resolvePolicy(policies: GuardPoliciesInput | undefined, project: string): GuardPolicyConfig {
-  const parsed = guardPoliciesSchema.safeParse(policies ?? {});
+/**
+ * The policy in force for `project`: the config's `guard` section (the default policy) with
+ * `guard.projects[project]` laid over it.
+ */
+export function resolvePolicy(guard: GuardConfigInput | undefined, project: string): GuardPolicyConfig {
+  const parsed = guardSchema.safeParse(guard ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const key = ['guard', 'policies', ...(issue?.path ?? []).map(String)].join('.');
+    const key = ['guard', ...(issue?.path ?? []).map(String)].join('.');
     throw new IncontextError('CONFIG_INVALID', `Invalid guard policy at ${key}: ${issue?.message ?? 'invalid'}`, {
       input: { key },
       hint: 'Actions are off, flag, redact or block; retrieval also knows drop. A project override names only the keys it changes.',
     });
   }
-  const override = parsed.data.projects[project];
-  if (!override) return parsed.data.default;
-  return guardPolicySchema.parse(merge(parsed.data.default, override));
+  const { projects, policy: _renamed, ...defaults } = parsed.data;
+  const override = projects[project];
+  const base = guardPolicySchema.parse(defaults);
+  if (!override) return base;
+  return guardPolicySchema.parse(merge(base, override));
 }
 
 export interface OutputGuardContext {
@@ -165,7 +69,7 @@ export function outputGuardOptions(policy: GuardPolicyConfig, ctx: OutputGuardCo
   if (o.injection !== 'off') {
     if (!ctx.injectionDetector) {
       throw new IncontextError('CONFIG_INVALID', 'guard policy output.injection is on but no injection detector was given', {
-        input: { key: 'guard.policies.output.injection' },
+        input: { key: 'guard.output.injection' },
         hint: 'Pass createInjectionDetector({ policy: policy.threshold }) as ctx.injectionDetector, or set output.injection to "off".',
       });
     }

@@ -12,20 +12,20 @@ describe('guardInput', () => {
     const flag = guardInput(ATTACK, resolvePolicy(undefined, 'p'), { detector });
     expect(flag.blocked).toBeUndefined();
     expect(flag.decisions[0]).toMatchObject({ stage: 'input', check: 'injection', action: 'flag' });
-    const block = guardInput(ATTACK, resolvePolicy({ default: { input: { injection: 'block' } } }, 'p'), { detector });
+    const block = guardInput(ATTACK, resolvePolicy({ input: { injection: 'block' } }, 'p'), { detector });
     expect(block.blocked?.code).toBe('GUARD_BLOCKED');
-    const benign = guardInput('What is our refund window?', resolvePolicy({ default: { input: { injection: 'block' } } }, 'p'), { detector });
+    const benign = guardInput('What is our refund window?', resolvePolicy({ input: { injection: 'block' } }, 'p'), { detector });
     expect(benign.blocked).toBeUndefined();
     expect(benign.decisions).toEqual([{ stage: 'input', check: 'injection', action: 'pass', score: expect.any(Number) }]);
   });
 
   it('tokenizes PII so the answer can be restored, or blocks it', () => {
-    const policy = resolvePolicy({ default: { input: { injection: 'off', pii: 'redact' } } }, 'p');
+    const policy = resolvePolicy({ input: { injection: 'off', pii: 'redact' } }, 'p');
     const r = guardInput('Email my invoice to kim.park@example.com please', policy);
     expect(r.text).toBe('Email my invoice to [[EMAIL_1]] please');
     expect(restorePii('Sent to [[EMAIL_1]].', r.vault)).toBe('Sent to kim.park@example.com.');
     expect(r.decisions).toEqual([{ stage: 'input', check: 'pii', action: 'redact', label: 'email', score: expect.any(Number) }]);
-    const blocked = guardInput('My SSN is 536-22-1934', resolvePolicy({ default: { input: { injection: 'off', pii: 'block' } } }, 'p'));
+    const blocked = guardInput('My SSN is 536-22-1934', resolvePolicy({ input: { injection: 'off', pii: 'block' } }, 'p'));
     expect(blocked.blocked?.message).toContain('ssn');
   });
 });
@@ -38,7 +38,7 @@ describe('guardRetrieved', () => {
   ];
 
   it('drops injected chunks and redacts PII by default policy settings given', () => {
-    const policy = resolvePolicy({ default: { retrieval: { injection: 'drop', pii: 'redact' } } }, 'p');
+    const policy = resolvePolicy({ retrieval: { injection: 'drop', pii: 'redact' } }, 'p');
     const r = guardRetrieved(chunks, policy, { detector });
     expect(r.dropped).toEqual(['b']);
     expect(r.kept.map((c) => c.text)).toEqual([chunks[0]!.text, 'Contact the returns desk at [EMAIL] for labels.']);
@@ -53,10 +53,10 @@ describe('guardRetrieved', () => {
   });
 
   it('only flags when told to, and can drop chunks with PII', () => {
-    const flagged = guardRetrieved(chunks, resolvePolicy({ default: { retrieval: { injection: 'flag' } } }, 'p'), { detector });
+    const flagged = guardRetrieved(chunks, resolvePolicy({ retrieval: { injection: 'flag' } }, 'p'), { detector });
     expect(flagged.kept).toHaveLength(3);
     expect(flagged.decisions).toMatchObject([{ check: 'injection', action: 'flag', label: 'b' }]);
-    const noPii = guardRetrieved(chunks, resolvePolicy({ default: { retrieval: { injection: 'off', pii: 'drop' } } }, 'p'));
+    const noPii = guardRetrieved(chunks, resolvePolicy({ retrieval: { injection: 'off', pii: 'drop' } }, 'p'));
     expect(noPii.dropped).toEqual(['c']);
   });
 });
