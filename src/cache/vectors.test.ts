@@ -68,3 +68,43 @@ describe('VectorBlock', () => {
     expect(block.nearest(Float32Array.of(1, 0), (id) => id !== 'a', 0.9)).toBeUndefined();
   });
 });
+
+describe('VectorBlock with an HNSW graph (large partitions)', () => {
+  it('keeps scores exact and finds the brute-force nearest for nearly every query, through adds and removals', () => {
+    const rand = prng(42);
+    const dims = 64;
+    // A low threshold so the graph is built at test size; the real default is ANN_FROM_ROWS.
+    const block = new VectorBlock<number>(dims, 64, 500);
+    const rows = new Map<number, Float32Array>();
+    for (let id = 0; id < 3000; id++) {
+      const v = unit(rand, dims, 0.05);
+      rows.set(id, v);
+      block.add(id, v);
+    }
+    for (let id = 0; id < 3000; id += 7) {
+      block.remove(id);
+      rows.delete(id);
+    }
+    let same = 0;
+    const queries = 200;
+    const kept = [...rows.keys()];
+    for (let q = 0; q < queries; q++) {
+      // Near-duplicates of stored rows, as a semantic cache is asked.
+      const base = rows.get(kept[(q * 13) % kept.length]!)!;
+      const query = unit(() => 0.5, dims, 0).map((_, i) => base[i]! + (rand() - 0.5) * 0.05);
+      const n = Math.hypot(...query);
+      const qv = query.map((x) => x / n);
+      const want = brute(rows, qv, -Infinity)!;
+      const got = block.nearest(qv)!;
+      // Whatever the graph returns is re-scored exactly: never a wrong score.
+      let exact = 0;
+      const r = rows.get(got.id)!;
+      for (let i = 0; i < dims; i++) exact += r[i]! * qv[i]!;
+      expect(got.score).toBeCloseTo(exact, 5);
+      expect(rows.has(got.id)).toBe(true);
+      if (got.id === want.id) same++;
+    }
+    expect(same / queries).toBeGreaterThanOrEqual(0.97);
+    expect(block.nearest(rows.get(1)!, (id) => id !== 1, 0.999)).toBeUndefined();
+  });
+});
