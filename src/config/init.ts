@@ -31,12 +31,36 @@ retrieve:
   candidates: 50          # taken from each retriever before fusion
   weights: { vector: 0.3, keyword: 1 }   # BM25 outranks the offline word vectors: see bench/RESULTS.md
   rrfK: 10                # reciprocal-rank-fusion constant
+  steps: []               # after the search, e.g. [{ type: local-rerank }, { type: mmr, lambda: 0.7 }]
+                          # local-rerank | prf-expansion | word-expansion | mmr | neighbours | hyde
+                          # | multi-query | multi-hop | llm-rerank | provider-rerank (retrieve.rerankModel)
+  abstain: false          # answer "not in the documents" without a model call when support is weak
 
 model:
   # local (extractive, offline) | openai:<model> | anthropic:<model> | ollama:<model>
   # | openai-compatible:<model>                        Env: INCONTEXT_MODEL. Flag: --model.
   default: local
   maxOutputTokens: 512
+  prices: {}              # USD per million tokens, e.g. { "openai:my-ft": { inputPerMTok: 3, outputPerMTok: 12 } }
+
+gateway:                  # every model call: routing, retries and fallback, circuit breaker, limits, budgets
+  aliases: {}             # e.g. { fast: openai:gpt-4o-mini, smart: [anthropic:claude-sonnet-4-5, openai:gpt-4o] }
+  fallbacks: []           # tried after every plan's own models, e.g. [local]
+  retry: { maxAttempts: 3, attemptTimeoutMs: 30000, deadlineMs: 120000 }
+  breaker: { failureThreshold: 5, cooldownMs: 30000 }
+  rateLimit: {}           # e.g. { perProject: { requestsPerMinute: 600, tokensPerMinute: 1000000 } } (429 past it)
+  budget: {}              # e.g. { perProject: { dailyUsd: 5, monthlyUsd: 100 }, degradeTo: openai:gpt-4o-mini } (402 past it)
+
+cache:
+  exact: false            # answer identical requests from the cache
+  semantic: false         # and paraphrases above threshold (measured false hits: bench/RESULTS.md)
+  threshold: 0.85
+
+trace:
+  privacy: full           # full | hash | none: what of prompts and answers the trace keeps
+  # otlpEndpoint: http://127.0.0.1:4318     Env: OTEL_EXPORTER_OTLP_ENDPOINT
+
+# redis: { url: redis://127.0.0.1:6379 }   limits, budgets and cache shared by replicas. Env: INCONTEXT_REDIS_URL
 
 guard:                    # the default policy; projects: { <id>: { only the keys that change } }
   threshold: balanced     # strict | balanced | permissive prompt-injection detector threshold
@@ -48,4 +72,5 @@ server:
   port: 8686              # Env: INCONTEXT_PORT. Flag: --port.
   host: 127.0.0.1
   maxBodyBytes: 52428800
+  auth: auto              # auto: API keys required once one exists or off loopback | required | off
 `;
