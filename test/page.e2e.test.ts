@@ -42,4 +42,20 @@ describe('the page at /', () => {
     expect(await page.textContent('#sources')).toContain('normans.md');
     await page.screenshot({ path: join(tmpdir(), 'incontext-page.png') });
   });
+
+  it('asks for an API key when the server requires one, then answers with it', async () => {
+    const { secret } = await ic.tenancy().createKey({ project: 'default', scopes: ['query'], name: 'page' });
+    const page = await browser.newPage();
+    await page.goto(server.url + '/');
+    await page.fill('#q', 'Who did William the Conqueror defeat at Hastings?');
+    await page.click('button');
+    await page.waitForSelector('#key', { state: 'visible', timeout: 15_000 });
+    expect(await page.textContent('#answer')).toMatch(/API key/i);
+    await page.fill('#key', secret);
+    await page.dispatchEvent('#key', 'change');
+    await page.click('button');
+    await page.waitForSelector('#sources li', { timeout: 15_000 });
+    expect(await page.textContent('#answer')).toMatch(/Harold/);
+    await page.screenshot({ path: join(tmpdir(), 'incontext-page-key.png') });
+  });
 });

@@ -11,12 +11,18 @@ button{padding:.6rem 1rem;font:inherit;border:0;border-radius:6px;background:#24
 </style></head>
 <body><h1>incontext</h1>
 <form id="f"><input id="q" name="q" placeholder="Ask a question about your documents" autocomplete="off" autofocus><button>Ask</button></form>
+<p id="keyrow" hidden><input id="key" type="password" placeholder="API key (the server asks for one)" autocomplete="off" style="width:100%"></p>
 <div id="answer" aria-live="polite"></div>
 <h2 style="font-size:1rem">Sources</h2><ol id="sources"></ol>
 <script type="module">
 const f=document.getElementById('f'),q=document.getElementById('q'),out=document.getElementById('answer'),src=document.getElementById('sources');
+const key=document.getElementById('key'),keyrow=document.getElementById('keyrow');
+key.value=sessionStorage.getItem('incontext-key')??'';if(key.value)keyrow.hidden=false;
+key.addEventListener('change',()=>sessionStorage.setItem('incontext-key',key.value));
 f.addEventListener('submit',async(ev)=>{ev.preventDefault();out.textContent='';out.className='';src.innerHTML='';
- const hits=[];const res=await fetch('/api/ask',{method:'POST',headers:{'content-type':'application/json',accept:'text/event-stream'},body:JSON.stringify({question:q.value})});
+ const hits=[];const headers={'content-type':'application/json',accept:'text/event-stream'};if(key.value)headers.authorization='Bearer '+key.value;
+ const res=await fetch('/api/ask',{method:'POST',headers,body:JSON.stringify({question:q.value})});
+ if(res.status===401)keyrow.hidden=false;
  if(!res.ok){const e=await res.json();out.className='err';out.textContent=e.error.message+(e.error.hint?'\\n'+e.error.hint:'');return;}
  const reader=res.body.pipeThrough(new TextDecoderStream()).getReader();let buf='';
  for(;;){const {value,done}=await reader.read();if(done)break;buf+=value;let i;
