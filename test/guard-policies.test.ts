@@ -176,6 +176,28 @@ describe('output guard on every path', () => {
     expect(streamed.errors).toHaveLength(1);
     expect(streamed.errors[0]).toMatchObject({ code: 'GUARD_BLOCKED' });
     expect(streamed.text).not.toContain('Never discuss prices');
+
+    // Nothing to check (no system prompt, PII off): the call passes through the guard untouched.
+    upstream.setHandler(() => ({ text: 'Plain answer.' }));
+    expect((await chat(ic, { model: MODEL, stream: true, messages: [{ role: 'user', content: 'Hello' }] })).text).toBe('Plain answer.');
+    const llm = (await lastTrace(ic)).find((s) => s.kind === 'llm');
+    expect(llm?.output).toBe('Plain answer.');
+    expect(llm?.attributes['guard.output.verdict']).toBeUndefined();
+  });
+});
+
+describe('output guard and the response cache', () => {
+  it('guards a cached answer too: the cache sits inside the guard', async () => {
+    const ic = await setup({ cache: { exact: true }, guard: { output: { pii: 'redact', piiLabels: ['email', 'phone'] } } });
+    upstream.setHandler(() => ({ text: PII_ANSWER }));
+    const first = await ic.ask(QUESTION);
+    const second = await ic.ask(QUESTION);
+    expect(upstream.requests).toHaveLength(1);
+    expect(second.answer).toBe(first.answer);
+    expect(second.answer).toContain('[EMAIL]');
+    const llm = (await lastTrace(ic)).find((s) => s.kind === 'llm');
+    expect(llm?.attributes).toMatchObject({ cached: true, 'guard.output.verdict': 'redact' });
+    expect(llm?.output).not.toContain(EMAIL);
   });
 });
 

@@ -130,11 +130,15 @@ export function createAskGuard(config: Config['guard'], options: AskGuardOptions
       const active = tracer.active();
       const span = active ? open.get(active.spanId) : undefined;
       const system = params.prompt.flatMap((m) => (m.role === 'system' ? [m.content] : [])).join('\n\n');
+      const planted = canary(project);
+      // Only a call whose system prompt carries the canary (the RAG prompt) can leak it; a call with
+      // nothing to check passes through untouched, so its stream is not held back piece by piece.
       const guardOptions = outputGuardOptions(p, {
-        canaries: [canary(project)],
+        ...(system.includes(planted) ? { canaries: [planted] } : {}),
         ...(system ? { systemPrompt: system } : {}),
         ...(o.injection !== 'off' ? { injectionDetector: detector(p.threshold) } : {}),
       });
+      if (!guardOptions.pii && !guardOptions.canaries && !guardOptions.systemPrompt && !guardOptions.injection && !guardOptions.blockList) return undefined;
       return outputGuardMiddleware({
         guard: guardOptions,
         onReport: (report) => span?.setAttributes({ ...reportAttributes(report), ...decisionAttributes(decisionsFromReport(report)) }),
@@ -142,8 +146,8 @@ export function createAskGuard(config: Config['guard'], options: AskGuardOptions
     };
     const middleware: LanguageModelV4Middleware = {
       specificationVersion: 'v4',
-      wrapGenerate: (o) => forCall(o.params).wrapGenerate!(o),
-      wrapStream: (o) => forCall(o.params).wrapStream!(o),
+      wrapGenerate: (o) => forCall(o.params)?.wrapGenerate?.(o) ?? o.doGenerate(),
+      wrapStream: (o) => forCall(o.params)?.wrapStream?.(o) ?? o.doStream(),
     };
     return { tracer: spied, middleware };
   };
