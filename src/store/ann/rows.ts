@@ -7,9 +7,12 @@ const SLICE = 498;
  * Vectors of one (project, model) read from SQLite by chunk seq, for building, catching up and
  * re-scoring. CROSS JOIN pins the order (chunks by seq first, then the vector by primary key):
  * left to itself the planner walks every vector of the model through vectors_model, which made
- * a 40-row re-score read the whole set.
+ * a 40-row re-score read the whole set. The unary + on c.project_id likewise keeps the planner
+ * on rowid lookups by seq instead of walking the project's whole (project_id, id) index.
  */
 export class VectorRows {
+  private readonly statements = new Map<number, Database.Statement>();
+
   constructor(private readonly db: Database.Database) {}
 
   dims(projectId: string, model: string): number | undefined {
@@ -30,7 +33,7 @@ export class VectorRows {
       .prepare(
         `SELECT c.seq AS seq, v.vector AS vector FROM chunks c
          CROSS JOIN vectors v ON v.project_id = c.project_id AND v.chunk_id = c.id AND v.model = ?
-         WHERE c.project_id = ? AND c.seq > ? ORDER BY c.seq LIMIT ?`,
+         WHERE +c.project_id = ? AND c.seq > ? ORDER BY c.seq LIMIT ?`,
       )
       .all(model, projectId, after, limit) as Array<{ seq: number; vector: Buffer }>;
     return { ...pack(rows, dims), read: rows.length, last: rows[rows.length - 1]?.seq };
@@ -38,16 +41,23 @@ export class VectorRows {
 
   /** The current vectors of `seqs` (those that still have one for `model`). */
   bySeq(projectId: string, model: string, seqs: number[], dims: number): { seqs: number[]; data: Float32Array } {
-    const rows = inSlices(seqs, SLICE, (slice) =>
-      this.db
-        .prepare(
-          `SELECT c.seq AS seq, v.vector AS vector FROM chunks c
-           CROSS JOIN vectors v ON v.project_id = c.project_id AND v.chunk_id = c.id AND v.model = ?
-           WHERE c.project_id = ? AND c.seq IN (${slice.map(() => '?').join(',')})`,
-        )
-        .all(model, projectId, ...slice) as Array<{ seq: number; vector: Buffer }>,
-    );
+    const rows = inSlices(seqs, SLICE, (slice) => this.bySeqStatement(slice.length).all(model, projectId, ...slice) as Array<{ seq: number; vector: Buffer }>);
     return pack(rows, dims);
+  }
+
+  /** Re-scoring asks for the same few list lengths on every search: compile each once. */
+  private bySeqStatement(n: number): Database.Statement {
+    let stmt = this.statements.get(n);
+    if (!stmt) {
+      stmt = this.db.prepare(
+        `SELECT c.seq AS seq, v.vector AS vector FROM chunks c
+         CROSS JOIN vectors v ON v.project_id = c.project_id AND v.chunk_id = c.id AND v.model = ?
+         WHERE +c.project_id = ? AND c.seq IN (${Array.from({ length: n }, () => '?').join(',')})`,
+      );
+      if (this.statements.size >= 64) this.statements.clear();
+      this.statements.set(n, stmt);
+    }
+    return stmt;
   }
 }
 
