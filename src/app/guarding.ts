@@ -16,7 +16,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { LanguageModelV4CallOptions, LanguageModelV4Middleware } from '@ai-sdk/provider';
+import type { LanguageModelV4CallOptions, LanguageModelV4Content, LanguageModelV4Middleware, LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import type { Config } from '../config/index.js';
 import { sha256, type Hit } from '../core/index.js';
 import {
@@ -32,6 +32,7 @@ import {
   reportAttributes,
   resolvePolicy,
   restorePii,
+  type GuardDecision,
   type GuardPolicyConfig,
   type InjectionDetector,
   type PiiVault,
@@ -61,8 +62,12 @@ export interface PiiRestorer {
   end(): string;
 }
 
-/** What the model stack asks for each model it builds (see models.ts). */
-export type OutputGuardHook = (project: string, tracer: Tracer) => { tracer: Tracer; middleware: LanguageModelV4Middleware } | undefined;
+/**
+ * What the model stack asks for each model it builds (see models.ts). `input` guards the user
+ * messages of the call too: for the `/v1` pass-through, not for ask (its question was guarded
+ * before retrieval, and its prompt holds retrieved text that is not the user's).
+ */
+export type ModelGuardHook = (project: string, tracer: Tracer, options: { input: boolean }) => { tracer: Tracer; middleware: LanguageModelV4Middleware } | undefined;
 
 export interface AskGuard {
   policy(project: string): GuardPolicyConfig;
@@ -75,7 +80,7 @@ export interface AskGuard {
   promptOptions(project: string): { system?: string };
   restore(answer: string, vault: PiiVault): string;
   restorer(vault: PiiVault): PiiRestorer;
-  outputGuard: OutputGuardHook;
+  modelGuard: ModelGuardHook;
 }
 
 export function createAskGuard(config: Config['guard'], options: AskGuardOptions = {}): AskGuard {
@@ -104,13 +109,14 @@ export function createAskGuard(config: Config['guard'], options: AskGuardOptions
     return `CANARY-${sha256(`${secret}\n${project}`).slice(0, 24)}`;
   };
 
-  const outputGuard: OutputGuardHook = (project, tracer) => {
+  const modelGuard: ModelGuardHook = (project, tracer, { input }) => {
     const p = policy(project);
     const o = p.output;
-    const anything = o.pii !== 'off' || o.canary !== 'off' || o.leak !== 'off' || o.injection !== 'off' || (o.blockList.length > 0 && o.blockListAction !== 'off');
-    if (!anything) return undefined;
+    const checksOutput = o.pii !== 'off' || o.canary !== 'off' || o.leak !== 'off' || o.injection !== 'off' || (o.blockList.length > 0 && o.blockListAction !== 'off');
+    const checksInput = input && (p.input.injection !== 'off' || p.input.pii !== 'off');
+    if (!checksOutput && !checksInput) return undefined;
     // The trace middleware opens the llm span and runs the call inside it; the guard, one layer in,
-    // finds that span by the active context and records its report there.
+    // finds that span by the active context and records its decisions there.
     const open = new Map<string, SpanHandle>();
     const spied: Tracer = {
       ...tracer,
@@ -126,9 +132,8 @@ export function createAskGuard(config: Config['guard'], options: AskGuardOptions
         return span;
       },
     };
-    const forCall = (params: LanguageModelV4CallOptions) => {
-      const active = tracer.active();
-      const span = active ? open.get(active.spanId) : undefined;
+    const outputFor = (params: LanguageModelV4CallOptions, span: SpanHandle | undefined): LanguageModelV4Middleware | undefined => {
+      if (!checksOutput) return undefined;
       const system = params.prompt.flatMap((m) => (m.role === 'system' ? [m.content] : [])).join('\n\n');
       const planted = canary(project);
       // Only a call whose system prompt carries the canary (the RAG prompt) can leak it; a call with
@@ -144,10 +149,41 @@ export function createAskGuard(config: Config['guard'], options: AskGuardOptions
         onReport: (report) => span?.setAttributes({ ...reportAttributes(report), ...decisionAttributes(decisionsFromReport(report)) }),
       });
     };
+    /** The input half for a pass-through call: the params to send on and the vault to restore the answer with. */
+    const inputFor = (params: LanguageModelV4CallOptions, span: SpanHandle | undefined): { params: LanguageModelV4CallOptions; vault: PiiVault } => {
+      const none = { params, vault: new Map() as PiiVault };
+      if (!checksInput) return none;
+      const r = guardUserMessages(params, p, detector(p.threshold));
+      span?.setAttributes(decisionAttributes(r.decisions));
+      if (r.blocked) throw r.blocked;
+      return r.vault.size > 0 ? { params: r.params, vault: r.vault } : none;
+    };
+    const activeSpan = () => {
+      const active = tracer.active();
+      return active ? open.get(active.spanId) : undefined;
+    };
     const middleware: LanguageModelV4Middleware = {
       specificationVersion: 'v4',
-      wrapGenerate: (o) => forCall(o.params)?.wrapGenerate?.(o) ?? o.doGenerate(),
-      wrapStream: (o) => forCall(o.params)?.wrapStream?.(o) ?? o.doStream(),
+      async wrapGenerate(call) {
+        const span = activeSpan();
+        const { params, vault } = inputFor(call.params, span);
+        const doGenerate = params === call.params ? call.doGenerate : () => call.model.doGenerate(params);
+        const doStream = params === call.params ? call.doStream : () => call.model.doStream(params);
+        const output = outputFor(params, span);
+        const result = output?.wrapGenerate ? await output.wrapGenerate({ ...call, params, doGenerate, doStream }) : await doGenerate();
+        if (vault.size === 0) return result;
+        return { ...result, content: result.content.map((c) => restoreContent(c, vault)) };
+      },
+      async wrapStream(call) {
+        const span = activeSpan();
+        const { params, vault } = inputFor(call.params, span);
+        const doGenerate = params === call.params ? call.doGenerate : () => call.model.doGenerate(params);
+        const doStream = params === call.params ? call.doStream : () => call.model.doStream(params);
+        const output = outputFor(params, span);
+        const result = output?.wrapStream ? await output.wrapStream({ ...call, params, doGenerate, doStream }) : await doStream();
+        if (vault.size === 0) return result;
+        return { ...result, stream: result.stream.pipeThrough(restoreParts(vault)) };
+      },
     };
     return { tracer: spied, middleware };
   };
@@ -191,8 +227,72 @@ export function createAskGuard(config: Config['guard'], options: AskGuardOptions
     },
     restore: (answer, vault) => restorePii(answer, vault),
     restorer: (vault) => piiRestorer(vault),
-    outputGuard,
+    modelGuard,
   };
+}
+
+/**
+ * Input guard for a call that is not an ask: injection and PII checks on the newest user message;
+ * with PII redaction every user message is tokenized (a client resends the whole conversation), one
+ * vault for all, so a value keeps its placeholder across turns.
+ */
+function guardUserMessages(
+  params: LanguageModelV4CallOptions,
+  policy: GuardPolicyConfig,
+  detector: InjectionDetector,
+): { params: LanguageModelV4CallOptions; vault: PiiVault; decisions: GuardDecision[]; blocked?: Error } {
+  const last = params.prompt.findLast((m) => m.role === 'user');
+  const textOf = (m: typeof last) => (m && m.role === 'user' ? m.content.flatMap((c) => (c.type === 'text' ? [c.text] : [])).join('\n') : '');
+  const r = guardInput(textOf(last), policy, { detector });
+  const vault: PiiVault = new Map();
+  if (r.blocked || policy.input.pii !== 'redact') return { params, vault, decisions: r.decisions, ...(r.blocked ? { blocked: r.blocked } : {}) };
+  const prompt = params.prompt.map((m) => {
+    if (m.role !== 'user') return m;
+    return { ...m, content: m.content.map((c) => (c.type === 'text' ? { ...c, text: redactPii(c.text, detectPii(c.text), 'tokenize', { vault }).text } : c)) };
+  });
+  return { params: { ...params, prompt }, vault, decisions: r.decisions };
+}
+
+function restoreContent(c: LanguageModelV4Content, vault: PiiVault): LanguageModelV4Content {
+  return c.type === 'text' || c.type === 'reasoning' ? { ...c, text: restorePii(c.text, vault) } : c;
+}
+
+/** Restores tokenized PII in streamed text and reasoning deltas, each block on its own. */
+function restoreParts(vault: PiiVault): TransformStream<LanguageModelV4StreamPart, LanguageModelV4StreamPart> {
+  const open = new Map<string, PiiRestorer>();
+  const flush = (key: string, id: string, type: 'text-delta' | 'reasoning-delta', controller: TransformStreamDefaultController<LanguageModelV4StreamPart>) => {
+    const r = open.get(key);
+    open.delete(key);
+    const rest = r?.end();
+    if (rest) controller.enqueue({ type, id, delta: rest });
+  };
+  return new TransformStream({
+    transform(part, controller) {
+      if (part.type === 'text-delta' || part.type === 'reasoning-delta') {
+        const key = `${part.type}:${part.id}`;
+        let r = open.get(key);
+        if (!r) open.set(key, (r = piiRestorer(vault)));
+        const delta = r.push(part.delta);
+        if (delta) controller.enqueue({ ...part, delta });
+        return;
+      }
+      if (part.type === 'text-end') flush(`text-delta:${part.id}`, part.id, 'text-delta', controller);
+      if (part.type === 'reasoning-end') flush(`reasoning-delta:${part.id}`, part.id, 'reasoning-delta', controller);
+      if (part.type === 'finish' || part.type === 'error') {
+        for (const key of [...open.keys()]) {
+          const [type, id] = key.split(/:(.*)/s) as ['text-delta' | 'reasoning-delta', string];
+          flush(key, id, type, controller);
+        }
+      }
+      controller.enqueue(part);
+    },
+    flush(controller) {
+      for (const key of [...open.keys()]) {
+        const [type, id] = key.split(/:(.*)/s) as ['text-delta' | 'reasoning-delta', string];
+        flush(key, id, type, controller);
+      }
+    },
+  });
 }
 
 function canarySecret(path: string | undefined): string {

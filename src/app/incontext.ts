@@ -141,15 +141,15 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
   });
 
   let tenancyHandle: Tenancy | undefined;
-  const stack = createModelStack({ config, env, dbPath: options.store ? undefined : join(homeDir, 'incontext.db'), embedder, logger, outputGuard: guard.outputGuard });
+  const stack = createModelStack({ config, env, dbPath: options.store ? undefined : join(homeDir, 'incontext.db'), embedder, logger, guard: guard.modelGuard });
   const languageModel = (spec = config.model.default, context: Partial<CallContext> = {}) => {
     const p = context.project ?? config.project;
-    return stack.model(spec, { ...context, project: p }, tracing.tracer(p));
+    return stack.model(spec, { ...context, project: p }, tracing.tracer(p), { guardInput: true });
   };
 
-  /** Steps that ask a model (HyDE, multi-query, LLM rerank) use the default model through the same stack, traced. */
+  /** Steps that ask a model (HyDE, multi-query, LLM rerank) use the default model through the same stack, traced; their query was guarded with the question. */
   const generateFor = (projectId: string) => async (prompt: string, signal?: AbortSignal) => {
-    const { model } = languageModel(config.model.default, { project: projectId });
+    const { model } = stack.model(config.model.default, { project: projectId }, tracing.tracer(projectId));
     return (await generateText({ model, prompt, maxRetries: 0, ...(signal ? { abortSignal: signal } : {}) })).text;
   };
   const retrieval = createRetrieval({

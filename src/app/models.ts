@@ -21,7 +21,7 @@ import { resolveLanguageModel } from '../model/index.js';
 import { createGateway, MemoryBudgetStore, RedisBudgetStore, RedisRateLimitStore, SqliteBudgetStore, type BudgetLimit, type BudgetOptions, type Gateway, type GatewayEvent, type GatewayOptions, type RateLimit, type RateLimitOptions, type RouteRule, type Target } from '../gateway/index.js';
 import { cacheMiddleware, createMemoryCacheBackend, openRedisCacheBackend, openSqliteCacheBackend, type CacheBackend, type CacheEvent } from '../cache/index.js';
 import { traceMiddleware, type Tracer } from '../trace/index.js';
-import type { OutputGuardHook } from './guarding.js';
+import type { ModelGuardHook } from './guarding.js';
 
 /** Who is calling; becomes `providerOptions.incontext` of every call, read by cache, gateway and trace. */
 export interface CallContext {
@@ -39,7 +39,8 @@ export interface CallContext {
 
 export interface ModelStack {
   /** `spec` is an alias from `gateway.aliases` or a `provider:model` spec; a bad spec throws here, before any call. */
-  model(spec: string, context: CallContext, tracer: Tracer): { model: LanguageModelV4; id: string };
+  /** `guardInput`: check the call's user messages against the input policy (pass-through calls; ask checks its question itself). */
+  model(spec: string, context: CallContext, tracer: Tracer, options?: { guardInput?: boolean }): { model: LanguageModelV4; id: string };
   readonly gateway: Gateway;
   close(): Promise<void>;
 }
@@ -51,8 +52,8 @@ export interface ModelStackDeps {
   dbPath: string | undefined;
   embedder: () => Promise<Embedder>;
   logger: Logger;
-  /** The project's output guard; it may hand back a tracer to give the trace middleware (to find the llm span). */
-  outputGuard?: OutputGuardHook;
+  /** The project's guard policy as middleware; it may hand back a tracer to give the trace middleware (to find the llm span). */
+  guard?: ModelGuardHook;
 }
 
 export function createModelStack(deps: ModelStackDeps): ModelStack {
@@ -151,7 +152,7 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
 
   return {
     gateway,
-    model(spec, context, tracer) {
+    model(spec, context, tracer, modelOptions = {}) {
       // An alias resolves per call (routing may pick any of its targets); a spec is checked now,
       // so a typo or a missing key is reported before anything is retrieved or spent.
       const alias = spec in g.aliases || g.rules.some((r) => matchesModel(r.when?.model, spec));
@@ -173,7 +174,7 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
           providerOptions: { ...params.providerOptions, incontext: { ...incontext, ...(params.providerOptions?.incontext ?? {}) } },
         }),
       };
-      const guard = deps.outputGuard?.(context.project, tracer);
+      const guard = deps.guard?.(context.project, tracer, { input: modelOptions.guardInput ?? false });
       const middleware = [withContext, traceMiddleware(guard?.tracer ?? tracer), bindTracer(tracer), ...(guard ? [guard.middleware] : []), ...(cacheOn ? [lazyCache] : [])];
       return { model: wrapLanguageModel({ model: gateway(id), middleware }), id };
     },
