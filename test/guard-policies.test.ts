@@ -78,6 +78,16 @@ async function lastTrace(ic: Incontext, project = 'default'): Promise<SpanNode[]
   return flat;
 }
 
+/** The guard.* attributes of the request and llm spans of a trace, keyed `<kind> <attribute>`. */
+function guardAttributes(spans: SpanNode[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of spans) {
+    if (s.kind !== 'request' && s.kind !== 'llm') continue;
+    for (const [k, v] of Object.entries(s.attributes)) if (k.startsWith('guard.')) out[`${s.kind} ${k}`] = v;
+  }
+  return out;
+}
+
 const bodyText = (r: RecordedRequest) => JSON.stringify(r.body);
 const QUESTION = 'When did William invade England?';
 
@@ -103,6 +113,7 @@ describe('output guard on every path', () => {
     upstream.setHandler(() => ({ text: PII_ANSWER, chunkSize: 3 }));
 
     const asked = await ic.ask(QUESTION);
+    const askedDecisions = guardAttributes(await lastTrace(ic));
     expect(asked.answer).not.toContain(EMAIL);
     expect(asked.answer).not.toContain('555');
     expect(asked.answer).toContain('[EMAIL]');
@@ -112,6 +123,9 @@ describe('output guard on every path', () => {
 
     const parts = await collect(ic.askStream(QUESTION));
     expect(streamedText(parts)).toBe(asked.answer);
+    // The same decisions, finding for finding, on the request and llm spans of both.
+    expect(guardAttributes(await lastTrace(ic))).toEqual(askedDecisions);
+    expect(askedDecisions).toMatchObject({ 'llm guard.output.pii': 'redact', 'llm guard.output.pii.count': 2, 'request guard.input.injection': 'pass' });
     const done = parts.find((p) => p.type === 'done');
     expect(done?.type === 'done' && done.answer.answer).toBe(asked.answer);
 
