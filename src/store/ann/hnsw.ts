@@ -1,5 +1,28 @@
-import { Index, MetricKind, ScalarKind } from 'usearch';
+import { createRequire } from 'node:module';
+import type { Index, MetricKind, ScalarKind } from 'usearch';
 import { IncontextError } from '../../core/index.js';
+
+type Usearch = typeof import('usearch');
+let usearch: Usearch | undefined;
+
+/**
+ * The native addon loads on first use, not when the store module is imported: a platform
+ * without a usearch binary can still open stores and search them exactly.
+ */
+function native(): Usearch {
+  if (!usearch) {
+    try {
+      usearch = createRequire(import.meta.url)('usearch') as Usearch;
+    } catch (err) {
+      throw new IncontextError('STORE_FAILED', `The ANN index needs the usearch package, which failed to load: ${(err as Error).message}`, {
+        input: { key: 'store.ann.mode' },
+        hint: "Reinstall dependencies (npm ci) on this platform, or set store.ann.mode to 'exact'.",
+        cause: err,
+      });
+    }
+  }
+  return usearch;
+}
 
 /**
  * How vectors are kept inside the HNSW graph. `f32` keeps them whole; the others
@@ -31,10 +54,11 @@ export interface HnswMatches {
  * binary codes are compared by Hamming distance over the sign bits.
  */
 function metricOf(q: AnnQuantization): MetricKind {
-  return q === 'b1' ? MetricKind.Hamming : q === 'i8' ? MetricKind.Cos : MetricKind.IP;
+  return (q === 'b1' ? 'hamming' : q === 'i8' ? 'cos' : 'ip') as MetricKind;
 }
 
-const SCALAR: Record<AnnQuantization, ScalarKind> = { f32: ScalarKind.F32, f16: ScalarKind.F16, i8: ScalarKind.I8, b1: ScalarKind.B1 };
+/** usearch's ScalarKind values are these same strings. */
+const scalarOf = (q: AnnQuantization) => q as ScalarKind;
 
 /**
  * A thin, allocation-light wrapper around one usearch HNSW index whose keys are
@@ -50,10 +74,10 @@ export class HnswIndex {
   }
 
   private static make(p: HnswParams): Index {
-    return new Index({
+    return new (native().Index)({
       dimensions: p.dims,
       metric: metricOf(p.quantization),
-      quantization: SCALAR[p.quantization],
+      quantization: scalarOf(p.quantization),
       connectivity: p.connectivity,
       expansion_add: p.expansionAdd,
       expansion_search: p.expansionSearch,
