@@ -3,6 +3,7 @@
  * through ask, askStream and /v1 (streamed and not), per-project policies side by side, input PII
  * that never reaches the provider, and every decision on the trace.
  */
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, GUARD_PII_LABELS, type ConfigInput } from '../src/config/index.js';
@@ -332,5 +333,32 @@ describe('retrieval guard and trace privacy', () => {
       }
     }
     expect(spans[0]?.input).toContain('[EMAIL]');
+  });
+
+  it('trace.privacy redact also redacts the spans sent to the OTLP endpoint', async () => {
+    const received: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        received.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as { port: number };
+      const ic = await setup({ trace: { privacy: 'redact', otlpEndpoint: `http://127.0.0.1:${port}` } });
+      upstream.setHandler(() => ({ text: `In 1066 [1]. Questions to ${EMAIL}.` }));
+      await ic.ask(`When did William invade England? Reply to ${EMAIL}.`);
+      open.splice(open.indexOf(ic), 1);
+      await ic.close();
+      const sent = received.join('\n');
+      expect(sent).toContain('"name":"ask"');
+      expect(sent).toContain('[EMAIL]');
+      expect(sent).not.toContain(EMAIL);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

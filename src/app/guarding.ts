@@ -339,11 +339,17 @@ export function redactSpan(span: Span): Span {
   return { ...span, ...(input !== undefined ? { input } : {}), ...(output !== undefined ? { output } : {}) };
 }
 
-/** trace.privacy 'redact': spans are redacted on the way into the store and the exporters; reads are untouched. */
+/** Let the caller's work (sending the answer) go first: PII detection over a prompt takes tens of ms per 1,000 characters. */
+const later = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * trace.privacy 'redact': spans are redacted on the way into the store and the exporters, after
+ * the span's end has returned (flush still waits for them); reads are untouched.
+ */
 export function redactingTraceStore(store: TraceStore): TraceStore {
   return new Proxy(store, {
     get(target, key, receiver) {
-      if (key === 'write') return (spans: Span[]) => target.write(spans.map(redactSpan));
+      if (key === 'write') return async (spans: Span[]) => target.write((await later(), spans.map(redactSpan)));
       const value: unknown = Reflect.get(target, key, receiver);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
@@ -351,5 +357,5 @@ export function redactingTraceStore(store: TraceStore): TraceStore {
 }
 
 export function redactingSink(sink: SpanSink): SpanSink {
-  return { export: (span) => sink.export(redactSpan(span)) };
+  return { export: (span) => void later().then(() => sink.export(redactSpan(span))) };
 }
