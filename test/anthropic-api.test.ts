@@ -43,7 +43,8 @@ describe('Anthropic-compatible /v1/messages with the official @anthropic-ai/sdk 
     let deltas = 0;
     stream.on('text', () => deltas++);
     const final = await stream.finalMessage();
-    expect(deltas).toBeGreaterThan(2);
+    // The output guard (canary and leak checks by default) releases checked text a sentence at a time; this answer is one sentence.
+    expect(deltas).toBeGreaterThanOrEqual(1);
     expect(final.content[0]?.type === 'text' && final.content[0].text).toMatch(/chloroplast/);
     expect(final.stop_reason).toBe('end_turn');
   });
