@@ -35,8 +35,8 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-async function setup(config: ConfigInput = {}, projects: string[] = ['default']): Promise<Incontext> {
-  const t = openTemp({ model: { default: MODEL }, ...config }, { env: { OPENAI_API_KEY: 'sk-test-openai-0001', OPENAI_BASE_URL: upstream.openaiBaseURL } });
+async function setup(config: ConfigInput = {}, projects: string[] = ['default'], env: Record<string, string> = {}): Promise<Incontext> {
+  const t = openTemp({ model: { default: MODEL }, ...config }, { env: { OPENAI_API_KEY: 'sk-test-openai-0001', OPENAI_BASE_URL: upstream.openaiBaseURL, ...env } });
   open.push(t.ic);
   writeTree(join(t.cwd, 'c'), CORPUS);
   for (const project of projects) await t.ic.ingest([join(t.cwd, 'c')], { project });
@@ -213,6 +213,31 @@ describe('output guard and the response cache', () => {
     const llm = (await lastTrace(ic)).find((s) => s.kind === 'llm');
     expect(llm?.attributes).toMatchObject({ cached: true, 'guard.output.verdict': 'redact' });
     expect(llm?.output).not.toContain(EMAIL);
+  });
+});
+
+describe('canaries and the cache', () => {
+  it('plants one canary per project, the same in replicas that share INCONTEXT_GUARD_SECRET', async () => {
+    const system = async (ic: Incontext, project = 'default') => (await ic.explain(QUESTION, { project })).messages.find((m) => m.role === 'system')?.content ?? '';
+    const env = { INCONTEXT_GUARD_SECRET: 'replicas-share-this-secret-0123456789' };
+    const [one, two, other] = [await setup({}, ['default', 'b'], env), await setup({}, ['default'], env), await setup()];
+    const canaryOf = (text: string) => /CANARY-[0-9a-f]{24}/.exec(text)?.[0];
+    expect(canaryOf(await system(one))).toBeDefined();
+    expect(await system(one)).toBe(await system(one));
+    expect(await system(two)).toBe(await system(one));
+    expect(canaryOf(await system(other))).not.toBe(canaryOf(await system(one)));
+    expect(canaryOf(await system(one, 'b'))).not.toBe(canaryOf(await system(one)));
+    const off = await setup({ guard: { output: { canary: 'off' } } });
+    expect(canaryOf(await system(off))).toBeUndefined();
+  });
+
+  it('caches across askers with input PII redaction: the prompt holds placeholders, each answer gets its own values back', async () => {
+    const ic = await setup({ cache: { exact: true }, guard: { input: { pii: 'redact' } } });
+    upstream.setHandler((req) => ({ text: `In 1066 [1]. A copy goes to ${/\[\[EMAIL_\d+\]\]/.exec(bodyText(req))?.[0] ?? 'nobody'}.` }));
+    const ask = (email: string) => ic.ask(`I am ${email}. When did William invade England?`);
+    expect((await ask(EMAIL)).answer).toBe(`In 1066 [1]. A copy goes to ${EMAIL}.`);
+    expect((await ask('erik.the.red@example.net')).answer).toBe('In 1066 [1]. A copy goes to erik.the.red@example.net.');
+    expect(upstream.requests).toHaveLength(1);
   });
 });
 

@@ -42,6 +42,11 @@ import type { Span, SpanHandle, SpanSink, Tracer, TraceStore } from '../trace/in
 
 export interface AskGuardOptions {
   /**
+   * The secret itself (INCONTEXT_GUARD_SECRET), for replicas that share a response cache: each
+   * must plant the same canary or their prompts, and so their cache keys, differ.
+   */
+  secret?: string;
+  /**
    * File that keeps the secret canaries are derived from. A canary is fixed per project (not per
    * call) so the system prompt, and with it the response-cache key, stays the same across calls
    * and restarts. Without a file the secret lives as long as the process.
@@ -105,7 +110,7 @@ export function createAskGuard(config: Config['guard'], options: AskGuardOptions
   };
   let secret: string | undefined;
   const canary = (project: string): string => {
-    secret ??= canarySecret(options.secretPath);
+    secret ??= options.secret ?? canarySecret(options.secretPath);
     return `CANARY-${sha256(`${secret}\n${project}`).slice(0, 24)}`;
   };
 

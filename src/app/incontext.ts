@@ -121,7 +121,9 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     privacy: config.trace.privacy === 'redact' ? 'full' : config.trace.privacy,
     ...(otlp ? { exporters: [redact ? redactingSink(otlp) : otlp] } : {}),
   });
-  const guard = createAskGuard(config.guard, options.store ? {} : { secretPath: join(homeDir, 'guard-canary.key') });
+  // Replicas sharing a cache share the canary secret (env, or derived from the vault's master key); one process keeps it in its home.
+  const guardSecret = env['INCONTEXT_GUARD_SECRET'] ?? (env[MASTER_KEY_ENV] ? sha256(`incontext guard canary\n${env[MASTER_KEY_ENV]}`) : undefined);
+  const guard = createAskGuard(config.guard, guardSecret ? { secret: guardSecret } : options.store ? {} : { secretPath: join(homeDir, 'guard-canary.key') });
 
   let embedderP: Promise<Embedder> | undefined;
   const embedder = (): Promise<Embedder> => {
