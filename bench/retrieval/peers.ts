@@ -75,13 +75,13 @@ export async function buildOrama(chunks: OramaChunk[], dims: number): Promise<An
  */
 export const ORAMA_SIMILARITY = 0.3;
 
-export async function oramaSearch(db: AnyOrama, query: string, vector: Float32Array, k: number): Promise<string[]> {
+export async function oramaSearch(db: AnyOrama, query: string, vector: Float32Array, k: number, similarity = ORAMA_SIMILARITY): Promise<string[]> {
   const res = await search(db, {
     mode: 'hybrid',
     term: query,
     properties: ['text'],
     vector: { value: Array.from(vector), property: 'embedding' },
-    similarity: ORAMA_SIMILARITY,
+    similarity,
     limit: k,
   });
   return res.hits.map((h) => String((h.document as unknown as { doc: string }).doc));

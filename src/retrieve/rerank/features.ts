@@ -108,25 +108,33 @@ function followedWithin(a: number[], b: number[], gap: number): boolean {
   });
 }
 
-/** Query words absent from the passage, credited with their nearest passage word's cosine. */
-function softMatch(q: PreparedQuery, missing: QueryTerm[], tokens: string[], lexicon: Lexicon | undefined): number {
+/**
+ * Query words absent from the passage, credited with their nearest passage word's cosine.
+ * Candidates share most of their vocabulary, so each word's cosines to the query words are
+ * computed once per query (`cache`), which makes this a few milliseconds for 50 passages.
+ */
+function softMatch(q: PreparedQuery, missing: QueryTerm[], tokens: string[], lexicon: Lexicon | undefined, cache: Map<number, Float32Array>): number {
   if (!lexicon || missing.length === 0 || q.totalIdf === 0) return 0;
-  const rows = new Set<number>();
+  const best = new Float32Array(q.terms.length);
+  const seen = new Set<number>();
   for (const t of tokens) {
     if (isStopword(t)) continue;
     const r = lexicon.row(t);
-    if (r >= 0) rows.add(r);
+    if (r < 0 || seen.has(r)) continue;
+    seen.add(r);
+    let sims = cache.get(r);
+    if (!sims) {
+      sims = new Float32Array(q.terms.length);
+      for (let i = 0; i < q.terms.length; i++) {
+        const row = q.terms[i]!.row;
+        sims[i] = row >= 0 ? lexicon.similarity(row, r) : 0;
+      }
+      cache.set(r, sims);
+    }
+    for (let i = 0; i < sims.length; i++) if (sims[i]! > best[i]!) best[i] = sims[i]!;
   }
   let sum = 0;
-  for (const term of missing) {
-    if (term.row < 0) continue;
-    let best = 0;
-    for (const r of rows) {
-      const s = lexicon.similarity(term.row, r);
-      if (s > best) best = s;
-    }
-    sum += term.idf * best;
-  }
+  for (const term of missing) sum += term.idf * best[q.terms.indexOf(term)]!;
   return sum / q.totalIdf;
 }
 
@@ -135,6 +143,7 @@ export function candidateFeatures(query: string | PreparedQuery, candidates: Can
   const q = typeof query === 'string' ? prepareQuery(query, lexicon) : query;
   const keywordMax = Math.max(0, ...candidates.map((c) => c.keyword ?? 0));
   const cosineMax = Math.max(-1, ...candidates.map((c) => c.cosine ?? -1));
+  const cache = new Map<number, Float32Array>();
   return candidates.map((c, rank) => {
     const f = new Float64Array(FEATURE_NAMES.length);
     const tokens = tokenize(c.title ? `${c.title}\n${c.text}` : c.text);
@@ -173,7 +182,7 @@ export function candidateFeatures(query: string | PreparedQuery, candidates: Can
     f[4] = c.title ? titleCovered / total : 0;
     f[5] = q.pairWeight > 0 ? proximity / q.pairWeight : f[3];
     f[6] = q.bigrams.length > 0 ? bigrams / q.bigrams.length : 0;
-    f[7] = softMatch(q, missing, tokens, lexicon);
+    f[7] = softMatch(q, missing, tokens, lexicon, cache);
     f[8] = 1 / (rank + 1);
     return f;
   });
