@@ -6,7 +6,7 @@ import { loadConfig, parseConfig, type Config, type ConfigInput, type LoadConfig
 import { createLogger, IncontextError, NO_ANSWER, sha256, type Answer, type AnswerStreamPart, type Filter, type Hit, type Logger, type Usage } from '../core/index.js';
 import { countTokens } from '../chunk/index.js';
 import { resolveEmbedder, withEmbeddingCache, type Embedder } from '../embed/index.js';
-import { openSqliteStore, type Store, type StoredDocument } from '../store/index.js';
+import { openSqliteStore, type AnnOptions, type Store, type StoredDocument } from '../store/index.js';
 import type { RetrieveMode, StepRecord, Support } from '../retrieve/index.js';
 import { createRetrieval, type RetrievalRun } from './retrieval.js';
 import { estimateCost, parseModelSpec, resolveRerankingModel, setPriceOverrides, type ModelPrice } from '../model/index.js';
@@ -110,7 +110,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
   const logger = options.logger ?? createLogger(config.logLevel);
   if (Object.keys(config.model.prices).length > 0) setPriceOverrides(JSON.parse(JSON.stringify(config.model.prices)) as Record<string, ModelPrice>);
   if (!options.store) mkdirSync(homeDir, { recursive: true });
-  const store = options.store ?? openSqliteStore({ path: join(homeDir, 'incontext.db') });
+  const store = options.store ?? openSqliteStore({ path: join(homeDir, 'incontext.db'), ann: JSON.parse(JSON.stringify(config.store.ann)) as AnnOptions });
   // Traces live in the same SQLite file (their own tables and migrations); an injected store means no file.
   const traces = options.traceStore ?? (options.store ? createMemoryTraceStore() : openTraceStore({ path: join(homeDir, 'incontext.db') }));
   const otlpUrl = config.trace.otlpEndpoint;

@@ -51,6 +51,9 @@ gateway:                  # every model call: routing, retries and fallback, cir
   rateLimit: {}           # e.g. { perProject: { requestsPerMinute: 600, tokensPerMinute: 1000000 } } (429 past it)
   budget: {}              # e.g. { perProject: { dailyUsd: 5, monthlyUsd: 100 }, degradeTo: openai:gpt-4o-mini } (402 past it)
 
+store:
+  ann: { mode: auto, threshold: 20000, quantization: i8 }   # exact scan below threshold vectors, HNSW above
+
 cache:
   exact: false            # answer identical requests from the cache
   semantic: false         # and paraphrases above threshold (measured false hits: bench/RESULTS.md)

@@ -310,6 +310,20 @@ const trace = z.strictObject({
 /** Shared state for many replicas: rate limits, budgets and the cache live in Redis when set. */
 const redis = z.strictObject({ url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional() });
 
+/** The vector index of the SQLite store: exact scan below `threshold` vectors per project and embedder, HNSW above (measured in bench/RESULTS.md). */
+const store = z.strictObject({
+  ann: z
+    .strictObject({
+      mode: z.enum(['auto', 'exact', 'ann']).default('auto'),
+      threshold: z.number().int().min(1).default(20_000),
+      /** i8 (default) and b1 re-score their candidates with the full vectors, so scores stay exact. */
+      quantization: z.enum(['f32', 'f16', 'i8', 'b1']).default('i8'),
+      expansionSearch: z.number().int().min(1).max(4096).optional(),
+      connectivity: z.number().int().min(2).max(256).optional(),
+    })
+    .prefault({}),
+});
+
 export const configSchema = z.strictObject({
   home: z.string().default('.incontext'),
   project: z
@@ -328,6 +342,7 @@ export const configSchema = z.strictObject({
   cache: cache.prefault({}),
   trace: trace.prefault({}),
   redis: redis.prefault({}),
+  store: store.prefault({}),
 });
 
 export type Config = z.output<typeof configSchema>;
