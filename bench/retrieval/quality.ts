@@ -4,9 +4,9 @@
  * through retrievePipeline, the code `ask` and `search` use.
  */
 import type { Embedder } from '../../src/embed/index.js';
-import { expansionStep, rerankStep, retrievePipeline, type PipelineRequest, type RetrievalStep } from '../../src/retrieve/index.js';
+import { expansionStep, retrievePipeline, type PipelineRequest, type RetrievalStep } from '../../src/retrieve/index.js';
 import { createNeighborExpander, prfStep } from '../../src/retrieve/expand/index.js';
-import { createLocalReranker, type Lexicon } from '../../src/retrieve/rerank/index.js';
+import { localRerankStep, type Lexicon } from '../../src/retrieve/rerank/index.js';
 import { fmt, log, msSince, now, percentile, settle, type Table } from '../lib.js';
 import { indexCorpus, PROJECT } from './corpus.js';
 import type { IrDataset } from './data.js';
@@ -26,7 +26,7 @@ export interface Config {
 const HYBRID = { weights: { vector: 0.3, keyword: 1 }, rrfK: 10 };
 const prf = (lexicon: Lexicon) => prfStep({ lexicon });
 const neighbours = (lexicon: Lexicon) => expansionStep('word-neighbours', createNeighborExpander({ lexicon }));
-const rerank = (lexicon: Lexicon) => rerankStep('local-rerank', createLocalReranker({ lexicon }), { top: POOL });
+const rerank = (lexicon: Lexicon) => localRerankStep({ lexicon, top: POOL });
 
 export const CONFIGS: Config[] = [
   { name: 'BM25 (SQLite FTS5)', mode: 'keyword', steps: () => [] },

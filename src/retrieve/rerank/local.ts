@@ -6,7 +6,8 @@
  */
 import type { Hit } from '../../core/index.js';
 import { dot, loadGloveCache } from '../../embed/index.js';
-import type { RerankScorer, StepContext } from '../steps.js';
+import { rerankStep } from '../pipeline.js';
+import type { RerankScorer, RetrievalStep, StepContext } from '../steps.js';
 import { candidateFeatures, prepareQuery, type Candidate } from './features.js';
 import { createLexicon, type Lexicon } from './lexicon.js';
 import { scoreFeatures, validateModel, type RerankModel } from './model.js';
@@ -67,4 +68,14 @@ export function createLocalReranker(options: LocalRerankerOptions = {}): RerankS
     }
     return scoreCandidates(query, hitCandidates(hits, cosines), model, lexicon);
   };
+}
+
+/**
+ * The local reranker as a pipeline step over the whole candidate pool (default 50, the
+ * pool it was trained and measured on; the generic rerankStep default of 20 leaves
+ * candidates 21-50 unseen).
+ */
+export function localRerankStep(options: LocalRerankerOptions & { top?: number } = {}): RetrievalStep {
+  const { top = 50, ...rest } = options;
+  return rerankStep('local-rerank', createLocalReranker(rest), { top });
 }

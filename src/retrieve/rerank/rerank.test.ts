@@ -6,7 +6,7 @@ import { rerankStep, retrievePipeline } from '../pipeline.js';
 import { tinyLexicon } from './__fixtures__/tiny-lexicon.js';
 import { candidateFeatures, FEATURE_NAMES, type Candidate } from './features.js';
 import { contentWords, stem } from './lexicon.js';
-import { createLocalReranker, SHIPPED_RERANK_MODEL } from './local.js';
+import { createLocalReranker, localRerankStep, SHIPPED_RERANK_MODEL } from './local.js';
 import { scoreFeatures, trainPairwise, validateModel, type TrainingGroup } from './model.js';
 
 const at = (name: (typeof FEATURE_NAMES)[number]) => FEATURE_NAMES.indexOf(name);
@@ -126,6 +126,14 @@ describe('local reranker in the pipeline', () => {
     expect(reranked.hits).toHaveLength(plain.hits.length);
     expect(reranked.hits[0]!.chunk.text).toMatch(/Normandy/);
     expect(reranked.hits[0]!.chunk.text).toMatch(/10th/);
+  });
+
+  it('localRerankStep looks at the whole pool of 50 by default', async () => {
+    const request = { projectId: PROJECT, query: 'Normans Normandy', k: 3, candidates: 50 };
+    const r = await retrievePipeline({ store: c.store, embedder: c.embedder }, request, [localRerankStep({ lexicon: tinyLexicon() })]);
+    const step = r.trace.find((s) => s.name === 'local-rerank')!;
+    expect(step.in).toBeGreaterThan(20);
+    expect(step.detail.reranked).toBe(step.in);
   });
 
   it('puts a passage with every query word together above one with a few scattered', async () => {
