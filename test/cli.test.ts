@@ -70,8 +70,8 @@ describe('incontext CLI', () => {
     expect(t.code).toBe(0);
     const page = JSON.parse(t.stdout) as { traces: Array<{ name: string; models: string[]; status: string; spanCount: number }> };
     expect(page.traces.length).toBeGreaterThanOrEqual(1);
-    // request; retrieval with its one pipeline step (the hybrid search); llm with the gateway's route decision and its one provider attempt.
-    expect(page.traces[0]).toMatchObject({ name: 'ask', status: 'ok', spanCount: 6 });
+    // request; retrieval with its pipeline steps (hybrid search, PRF expansion, local rerank); llm with the gateway's route decision and its one provider attempt.
+    expect(page.traces[0]).toMatchObject({ name: 'ask', status: 'ok', spanCount: 8 });
     expect(page.traces[0]?.models).toContain('local:extractive');
     const s = JSON.parse((await cli(cwd, ['stats', '--json'])).stdout) as { traces: number; llmCalls: number; latencyMs: { p50: number } };
     expect(s.traces).toBe(page.traces.length);

@@ -79,11 +79,12 @@ export class VectorBlock<Id> {
       this.idOfKey.set(key, id);
       return key;
     });
-    this.ann!.upsert(keys, vectors);
+    // One thread for single inserts: a thread pool per call costs more than the insert itself.
+    this.ann!.upsert(keys, vectors, ids.length > 256 ? 0 : 1);
   }
 
   private buildAnn(): void {
-    this.ann = new HnswIndex({ dims: this.dims, quantization: 'f32', connectivity: 16, expansionAdd: 128, expansionSearch: 64 });
+    this.ann = new HnswIndex({ dims: this.dims, quantization: 'f32', connectivity: 16, expansionAdd: 64, expansionSearch: 64 });
     this.annAdd([...this.ids], this.data.subarray(0, this.ids.length * this.dims));
   }
 

@@ -4,7 +4,7 @@
  * injecting what some steps need (a reranking model, the local word statistics).
  */
 import { IncontextError } from '../core/index.js';
-import { createNeighborExpander, createPrfExpander } from './expand/index.js';
+import { createNeighborExpander, createPrfExpander, prfStep } from './expand/index.js';
 import { llmRerankStep } from './llm-rerank.js';
 import { mmrStep } from './mmr.js';
 import { neighbourStep } from './neighbours.js';
@@ -83,7 +83,12 @@ function buildOne(spec: StepSpec, r: StepResources, key: string): RetrievalStep 
     case 'local-rerank':
       return rerankStep('local-rerank', createLocalReranker(defined({ lexicon: r.lexicon, useVectors: spec.useVectors })), { top: spec.top ?? 50 });
     case 'prf-expansion':
-      return expansionStep('prf-expansion', createPrfExpander(defined({ lexicon: r.lexicon, feedbackDocs: spec.feedbackDocs, terms: spec.terms })), defined({ originalWeight: spec.originalWeight }));
+      // With originalWeight, the generic fusion; without, prfStep, which keeps each hit's BM25 for the
+      // original query so a reranker after it reads what it was trained on (bench/RESULTS.md).
+      if (spec.originalWeight !== undefined) {
+        return expansionStep('prf-expansion', createPrfExpander(defined({ lexicon: r.lexicon, feedbackDocs: spec.feedbackDocs, terms: spec.terms })), { originalWeight: spec.originalWeight });
+      }
+      return prfStep(defined({ name: 'prf-expansion', lexicon: r.lexicon, feedbackDocs: spec.feedbackDocs, terms: spec.terms }));
     case 'word-expansion':
       if (!r.lexicon) {
         throw new IncontextError('CONFIG_INVALID', 'The word-expansion step needs the local word vectors', {
