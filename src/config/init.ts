@@ -31,7 +31,7 @@ retrieve:
   candidates: 50          # taken from each retriever before fusion
   weights: { vector: 0.3, keyword: 1 }   # BM25 outranks the offline word vectors: see bench/RESULTS.md
   rrfK: 10                # reciprocal-rank-fusion constant
-  steps: []               # after the search, e.g. [{ type: local-rerank }, { type: mmr, lambda: 0.7 }]
+  steps: [{ type: prf-expansion }, { type: local-rerank }]   # after the search; the best measured offline
                           # local-rerank | prf-expansion | word-expansion | mmr | neighbours | hyde
                           # | multi-query | multi-hop | llm-rerank | provider-rerank (retrieve.rerankModel)
   abstain: false          # answer "not in the documents" without a model call when support is weak
