@@ -128,7 +128,7 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
           : createMemoryCacheBackend(backendOptions);
       const middleware = cacheMiddleware({
         ...(config.cache.exact ? { exact: { backend } } : {}),
-        ...(config.cache.semantic ? { semantic: { backend, embedder: await deps.embedder(), threshold: config.cache.threshold } } : {}),
+        ...(config.cache.semantic ? { semantic: { backend, embedder: await deps.embedder(), threshold: config.cache.threshold, routeThresholds: config.cache.routeThresholds } } : {}),
         onEvent: (e: CacheEvent) => {
           if (e.type === 'error') logger.warn('cache bypassed', { code: e.error.code, message: e.error.message });
         },

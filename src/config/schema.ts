@@ -298,6 +298,8 @@ const cache = z.strictObject({
   /** Paraphrased questions too, above `threshold` cosine similarity; measured false hits in bench/RESULTS.md, so opt in. */
   semantic: z.boolean().default(false),
   threshold: z.number().min(0).max(1).default(0.85),
+  /** Per-route thresholds (a call's `providerOptions.incontext.route`), e.g. `{ faq: 0.8, billing: 0.95 }`. */
+  routeThresholds: z.record(z.string().min(1), z.number().min(0).max(1)).default({}),
   ttlSeconds: z.number().int().positive().optional(),
   maxEntries: z.number().int().positive().default(10_000),
 });
