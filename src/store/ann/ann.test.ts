@@ -101,8 +101,9 @@ describe('SQLite store with an ANN index', () => {
       if (hit?.chunk.id !== id) misses++;
       else expect(hit.score).toBeCloseTo(1, 4);
     }
-    // HNSW is approximate; an exact duplicate is still found essentially always at this size.
-    expect(misses / vectors.size).toBeLessThanOrEqual(0.01);
+    // HNSW is approximate and built on several threads, so misses vary between runs (up to 1.5% seen
+    // under load); a broken catch-up loses whole batches, far above this bound.
+    expect(misses / vectors.size).toBeLessThanOrEqual(0.03);
   }
 
   beforeEach(() => {
@@ -117,11 +118,12 @@ describe('SQLite store with an ANN index', () => {
 
   // b1 keeps one sign bit per dimension; on 96-d hashed text vectors (sparse: most coordinates 0, so
   // most bits agree) even 16× re-scoring recovers only about two thirds of the true neighbours.
-  // bench/ann measures it on dense 384-d vectors.
+  // bench/ann measures it on dense 384-d vectors. The graph is built on several threads, so recall
+  // varies between runs (0.59-0.66 seen): the bound is a floor, not the typical figure.
   it.each([
     ['f32', 0.95],
     ['i8', 0.95],
-    ['b1', 0.6],
+    ['b1', 0.5],
   ] as const)('finds the same neighbours as the exact scan on real text (%s, recall@10 ≥ %s)', async (quantization, minRecall) => {
     const lines = realLines(SRC, 3050, 5);
     const seeding = store({ mode: 'exact' });

@@ -125,6 +125,10 @@ export class AnnManager implements AnnIndexes {
     const set = this.sync(found);
     if (!set || set.building) return undefined;
     if (query.length !== set.index.params.dims) throw dimensionMismatch(model, set.index.params.dims, query.length);
+    // Asking for most of the collection: the exact scan reads no more and is exact (a graph search
+    // for k near the index size can miss nodes).
+    const nominated = k * (set.index.params.quantization === 'f32' ? 1 : this.o.rescore);
+    if (nominated * 2 >= set.index.size) return undefined;
     const result = allowedSeqs ? this.filtered(set, query, k, allowedSeqs()) : this.nearest(set, query, k);
     this.maybeSave(set);
     return result;
