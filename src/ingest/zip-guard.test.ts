@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { IncontextError } from '../core/index.js';
 import { loadBuffer } from './index.js';
 import { assertSafeZip } from './zip-guard.js';
+import { thrownError as failure } from '../testing/index.js';
 
 interface FakeEntry {
   name: string;
@@ -88,15 +89,6 @@ function zip(entries: FakeEntry[], opts: { zip64?: boolean; prepend?: number } =
   return Buffer.concat([Buffer.alloc(opts.prepend ?? 0, 0x20), ...locals, cd, ...tail, eocd]);
 }
 
-function failure(fn: () => unknown): IncontextError {
-  try {
-    fn();
-  } catch (err) {
-    if (IncontextError.isInstance(err)) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
 
 const zeros = (n: number) => Buffer.alloc(n, 0x30);
 const docxParts = (document: Buffer): FakeEntry[] => [

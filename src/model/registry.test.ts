@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateText } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IncontextError } from '../core/index.js';
 import { ollamaBaseURL, parseModelSpec, resolveLanguageModel } from './registry.js';
+import { thrownError as caught } from '../testing/index.js';
 
 interface Seen {
   method: string;
@@ -41,15 +41,6 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
 
-function caught(fn: () => unknown): IncontextError {
-  try {
-    fn();
-  } catch (err) {
-    if (IncontextError.isInstance(err)) return err;
-    throw err;
-  }
-  throw new Error('expected an IncontextError');
-}
 
 describe('parseModelSpec', () => {
   it('splits provider and model at the first colon only', () => {

@@ -1,22 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IncontextError } from '../core/index.js';
 import { filterTests } from './conformance-filters.js';
 import { MODEL, PASSAGES, TOPICS, axis, makeEntry, topicEntries } from './conformance-fixtures.js';
 import { searchTests } from './conformance-search.js';
 import type { Store } from './types.js';
+import { rejectedError as rejection } from '../testing/index.js';
 
 export { MODEL, PASSAGES, makeEntry, topicEntries } from './conformance-fixtures.js';
 
 const P = 'proj';
 
-async function rejection(p: Promise<unknown>): Promise<IncontextError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!IncontextError.isInstance(err)) throw new Error(`expected an IncontextError, got ${String(err)}`);
-  return err;
-}
 
 export async function seedTopics(store: Store, projectId = P): Promise<void> {
   for (const { origin, entry } of topicEntries(projectId)) await store.replaceOrigin(projectId, origin, [entry]);

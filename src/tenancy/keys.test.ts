@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger, IncontextError } from '../core/index.js';
+import { createLogger } from '../core/index.js';
 import { createTenancy, requireProject, requireScope, type Tenancy } from './index.js';
 import { hashKey, KEY_LENGTH, parseKey } from './token.js';
+import { thrownError as caught, rejectedError as rejected } from '../testing/index.js';
 
 let dir: string;
 let path: string;
@@ -24,21 +25,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function caught(fn: () => unknown): IncontextError {
-  try {
-    fn();
-  } catch (err) {
-    if (IncontextError.isInstance(err)) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
 
-async function rejected(p: Promise<unknown>): Promise<IncontextError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  if (!IncontextError.isInstance(err)) throw new Error(`expected an IncontextError, got ${String(err)}`);
-  return err;
-}
 
 describe('API keys', () => {
   it('shows the secret once, stores only its SHA-256, and authenticates it to its project and scopes', async () => {

@@ -2,23 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IncontextError } from '../core/index.js';
 import { apiKeyFromHeaders, authenticateRequest, authorize, createTenancy, jsonDepth, parseJsonLimited, safeUploadName, type Tenancy } from './index.js';
+import { thrownError as failure, rejectedError as rejected } from '../testing/index.js';
 
-function failure(fn: () => unknown): IncontextError {
-  try {
-    fn();
-  } catch (err) {
-    if (IncontextError.isInstance(err)) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
-async function rejected(p: Promise<unknown>): Promise<IncontextError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  if (!IncontextError.isInstance(err)) throw new Error(`expected an IncontextError, got ${String(err)}`);
-  return err;
-}
 const headers = (h: Record<string, string>) => (name: string) => h[name];
 
 describe('request authentication', () => {

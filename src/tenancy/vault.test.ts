@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IncontextError } from '../core/index.js';
 import { createTenancy, MASTER_KEY_ENV, type Tenancy } from './index.js';
+import { rejectedError as rejected } from '../testing/index.js';
 
 let dir: string;
 let path: string;
@@ -27,11 +27,6 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function rejected(p: Promise<unknown>): Promise<IncontextError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  if (!IncontextError.isInstance(err)) throw new Error(`expected an IncontextError, got ${String(err)}`);
-  return err;
-}
 
 function raw<T>(fn: (db: Database.Database) => T): T {
   const db = new Database(path);

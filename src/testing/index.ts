@@ -30,3 +30,4 @@ export { startFakeUpstream } from './server.js';
 export { countFakeTokens, fakeEmbedding } from './script.js';
 export type * from './types.js';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis.js';
+export { thrownError, rejectedError } from './errors.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IncontextError } from '../core/index.js';
 import type { Span, SpanAttributes, SpanKind, TraceStore } from './types.js';
+import { rejectedError as rejection } from '../testing/index.js';
 
 const P = 'proj';
 const DAY = 86_400_000;
@@ -52,14 +52,6 @@ export function fixtureSpans(): Span[] {
   ];
 }
 
-async function rejection(p: Promise<unknown>): Promise<IncontextError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!IncontextError.isInstance(err)) throw new Error(`expected an IncontextError, got ${String(err)}`);
-  return err;
-}
 
 /** The one test suite every TraceStore must pass; `open` must return an empty store. */
 export function runTraceStoreConformance(name: string, open: () => Promise<TraceStore> | TraceStore, cleanup?: () => void): void {
