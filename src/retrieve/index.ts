@@ -29,7 +29,7 @@ export {
 export { fuseHitLists, minMax, type RankedList } from './fuse.js';
 export { mmrStep, mmrSelect, type MmrOptions } from './mmr.js';
 export { neighbourStep, type NeighbourOptions } from './neighbours.js';
-export { chunkPositions, type ChunkPositions, type ChunkPositionsOptions, type StoreWithChunkRange } from './positions.js';
+export { chunkPositions, type ChunkPositions } from './positions.js';
 export { hydeStep, multiQueryStep, multiHopStep, HYDE_PROMPT, MULTI_QUERY_PROMPT, MULTI_HOP_PROMPT, type HydeOptions, type MultiQueryOptions, type MultiHopOptions } from './transforms.js';
 export { llmRerankStep, LISTWISE_PROMPT, POINTWISE_PROMPT, type LlmRerankOptions } from './llm-rerank.js';
 export { providerRerankStep, type ProviderRerankOptions, type RerankingModelLike } from './provider-rerank.js';

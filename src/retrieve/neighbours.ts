@@ -23,14 +23,8 @@ export interface NeighbourOptions {
    * still point at the chunk that matched. The merged ids go in `metadata.mergedChunkIds`.
    */
   merge?: boolean;
-  /** How to read chunks by position; default: the best route the store offers (positions.ts). */
+  /** How to read chunks by position; default: the store's getChunkRange. */
   positions?: ChunkPositions;
-}
-
-function positionsFor(ctx: StepContext, first: Hit): ChunkPositions {
-  return chunkPositions(ctx.deps.store, {
-    probe: async () => ({ model: ctx.deps.embedder.id, vector: (await ctx.chunkVectors([first]))[0]! }),
-  });
 }
 
 /** One hit spanning a contiguous group of chunks, cut from the stored document text. */
@@ -59,7 +53,7 @@ export function neighbourStep(options: NeighbourOptions = {}): RetrievalStep {
     async run(hits, ctx) {
       const first = hits[0];
       if (!first || (before === 0 && after === 0)) return { hits, detail: { before, after, added: [] } };
-      const positions = options.positions ?? positionsFor(ctx, first);
+      const positions = options.positions ?? chunkPositions(ctx.deps.store);
       const conditions = normalizeFilter(ctx.request.filter);
       // One read per document, covering every hit's window in it.
       const windows = new Map<string, { from: number; to: number }>();
@@ -116,7 +110,7 @@ export function neighbourStep(options: NeighbourOptions = {}): RetrievalStep {
       }
       return {
         hits: out,
-        detail: { before, after, via: positions.via, ...(options.merge ? { merged: true } : {}), added, ...(filtered ? { filteredOut: filtered } : {}) },
+        detail: { before, after, ...(options.merge ? { merged: true } : {}), added, ...(filtered ? { filteredOut: filtered } : {}) },
       };
     },
   };

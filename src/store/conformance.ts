@@ -53,6 +53,11 @@ export function runStoreConformance(name: string, open: () => Promise<Store> | S
         expect(await store.getDocument(P, 'doc-v')).toEqual({ ...entry.document, chunkCount: 2 });
         expect(await store.getChunks(P, ['doc-v#1', 'missing', 'doc-v#0'])).toEqual([entry.chunks[1], entry.chunks[0]]);
         expect(await store.getDocument(P, 'nope')).toBeUndefined();
+        // By position, for neighbour expansion: in index order, clipped to what exists, one project only.
+        expect(await store.getChunkRange(P, 'doc-v', 0, 5)).toEqual([entry.chunks[0], entry.chunks[1]]);
+        expect(await store.getChunkRange(P, 'doc-v', 1, 1)).toEqual([entry.chunks[1]]);
+        expect(await store.getChunkRange(P, 'doc-v', 2, 9)).toEqual([]);
+        expect(await store.getChunkRange('another-project', 'doc-v', 0, 5)).toEqual([]);
       });
 
       it('omits title when the document has none (no title: undefined)', async () => {

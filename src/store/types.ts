@@ -64,6 +64,8 @@ export interface Store {
   listDocuments(projectId: string, options?: { limit?: number; offset?: number }): Promise<StoredDocument[]>;
   deleteDocument(projectId: string, id: string): Promise<boolean>;
   getChunks(projectId: string, ids: string[]): Promise<Chunk[]>;
+  /** Chunks of one document whose index lies in [from, to], ordered by index (neighbour expansion). */
+  getChunkRange(projectId: string, documentId: string, from: number, to: number): Promise<Chunk[]>;
   vectorSearch(query: VectorQuery): Promise<ScoredChunk[]>;
   keywordSearch(query: KeywordQuery): Promise<ScoredChunk[]>;
   /** Embedding models that have vectors in this project, with their dimensions. */

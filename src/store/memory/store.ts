@@ -172,6 +172,14 @@ class MemoryStore implements Store {
     });
   }
 
+  async getChunkRange(projectId: string, documentId: string, from: number, to: number): Promise<Chunk[]> {
+    const p = this.project(projectId);
+    return [...p.chunks.values()]
+      .filter((c) => c.documentId === documentId && c.index >= from && c.index <= to)
+      .sort((a, b) => a.index - b.index)
+      .map((c) => structuredClone(c));
+  }
+
   private hit(p: Project, chunkId: string, score: number): ScoredChunk[] {
     const chunk = p.chunks.get(chunkId);
     const doc = chunk && p.docs.get(chunk.documentId)?.doc;

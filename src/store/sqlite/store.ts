@@ -246,6 +246,12 @@ class SqliteStoreImpl implements SqliteStore {
     });
   }
 
+  async getChunkRange(projectId: string, documentId: string, from: number, to: number): Promise<Chunk[]> {
+    return this.run('read chunks', () =>
+      (this.db.prepare('SELECT * FROM chunks WHERE project_id = ? AND document_id = ? AND idx BETWEEN ? AND ? ORDER BY idx').all(projectId, documentId, from, to) as ChunkRow[]).map(toChunk),
+    );
+  }
+
   async vectorSearch(query: VectorQuery): Promise<ScoredChunk[]> {
     checkQueryVector(query.vector, query.k);
     const conditions = normalizeFilter(query.filter);
