@@ -72,12 +72,12 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
     return t;
   };
 
-  // Zod's output marks absent optionals `| undefined`; the gateway's options (exactOptionalPropertyTypes) want them absent.
   // With redis.url, limits, budgets and the cache are shared by every replica; otherwise
   // budgets persist in the SQLite file and rate limits are per process.
   const redisUrl = config.redis.url;
   const closers: Array<() => unknown> = [];
   const owned = <T extends { close(): unknown }>(x: T): T => (closers.push(() => x.close()), x);
+  // Zod's output marks absent optionals `| undefined`; the gateway's options (exactOptionalPropertyTypes) want them absent.
   const rate = plain<{ perKey?: RateLimit; perProject?: RateLimit; projects: Record<string, RateLimit> }>(g.rateLimit);
   // Always in the chain, even with nothing configured: an API key's own limits (from its tenancy
   // record) arrive with the call. With no limit for a call both layers pass it straight through.
