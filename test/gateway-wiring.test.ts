@@ -87,6 +87,22 @@ describe('retries and fallback in the ask path', () => {
   });
 });
 
+describe('cascade from the config', () => {
+  it('answers with the cheap tier, escalates when it abstains, and records which tier answered', async () => {
+    const { ic } = await setup({
+      gateway: { rules: [{ name: 'auto', when: { model: 'auto' }, cascade: { tiers: ['openai:gpt-4o-mini', 'openai:gpt-4o'], verify: ['answered'] } }] },
+    });
+    upstream.setHandler((req) => ({ text: (req.body as { model: string }).model === 'gpt-4o-mini' ? "I don't know: the documents don't contain the answer." : 'In 1066 [1].' }));
+    const a = await ic.ask('When did William invade England?', { model: 'auto' });
+    upstream.setHandler(undefined);
+    expect(a.answer).toBe('In 1066 [1].');
+    expect(upstream.requests.map((r) => (r.body as { model: string }).model)).toEqual(['gpt-4o-mini', 'gpt-4o']);
+    const spans = await lastTrace(ic);
+    expect(spans.find((s) => s.kind === 'llm')?.attributes.answeredBy).toBe('openai:gpt-4o');
+    expect(spans.filter((s) => s.name.startsWith('cascade tier')).map((s) => s.attributes.passed)).toEqual([false, true]);
+  });
+});
+
 describe('/v1 pass-through goes through the same stack', () => {
   it('is traced with project, tokens and cost', async () => {
     const { ic } = await setup({}, false);

@@ -18,7 +18,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../core/index.js';
 import type { Embedder } from '../embed/index.js';
 import { resolveLanguageModel } from '../model/index.js';
-import { createGateway, MemoryBudgetStore, RedisBudgetStore, RedisRateLimitStore, SqliteBudgetStore, type BudgetLimit, type BudgetOptions, type Gateway, type GatewayEvent, type GatewayOptions, type RateLimit, type RateLimitOptions, type RouteRule, type Target } from '../gateway/index.js';
+import { allOf, createGateway, MemoryBudgetStore, nonAbstentionVerifier, RedisBudgetStore, RedisRateLimitStore, SqliteBudgetStore, type BudgetLimit, type BudgetOptions, type Gateway, type GatewayEvent, type GatewayOptions, type RateLimit, type RateLimitOptions, type RouteRule, type Target } from '../gateway/index.js';
 import { cacheMiddleware, createMemoryCacheBackend, openRedisCacheBackend, openSqliteCacheBackend, type CacheBackend, type CacheEvent } from '../cache/index.js';
 import { traceMiddleware, type Tracer } from '../trace/index.js';
 import type { ModelGuardHook } from './guarding.js';
@@ -103,7 +103,7 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
   const options: GatewayOptions = {
     env,
     resolve: resolveTarget,
-    route: { aliases: g.aliases, fallbacks: g.fallbacks, rules: plain<RouteRule[]>(g.rules) },
+    route: { aliases: g.aliases, fallbacks: g.fallbacks, rules: routeRules(g.rules) },
     retry: g.retry,
     breaker: g.breaker,
     rateLimit,
@@ -235,3 +235,22 @@ function recordEvent(tracer: Tracer, event: GatewayEvent): void {
 function plain<T>(value: unknown): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
+
+/** Config rules → gateway rules: a cascade's verifiers are named in the config and built here. */
+function routeRules(rules: Config['gateway']['rules']): RouteRule[] {
+  return rules.map((r) => {
+    const { cascade, ...rest } = plain<Omit<RouteRule, 'cascade'> & { cascade?: { tiers: string[]; verify: Array<'answered' | 'json'> } }>(r);
+    if (!cascade) return rest;
+    const verifiers = cascade.verify.map((name) => (name === 'json' ? jsonVerifier : nonAbstentionVerifier()));
+    return { ...rest, cascade: { tiers: cascade.tiers, verify: allOf(...verifiers) } };
+  });
+}
+
+const jsonVerifier = ({ text }: { text: string }): { ok: true } | { ok: false; reason: string } => {
+  try {
+    JSON.parse(text);
+    return { ok: true };
+  } catch {
+    return { ok: false, reason: 'the answer is not valid JSON' };
+  }
+};

@@ -266,6 +266,13 @@ const gateway = z.strictObject({
           .optional(),
         targets: z.array(z.union([z.string().min(1), z.strictObject({ model: z.string().min(1), weight: z.number().positive() })])).optional(),
         fallbacks: z.array(z.string().min(1)).optional(),
+        /**
+         * Cheap tier first; escalate only when the verifier rejects its answer: `answered` (not
+         * empty, not an abstention), `json` (parses as JSON) or both.
+         */
+        cascade: z
+          .strictObject({ tiers: z.array(z.string().min(1)).min(2), verify: z.array(z.enum(['answered', 'json'])).min(1).default(['answered']) })
+          .optional(),
       }),
     )
     .default([]),

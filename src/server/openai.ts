@@ -23,7 +23,8 @@ function contentText(content: ChatMessage['content']): string {
 
 /** `provider:model` passes through; a bare name uses the provider of the configured default model. */
 export function modelSpec(ic: Incontext, model: string): string {
-  if (model.includes(':') || model in ic.config.gateway.aliases) return model;
+  const routed = ic.config.gateway.rules.some((r) => r.when?.model === model || (Array.isArray(r.when?.model) && r.when.model.includes(model)));
+  if (model.includes(':') || model in ic.config.gateway.aliases || routed) return model;
   const provider = ic.config.model.default.split(':')[0] ?? 'local';
   return provider === 'local' ? 'local' : `${provider}:${model}`;
 }
