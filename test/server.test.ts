@@ -87,14 +87,31 @@ describe('OpenAI-compatible /v1 with the official openai client', () => {
     expect(choice.message.tool_calls).toEqual([{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }]);
     expect(upstream.requests.at(-1)?.body).toMatchObject({ tools: [{ type: 'function', function: { name: 'get_weather' } }], tool_choice: 'required', seed: 7, stop: ['END'] });
 
-    upstream.script({ text: 'It is sunny in Paris.' });
+    upstream.script({ text: '{"sky":"sunny"}' });
     messages.push(choice.message, { role: 'tool', tool_call_id: 'call_1', content: '{"sky":"sunny"}' });
     const second = await client.chat.completions.create({ model: 'openai:gpt-4o-mini', messages, tools: [weatherTool], response_format: { type: 'json_schema', json_schema: { name: 'w', schema: { type: 'object', properties: { sky: { type: 'string' } } } } } });
-    expect(second.choices[0]?.message.content).toBe('It is sunny in Paris.');
+    expect(JSON.parse(second.choices[0]!.message.content!)).toEqual({ sky: 'sunny' });
     const sent = upstream.requests.at(-1)?.body as { messages: Array<{ role: string; tool_call_id?: string; content?: unknown; tool_calls?: unknown }>; response_format?: unknown };
     expect(sent.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
     expect(sent.messages[2]).toMatchObject({ tool_call_id: 'call_1', content: '{"sky":"sunny"}' });
     expect(sent.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'w' } });
+  });
+
+  it('validates a JSON-schema answer: re-asks with the error, then refuses an answer that never fits', async () => {
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const response_format = { type: 'json_schema' as const, json_schema: { name: 'w', schema: { type: 'object', properties: { sky: { type: 'string' } }, required: ['sky'] } } };
+    upstream.reset();
+    upstream.script({ text: '{"weather": 1}' }, { text: '{"sky": "sunny"}' });
+    const r = await client.chat.completions.create({ model: 'openai:gpt-4o-mini', messages: [{ role: 'user', content: 'Sky over Paris?' }], response_format });
+    expect(JSON.parse(r.choices[0]!.message.content!)).toEqual({ sky: 'sunny' });
+    expect(upstream.requests).toHaveLength(2);
+    expect(JSON.stringify(upstream.requests[1]!.body)).toMatch(/sky/);
+    upstream.reset();
+    upstream.setHandler(() => ({ text: 'no JSON here at all' }));
+    const err = await client.chat.completions.create({ model: 'openai:gpt-4o-mini', messages: [{ role: 'user', content: 'Sky?' }], response_format }).catch((e: unknown) => e);
+    upstream.setHandler(undefined);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBeGreaterThanOrEqual(400);
   });
 
   it('streams tool calls in OpenAI chunk shape', async () => {

@@ -1,4 +1,7 @@
 import { Hono, type Context } from 'hono';
+import { wrapLanguageModel } from 'ai';
+import type { LanguageModelV4, LanguageModelV4CallOptions } from '@ai-sdk/provider';
+import { resolvePolicy, validationMiddleware, validationOptions } from '../guard/index.js';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { IncontextError, newId, toIncontextError, type Usage } from '../core/index.js';
@@ -60,10 +63,11 @@ export function openaiRoutes(ic: Incontext): Hono {
     const id = `chatcmpl-${newId('x').slice(2)}`;
     const created = Math.floor(Date.now() / 1000);
     if (body.model === RAG_MODEL) return ragCompletion(c, ic, body, id, created);
-    const { model, id: modelId } = ic.languageModel(modelSpec(ic, body.model), { project: projectOf(c, ic.config.project), ...callerOf(c) });
+    const project = projectOf(c, ic.config.project);
+    const { model, id: modelId } = ic.languageModel(modelSpec(ic, body.model), { project, ...callerOf(c) });
     const options = chatCallOptions(body, c.req.raw.signal);
     if (!body.stream) {
-      const r = await generateChat(model, options).catch((e: unknown) => {
+      const r = await generateChat(validated(ic, model, options, project), options).catch((e: unknown) => {
         throw upstreamError(e, modelId);
       });
       const message = { role: 'assistant', content: r.text || (r.toolCalls.length ? null : ''), refusal: null, ...(r.toolCalls.length ? { tool_calls: r.toolCalls } : {}) };
@@ -136,4 +140,17 @@ async function ragCompletion(c: Context, ic: Incontext, body: ChatRequest, id: s
     }
     return { finish: 'stop' };
   });
+}
+
+/**
+ * A JSON-schema response_format is checked on the answer (guard.output.validation of the project's
+ * policy): a failing answer is repaired or re-asked with the error, then refused (422) or flagged.
+ * Streams are not validated: what was sent cannot be taken back.
+ */
+function validated(ic: Incontext, model: LanguageModelV4, options: LanguageModelV4CallOptions, project: string): LanguageModelV4 {
+  const format = options.responseFormat;
+  if (format?.type !== 'json' || !format.schema) return model;
+  const settings = validationOptions(resolvePolicy(ic.config.guard, project));
+  if (!settings) return model;
+  return wrapLanguageModel({ model, middleware: validationMiddleware({ kind: 'json-schema', schema: format.schema as Record<string, unknown> }, settings) });
 }
