@@ -4,37 +4,19 @@
  * A full run rewrites bench/RESULTS.md; a partial run only prints, so a quick check
  * of one section never replaces the full record with a fragment.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bm25Section } from './bm25.js';
 import { chunkingSection } from './chunking.js';
 import { gatewaySection } from './gateway/index.js';
-import { log, msSince, now, renderMarkdown, renderText, ROOT, settle, type Section, type Table } from './lib.js';
+import { log, machineLines, msSince, now, renderMarkdown, renderText, ROOT, settle, type Section, type Table } from './lib.js';
 import { ragSection } from './rag.js';
 import { vectorSection } from './vector.js';
 
 const SECTIONS: Section[] = [chunkingSection, vectorSection, bm25Section, ragSection, gatewaySection];
 const PEERS = ['@langchain/textsplitters', '@langchain/classic', '@langchain/core', 'vectra', 'minisearch', 'js-tiktoken', 'better-sqlite3', '@portkey-ai/gateway', 'autocannon'];
 
-function version(pkg: string): string {
-  try {
-    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'not installed';
-  }
-}
 
-function machine(): string[] {
-  const cpu = cpus();
-  return [
-    `- CPU: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores`,
-    `- RAM: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `- Node ${process.version} on ${process.platform}/${process.arch}`,
-    `- Load average at the start: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (the machine is shared; absolute times vary, ratios measured in one run are the figures to read)`,
-    `- Peers: ${PEERS.map((p) => `${p} ${version(p)}`).join(', ')}`,
-  ];
-}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -44,7 +26,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const chosen = args.length ? SECTIONS.filter((s) => args.includes(s.name)) : SECTIONS;
-  const header = machine();
+  const header = machineLines(PEERS);
   const started = now();
   const tables: Table[] = [];
   for (const s of chosen) {

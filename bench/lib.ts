@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -163,3 +163,24 @@ export function settle(): void {
 }
 
 export { prng } from '../src/core/index.js';
+
+/** Version of an installed package, or 'not installed'. */
+export function packageVersion(pkg: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+/** The machine, its load and the peer versions, as the header lines of a results file. */
+export function machineLines(peers: readonly string[]): string[] {
+  const cpu = cpus();
+  return [
+    `- CPU: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores`,
+    `- RAM: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- Node ${process.version} on ${process.platform}/${process.arch}`,
+    `- Load average at the start: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (the machine is shared; absolute times vary, ratios measured in one run are the figures to read)`,
+    `- Peers: ${peers.map((p) => `${p} ${packageVersion(p)}`).join(', ')}`,
+  ];
+}

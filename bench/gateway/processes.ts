@@ -6,9 +6,9 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../src/testing/index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -71,19 +71,6 @@ export function startUpstreamProcess(): Promise<Child> {
 
 export function startIncontextProcess(upstreamUrl: string): Promise<Child> {
   return forkChild('incontext server', 'incontext-child.ts', { BENCH_UPSTREAM_URL: upstreamUrl });
-}
-
-/** A port that was free a moment ago (Portkey's server takes only `--port=N`). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export function portkeyEntry(): string {

@@ -5,8 +5,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createChunker } from '../../src/chunk/index.js';
-import type { Chunk } from '../../src/core/index.js';
+import { createChunker, toChunks } from '../../src/chunk/index.js';
 import type { Embedder } from '../../src/embed/index.js';
 import { openSqliteStore, type DocumentEntry, type SqliteStore } from '../../src/store/index.js';
 import { BENCH_TMP, msSince, now } from '../lib.js';
@@ -38,17 +37,7 @@ export async function indexCorpus(ds: IrDataset, embedder: Embedder): Promise<In
   for (const d of ds.docs) {
     const text = docText(d, ds.titled);
     const pieces = chunker.split(text);
-    const rows: Chunk[] = pieces.map((p, i) => ({
-      id: `${d.doc_id}#${i}`,
-      documentId: d.doc_id,
-      projectId: PROJECT,
-      index: i,
-      text: p.text,
-      tokenCount: p.tokenCount,
-      start: p.start,
-      end: p.end,
-      metadata: {},
-    }));
+    const rows = toChunks(pieces, { documentId: d.doc_id, projectId: PROJECT, id: (_, i) => `${d.doc_id}#${i}` });
     chunks += rows.length;
     const vectors = await embedder.embed(rows.map((c) => c.text), { kind: 'document' });
     rows.forEach((c, i) => stored.push({ doc: d.doc_id, text: c.text, vector: vectors[i]! }));

@@ -6,11 +6,10 @@
  * bench/RESULTS.md; a partial run only prints.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createGloveEmbedder, loadGloveCache } from '../../src/embed/index.js';
 import { createLexicon } from '../../src/retrieve/rerank/index.js';
-import { BENCH_TMP, log, msSince, now, renderMarkdown, renderText, ROOT, settle, type Table } from '../lib.js';
+import { BENCH_TMP, log, machineLines, msSince, now, renderMarkdown, renderText, ROOT, settle, type Table } from '../lib.js';
 import { loadRagDev, loadSciFact } from './data.js';
 import { bestOurs, qualityRows, qualityTable, type Row } from './quality.js';
 import { speedTable } from './speed.js';
@@ -19,22 +18,7 @@ const PARTS = ['quality', 'speed'];
 const START = '<!-- retrieval:start -->';
 const END = '<!-- retrieval:end -->';
 
-function version(pkg: string): string {
-  try {
-    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'not installed';
-  }
-}
 
-function machine(): string[] {
-  const cpu = cpus();
-  return [
-    `- CPU: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores; RAM ${(totalmem() / 2 ** 30).toFixed(1)} GiB; Node ${process.version} on ${process.platform}/${process.arch}`,
-    `- Load average at the start: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (shared machine: read ratios measured in one run, not absolute milliseconds)`,
-    `- Peers: ${['@langchain/textsplitters', '@langchain/classic', '@langchain/core', '@orama/orama'].map((p) => `${p} ${version(p)}`).join(', ')}`,
-  ];
-}
 
 function summarize(rows: Row[], dataset: string): string | undefined {
   const mine = rows.filter((r) => r.dataset === dataset);
@@ -54,7 +38,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const chosen = args.length ? args : PARTS;
-  const header = machine();
+  const header = machineLines(['@langchain/textsplitters', '@langchain/classic', '@langchain/core', '@orama/orama']);
   const started = now();
   const cacheDir = join(BENCH_TMP, 'glove');
   const embedder = createGloveEmbedder({ cacheDir });

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { IncontextError, sha256, stableId, toIncontextError, type Chunk } from '../core/index.js';
-import { createChunker, createParentChildChunker, createSemanticChunker, type ChunkOptions, type ChunkPiece, type ChunkStrategy } from '../chunk/index.js';
+import { createChunker, createParentChildChunker, createSemanticChunker, toChunks, type ChunkOptions, type ChunkPiece, type ChunkStrategy } from '../chunk/index.js';
 import { loadBuffer, originFor, readSqlSource, syncSqlSource, walk, type LoadedDocument, type LoadOptions, type SqlSourceOptions, type SqlSyncReport } from '../ingest/index.js';
 import type { Config } from '../config/index.js';
 import type { Embedder } from '../embed/index.js';
@@ -93,17 +93,7 @@ export async function buildEntries(deps: PipelineDeps, projectId: string, docs: 
   for (const d of docs) {
     const documentId = stableId('doc', projectId, d.source);
     const pieces = await splitDocument(deps, d);
-    const chunks: Chunk[] = pieces.map((p, i) => ({
-      id: stableId('chk', documentId, String(i), sha256(p.text).slice(0, 16)),
-      documentId,
-      projectId,
-      index: i,
-      text: p.text,
-      tokenCount: p.tokenCount,
-      start: p.start,
-      end: p.end,
-      metadata: { ...d.metadata, ...p.metadata },
-    }));
+    const chunks = toChunks(pieces, { documentId, projectId, metadata: d.metadata });
     allChunks.push(...chunks);
     entries.push({
       document: {

@@ -87,3 +87,4 @@ export {
   type ParentRef,
   type ChildSplitter,
 } from './parent.js';
+export { toChunks, type ToChunksOptions } from './to-chunks.js';

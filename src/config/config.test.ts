@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IncontextError } from '../core/index.js';
 import { CONFIG_TEMPLATE, loadConfig, parseConfig } from './index.js';
+import { thrownError as catchErr } from '../testing/index.js';
 
 function dir(files: Record<string, string>): string {
   const d = mkdtempSync(join(tmpdir(), 'ic-config-'));
@@ -11,15 +11,6 @@ function dir(files: Record<string, string>): string {
   return d;
 }
 
-function catchErr(fn: () => unknown): IncontextError {
-  try {
-    fn();
-  } catch (e) {
-    if (IncontextError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 describe('config', () => {
   it('has working defaults', () => {

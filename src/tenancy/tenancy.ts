@@ -4,7 +4,7 @@ import { openStageDatabase, runMigrations } from '../store/index.js';
 import { actorName, badRequest, checkProjectId, notFound } from './errors.js';
 import { createKeyOps } from './keys.js';
 import { MIGRATION_TABLE, MIGRATIONS, type Ctx } from './schema.js';
-import type { AuditAction, AuditEntry, ListAuditOptions, Project, Tenancy, TenancyOptions } from './types.js';
+import type { AuditEntry, ListAuditOptions, Project, Tenancy, TenancyOptions } from './types.js';
 import { MASTER_KEY_ENV } from './vault-crypto.js';
 import { createVault } from './vault.js';
 
@@ -14,15 +14,8 @@ interface ProjectRow {
   created_at: number;
 }
 
-interface AuditRow {
-  id: number;
-  at: number;
-  actor: string;
-  project: string;
-  action: AuditAction;
-  target: string;
-  detail: string;
-}
+/** An audit entry as stored: its detail is JSON text. */
+type AuditRow = Omit<AuditEntry, 'detail'> & { detail: string };
 
 function openDb(options: TenancyOptions): { db: Database.Database; path: string; owned: boolean } {
   if (options.db) {

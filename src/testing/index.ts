@@ -31,3 +31,4 @@ export { countFakeTokens, fakeEmbedding } from './script.js';
 export type * from './types.js';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis.js';
 export { thrownError, rejectedError } from './errors.js';
+export { freePort } from './ports.js';

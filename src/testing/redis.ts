@@ -6,10 +6,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IncontextError } from '../core/index.js';
+import { freePort } from './ports.js';
 
 export interface RedisServerOptions {
   /** Sets `requirepass`; the URL then carries it (`redis://:secret@127.0.0.1:port`). */
@@ -32,20 +33,6 @@ export interface RedisServer {
 }
 
 const SETUP_HINT = 'install it with scripts/setup-services.sh (it installs Debian\'s redis-server)';
-
-/** A port the kernel just handed out; another process could take it, so start() retries on a clash. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A command in the wire format, so arguments may hold spaces. */
 function resp(args: readonly string[]): string {

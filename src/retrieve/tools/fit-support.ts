@@ -11,8 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { sha256, stableId, type Chunk } from '../../core/index.js';
-import { createChunker } from '../../chunk/index.js';
+import { sha256, stableId } from '../../core/index.js';
+import { createChunker, toChunks } from '../../chunk/index.js';
 import { createGloveEmbedder, createHashingEmbedder, withEmbeddingCache, type Embedder } from '../../embed/index.js';
 import { createMemoryStore } from '../../store/index.js';
 import { createStepContext, retrievePipeline } from '../pipeline.js';
@@ -32,17 +32,7 @@ async function samplesFor(base: Embedder): Promise<Sample[]> {
   const chunker = createChunker({ strategy: 'recursive', size: 384, overlap: 48 });
   for (const d of corpus) {
     const documentId = stableId('doc', P, d.doc_id);
-    const chunks: Chunk[] = chunker.split(d.text).map((p, i) => ({
-      id: stableId('chk', documentId, String(i), sha256(p.text).slice(0, 16)),
-      documentId,
-      projectId: P,
-      index: i,
-      text: p.text,
-      tokenCount: p.tokenCount,
-      start: p.start,
-      end: p.end,
-      metadata: {},
-    }));
+    const chunks = toChunks(chunker.split(d.text), { documentId, projectId: P });
     const vectors = await embedder.embed(
       chunks.map((c) => c.text),
       { kind: 'document' },
