@@ -274,6 +274,11 @@ function main(): void {
     // The combiner for a fold's test is fitted only on rows whose sources that fold trained on.
     const comb = fitCombiner(folds[1 - i]!.test.map(combRow));
     const pairs = fold.test.map((e) => ({ e, y: e.y, flag: combine(comb, combRow(e).x) >= threshold }));
+    if (process.env.GUARD_TRAIN_VERBOSE) {
+      for (const p of pairs) {
+        if (p.flag !== (p.y === 1)) console.error(`fold ${'AB'[i]} ${p.y ? 'missed' : 'false positive'} ${combine(comb, combRow(p.e).x).toFixed(3)} ${p.e.source}: ${p.e.text.slice(0, 200).replace(/\n/g, ' ')}`);
+      }
+    }
     const clfOnly = fold.test.map((e) => ({ y: e.y, flag: (oof.get(e) ?? 0) >= 0 }));
     report.push(line(`fold ${fold.name}: detector`, count(pairs)));
     report.push(line(`fold ${fold.name}: classifier alone`, count(clfOnly)));
