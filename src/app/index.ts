@@ -8,3 +8,31 @@ export type { Embedder } from '../embed/index.js';
 export type { ProjectStats, Drift } from './stats.js';
 export type { CallContext } from './models.js';
 export type { Tenancy, Principal, Scope, KeyLimits } from '../tenancy/index.js';
+export {
+  runChunkingExperiment,
+  chunkSection,
+  configYamlFor,
+  CHUNKING_STRATEGIES,
+  DEFAULT_STRATEGIES,
+  DEFAULT_SIZES,
+  type ChunkingExperimentOptions,
+  type ChunkingExperimentResult,
+  type ChunkingRow,
+  type ChunkingStrategyName,
+  type ChunkSection,
+  type ExperimentProgress,
+} from './experiment.js';
+export {
+  loadEvalSet,
+  loadCorpusJsonl,
+  scoreRanking,
+  meanScores,
+  hitAt,
+  recallAt,
+  reciprocalRank,
+  ndcgAt,
+  type EvalSet,
+  type EvalQuery,
+  type CorpusRecord,
+  type RetrievalScores,
+} from '../eval/index.js';

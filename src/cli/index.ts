@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './admin.js';
 import { registerCommands } from './commands.js';
+import { registerExperimentCommands } from './experiment.js';
 import { registerGuardCommands } from './guard.js';
 import { registerTraceCommands } from './traces.js';
 import { EXIT, reportError } from './output.js';
@@ -20,6 +21,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   });
   registerTraceCommands(program);
   registerGuardCommands(program);
+  registerExperimentCommands(program);
   registerAdminCommands(program, (c) => {
     exitCode = c;
   });
