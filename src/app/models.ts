@@ -15,10 +15,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { wrapLanguageModel } from 'ai';
 import type { LanguageModelV4, LanguageModelV4Middleware } from '@ai-sdk/provider';
 import type { Config } from '../config/index.js';
-import type { Logger } from '../core/index.js';
+import { IncontextError, type Logger } from '../core/index.js';
 import type { Embedder } from '../embed/index.js';
-import { resolveLanguageModel } from '../model/index.js';
-import { allOf, createGateway, MemoryBudgetStore, nonAbstentionVerifier, RedisBudgetStore, RedisRateLimitStore, SqliteBudgetStore, type BudgetLimit, type BudgetOptions, type Gateway, type GatewayEvent, type GatewayOptions, type RateLimit, type RateLimitOptions, type RouteRule, type Target } from '../gateway/index.js';
+import { PROVIDER_SECRET_NAMES, resolveLanguageModel } from '../model/index.js';
+import { MASTER_KEY_ENV, openProjectSecrets, type ProjectSecretsReader } from '../tenancy/index.js';
+import { allOf, createGateway, MemoryBudgetStore, MemoryRateLimitStore, nonAbstentionVerifier, RedisBudgetStore, RedisRateLimitStore, SqliteBudgetStore, type BudgetLimit, type BudgetOptions, type Gateway, type GatewayEvent, type GatewayOptions, type RateLimit, type RateLimitOptions, type RouteRule, type Target } from '../gateway/index.js';
 import { cacheMiddleware, createMemoryCacheBackend, openRedisCacheBackend, openSqliteCacheBackend, type CacheBackend, type CacheEvent } from '../cache/index.js';
 import { traceMiddleware, type Tracer } from '../trace/index.js';
 import type { ModelGuardHook } from './guarding.js';
@@ -54,22 +55,35 @@ export interface ModelStackDeps {
   logger: Logger;
   /** The project's guard policy as middleware; it may hand back a tracer to give the trace middleware (to find the llm span). */
   guard?: ModelGuardHook;
+  /**
+   * Projects' provider secrets (OPENAI_API_KEY, ...), which win over `env` for that project's calls.
+   * Default: the vault in the `dbPath` file, opened on the first call, master key from `env`.
+   */
+  vault?: ProjectSecretsReader;
 }
+
+/** Projects with their own provider keys, each with its own gateway (and so its own circuit breakers). */
+const MAX_PROJECT_GATEWAYS = 1000;
 
 export function createModelStack(deps: ModelStackDeps): ModelStack {
   const { config, env, logger } = deps;
   const g = config.gateway;
-  const current = new AsyncLocalStorage<Tracer>();
+  /** The call's tracer and project: gateway events and routing happen inside the call, in its async context. */
+  const current = new AsyncLocalStorage<{ tracer: Tracer; project: string }>();
 
-  const targets = new Map<string, Target>();
-  const resolveTarget = (spec: string): Target => {
-    let t = targets.get(spec);
-    if (!t) {
-      const r = resolveLanguageModel(spec, env);
-      t = { id: r.id, model: r.model };
-      targets.set(spec, t);
-    }
-    return t;
+  /** Spec → target, cached per credential set; a failure (a missing key) is not cached, so a fix takes effect. */
+  const resolver = (project: () => string | undefined, secrets?: Readonly<Record<string, string>>) => {
+    const targets = new Map<string, Target>();
+    return (spec: string): Target => {
+      let t = targets.get(spec);
+      if (!t) {
+        const p = project();
+        const r = resolveLanguageModel(spec, env, { ...(p !== undefined ? { project: p } : {}), ...(secrets ? { secrets } : {}) });
+        t = { id: r.id, model: r.model };
+        targets.set(spec, t);
+      }
+      return t;
+    };
   };
 
   // With redis.url, limits, budgets and the cache are shared by every replica; otherwise
@@ -85,7 +99,8 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
     ...(rate.perKey ? { perKey: rate.perKey } : {}),
     ...(rate.perProject ? { perProject: rate.perProject } : {}),
     projects: rate.projects,
-    ...(redisUrl ? { store: owned(new RedisRateLimitStore({ url: redisUrl })) } : {}),
+    // One store for the shared gateway and every project's own, so counts survive a gateway rebuilt after a key change.
+    store: redisUrl ? owned(new RedisRateLimitStore({ url: redisUrl })) : new MemoryRateLimitStore(),
   };
   const b = plain<{ perProject?: BudgetLimit; perKey?: BudgetLimit; projects: Record<string, BudgetLimit>; degradeTo?: string }>(g.budget);
   const budget: BudgetOptions = {
@@ -102,18 +117,24 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
 
   const options: GatewayOptions = {
     env,
-    resolve: resolveTarget,
     route: { aliases: g.aliases, fallbacks: g.fallbacks, rules: routeRules(g.rules) },
     retry: g.retry,
     breaker: g.breaker,
     rateLimit,
     budget,
     onEvent: (event) => {
-      const tracer = current.getStore();
-      if (tracer) recordEvent(tracer, event);
+      const call = current.getStore();
+      if (call) recordEvent(call.tracer, event);
     },
   };
-  const gateway = createGateway(options);
+  // Projects without provider secrets share one gateway on the server's environment.
+  const resolveShared = resolver(() => current.getStore()?.project);
+  const shared = { gateway: createGateway({ ...options, resolve: resolveShared }), resolve: resolveShared };
+  const forProject = projectGateways(deps, shared, (project, secrets) => {
+    const resolve = resolver(() => project, secrets);
+    return { gateway: createGateway({ ...options, resolve }), resolve };
+  });
+  const gateway = shared.gateway;
 
   // The cache needs the embedder (semantic) and is built on first use, so a CLI that never calls a model never opens it.
   let cacheP: Promise<{ middleware: LanguageModelV4Middleware; backend: CacheBackend }> | undefined;
@@ -144,19 +165,21 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
   };
 
   /** Gateway events are reported from inside the call, so the tracer of the call is in async context. */
-  const bindTracer = (tracer: Tracer): LanguageModelV4Middleware => ({
+  const bindCall = (call: { tracer: Tracer; project: string }): LanguageModelV4Middleware => ({
     specificationVersion: 'v4',
-    wrapGenerate: ({ doGenerate }) => current.run(tracer, doGenerate),
-    wrapStream: ({ doStream }) => current.run(tracer, doStream),
+    wrapGenerate: ({ doGenerate }) => current.run(call, doGenerate),
+    wrapStream: ({ doStream }) => current.run(call, doStream),
   });
 
   return {
     gateway,
     model(spec, context, tracer, modelOptions = {}) {
+      // The project's own keys, if its vault holds any; checked per call, so a rotated key is used from the next one.
+      const own = forProject(context.project);
       // An alias resolves per call (routing may pick any of its targets); a spec is checked now,
       // so a typo or a missing key is reported before anything is retrieved or spent.
       const alias = spec in g.aliases || g.rules.some((r) => matchesModel(r.when?.model, spec));
-      const id = alias ? spec : resolveTarget(spec).id;
+      const id = alias ? spec : current.run({ tracer, project: context.project }, () => own.resolve(spec)).id;
       const incontext = {
         project: context.project,
         projectId: context.project,
@@ -175,14 +198,81 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
         }),
       };
       const guard = deps.guard?.(context.project, tracer, { input: modelOptions.guardInput ?? false });
-      const middleware = [withContext, traceMiddleware(guard?.tracer ?? tracer), bindTracer(tracer), ...(guard ? [guard.middleware] : []), ...(cacheOn ? [lazyCache] : [])];
-      return { model: wrapLanguageModel({ model: gateway(id), middleware }), id };
+      const middleware = [withContext, traceMiddleware(guard?.tracer ?? tracer), bindCall({ tracer, project: context.project }), ...(guard ? [guard.middleware] : []), ...(cacheOn ? [lazyCache] : [])];
+      return { model: wrapLanguageModel({ model: own.gateway(id), middleware }), id };
     },
     async close() {
+      forProject.close();
       for (const close of closers) await close();
       if (cacheP) await (await cacheP).backend.close();
     },
   };
+}
+
+interface GatewayFor {
+  gateway: Gateway;
+  resolve: (spec: string) => Target;
+}
+
+/**
+ * The gateway a project's calls go through: its own, built on its vault's provider secrets, or
+ * the shared one when it has none. Rebuilt when the vault's version for the project moves (a
+ * secret set, replaced, deleted or re-encrypted, here or by another process on the same file),
+ * so a key change needs no restart. A project's gateway has its own circuit breakers: one
+ * tenant's failing or throttled key must not open the circuit for everyone.
+ */
+function projectGateways(
+  deps: ModelStackDeps,
+  shared: GatewayFor,
+  build: (project: string, secrets: Readonly<Record<string, string>>) => GatewayFor,
+): ((project: string) => GatewayFor) & { close(): void } {
+  let reader: ProjectSecretsReader | undefined = deps.vault;
+  let ownReader = false;
+  const open = (): ProjectSecretsReader | undefined => {
+    if (!reader && deps.dbPath) {
+      reader = openProjectSecrets({ path: deps.dbPath, ...(deps.env[MASTER_KEY_ENV] ? { masterKey: deps.env[MASTER_KEY_ENV] } : {}) });
+      ownReader = true;
+    }
+    return reader;
+  };
+  const known = new Map<string, { version: number; gateway: GatewayFor }>();
+
+  const forProject = (project: string): GatewayFor => {
+    const vault = open();
+    if (!vault) return shared;
+    const version = vault.version(project);
+    const hit = known.get(project);
+    if (hit && hit.version === version) return hit.gateway;
+    let secrets: Record<string, string>;
+    try {
+      secrets = vault.read(project, PROVIDER_SECRET_NAMES);
+    } catch (e) {
+      // Refuse rather than fall back: the project chose its own keys, and the server's must not pay for its calls.
+      throw unreadableVault(e, project);
+    }
+    const names = Object.keys(secrets);
+    const gateway = names.length > 0 ? build(project, secrets) : shared;
+    known.delete(project);
+    if (known.size >= MAX_PROJECT_GATEWAYS) known.delete(known.keys().next().value as string);
+    known.set(project, { version, gateway });
+    if (names.length > 0) deps.logger.debug('provider secrets from the vault', { project, names: names.sort() });
+    return gateway;
+  };
+  return Object.assign(forProject, {
+    close() {
+      if (ownReader) reader?.close();
+      known.clear();
+    },
+  });
+}
+
+function unreadableVault(e: unknown, project: string): IncontextError {
+  const cause = IncontextError.isInstance(e) ? e : undefined;
+  return new IncontextError(cause?.code ?? 'STORE_FAILED', `project "${project}" keeps provider secrets in the vault, but they cannot be read: ${cause?.message ?? String(e)}`, {
+    ...(cause?.input ? { input: cause.input } : {}),
+    hint: `${cause?.hint ?? 'Check the vault.'} Until then the project's model calls are refused, not sent with the server's own keys.`,
+    cause: e,
+  });
 }
 
 function matchesModel(model: string | string[] | undefined, spec: string): boolean {

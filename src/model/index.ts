@@ -10,5 +10,7 @@ export {
   type ProviderName,
   type ResolvedModel,
 } from './registry.js';
+export { PROVIDER_ENV, PROVIDER_SECRET_NAMES, secretHint, type ResolveOptions } from './credentials.js';
+export { scrubError, withSecretsRedacted } from './redact-secrets.js';
 export { priceFor, estimateCost, setPriceOverrides, PRICES_AS_OF, type ModelPrice } from './prices.js';
 export { countTokens } from './tokens.js';

@@ -1,9 +1,9 @@
 /**
  * Provider registry: turn a `provider:model` spec into an AI SDK language model.
- * Keys and base URLs come from the `env` passed in (process.env by default), so a
- * caller — a test, a tenant's vault — decides exactly what a model sees. (When `env`
- * sets no base URL, the OpenAI and Anthropic providers still fall back to their own
- * default, which honours OPENAI_BASE_URL / ANTHROPIC_BASE_URL in process.env.)
+ * Keys and base URLs come from a project's vault secrets (`options.secrets`) and then from the
+ * `env` passed in (process.env by default), under the rules in credentials.ts. (When neither
+ * sets a base URL, the OpenAI and Anthropic providers still fall back to their own default,
+ * which honours OPENAI_BASE_URL / ANTHROPIC_BASE_URL in process.env.)
  */
 import { createCohere } from '@ai-sdk/cohere';
 import type { RerankingModelV4 } from '@ai-sdk/provider';
@@ -15,7 +15,10 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { createOllama } from 'ollama-ai-provider-v2';
 import { IncontextError } from '../core/index.js';
+import { credentialsFor, secretHint, type Credentials, type ResolveOptions } from './credentials.js';
 import { createLocalModel } from './local.js';
+import { PROVIDERS, type ProviderName } from './providers.js';
+import { withSecretsRedacted } from './redact-secrets.js';
 
 export interface ResolvedModel {
   model: LanguageModelV4;
@@ -24,8 +27,7 @@ export interface ResolvedModel {
   provider: string;
 }
 
-export const PROVIDERS = ['local', 'openai', 'anthropic', 'google', 'mistral', 'cohere', 'ollama', 'openai-compatible', 'llama-cpp'] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
+export { PROVIDERS, type ProviderName } from './providers.js';
 
 const DEFAULT_OLLAMA_BASE_URL = 'http://localhost:11434/api';
 
@@ -57,8 +59,19 @@ export function parseModelSpec(spec: string): { provider: ProviderName; modelId:
   return { provider: provider as ProviderName, modelId };
 }
 
-export function resolveLanguageModel(spec: string, env: NodeJS.ProcessEnv = process.env): ResolvedModel {
+/**
+ * `options.secrets` are a project's vault secrets by environment variable name; they win over
+ * `env`, and errors of the model they build never show their values.
+ */
+export function resolveLanguageModel(spec: string, env: NodeJS.ProcessEnv = process.env, options: ResolveOptions = {}): ResolvedModel {
   const { provider, modelId } = parseModelSpec(spec);
+  const creds = credentialsFor(provider, env, options);
+  const resolved = buildLanguageModel(provider, modelId, creds, options.project);
+  const secrets = creds.fromVault;
+  return Object.keys(secrets).length > 0 ? { ...resolved, model: withSecretsRedacted(resolved.model, secrets) } : resolved;
+}
+
+function buildLanguageModel(provider: ProviderName, modelId: string, creds: Credentials, project: string | undefined): ResolvedModel {
   const id = `${provider}:${modelId}`;
   switch (provider) {
     case 'local': {
@@ -71,8 +84,8 @@ export function resolveLanguageModel(spec: string, env: NodeJS.ProcessEnv = proc
       return { model: createLocalModel(), id, provider };
     }
     case 'openai': {
-      const apiKey = requireEnv(env, 'OPENAI_API_KEY', id);
-      const baseURL = optionalEnv(env, 'OPENAI_BASE_URL');
+      const apiKey = creds.require('OPENAI_API_KEY', id);
+      const baseURL = creds.optional('OPENAI_BASE_URL');
       const openai = createOpenAI({ apiKey, ...(baseURL ? { baseURL } : {}) });
       // `openai(id)` in @ai-sdk/openai 4 is the Responses API (POST /responses), which
       // only OpenAI itself serves. OPENAI_BASE_URL usually points at an OpenAI-compatible
@@ -81,39 +94,41 @@ export function resolveLanguageModel(spec: string, env: NodeJS.ProcessEnv = proc
       return { model: openai.chat(modelId), id, provider };
     }
     case 'anthropic': {
-      const apiKey = requireEnv(env, 'ANTHROPIC_API_KEY', id);
-      const baseURL = optionalEnv(env, 'ANTHROPIC_BASE_URL');
+      const apiKey = creds.require('ANTHROPIC_API_KEY', id);
+      const baseURL = creds.optional('ANTHROPIC_BASE_URL');
       const anthropic = createAnthropic({ apiKey, ...(baseURL ? { baseURL } : {}) });
       return { model: anthropic(modelId), id, provider };
     }
     case 'google': {
-      const apiKey = requireEnv(env, 'GOOGLE_GENERATIVE_AI_API_KEY', id);
-      const baseURL = optionalEnv(env, 'GOOGLE_BASE_URL');
+      const apiKey = creds.require('GOOGLE_GENERATIVE_AI_API_KEY', id);
+      const baseURL = creds.optional('GOOGLE_BASE_URL');
       return { model: createGoogleGenerativeAI({ apiKey, ...(baseURL ? { baseURL } : {}) })(modelId), id, provider };
     }
     case 'mistral': {
-      const apiKey = requireEnv(env, 'MISTRAL_API_KEY', id);
-      const baseURL = optionalEnv(env, 'MISTRAL_BASE_URL');
+      const apiKey = creds.require('MISTRAL_API_KEY', id);
+      const baseURL = creds.optional('MISTRAL_BASE_URL');
       return { model: createMistral({ apiKey, ...(baseURL ? { baseURL } : {}) })(modelId), id, provider };
     }
     case 'cohere': {
-      const apiKey = requireEnv(env, 'COHERE_API_KEY', id);
-      const baseURL = optionalEnv(env, 'COHERE_BASE_URL');
+      const apiKey = creds.require('COHERE_API_KEY', id);
+      const baseURL = creds.optional('COHERE_BASE_URL');
       return { model: createCohere({ apiKey, ...(baseURL ? { baseURL } : {}) })(modelId), id, provider };
     }
     case 'ollama': {
-      const ollama = createOllama({ baseURL: ollamaBaseURL(optionalEnv(env, 'OLLAMA_BASE_URL')) });
+      const ollama = createOllama({ baseURL: ollamaBaseURL(creds.optional('OLLAMA_BASE_URL')) });
       return { model: ollama(modelId), id, provider };
     }
     case 'openai-compatible': {
-      const baseURL = optionalEnv(env, 'OPENAI_COMPATIBLE_BASE_URL');
+      const baseURL = creds.optional('OPENAI_COMPATIBLE_BASE_URL');
       if (!baseURL) {
-        throw new IncontextError('MODEL_NOT_CONFIGURED', `model ${id} needs OPENAI_COMPATIBLE_BASE_URL`, {
+        const where = project === undefined ? '' : `: project "${project}" has no such secret and the server's environment does not set it`;
+        const how = "set OPENAI_COMPATIBLE_BASE_URL to the server's /v1 URL (e.g. http://localhost:8000/v1) and, if it needs one, OPENAI_COMPATIBLE_API_KEY";
+        throw new IncontextError('MODEL_NOT_CONFIGURED', `model ${id} needs OPENAI_COMPATIBLE_BASE_URL${where}`, {
           input: { key: 'OPENAI_COMPATIBLE_BASE_URL' },
-          hint: 'set OPENAI_COMPATIBLE_BASE_URL to the server\'s /v1 URL (e.g. http://localhost:8000/v1) and, if it needs one, OPENAI_COMPATIBLE_API_KEY',
+          hint: project === undefined ? how : `${how}; ${secretHint('OPENAI_COMPATIBLE_BASE_URL', project)}`,
         });
       }
-      const apiKey = optionalEnv(env, 'OPENAI_COMPATIBLE_API_KEY');
+      const apiKey = creds.optional('OPENAI_COMPATIBLE_API_KEY');
       const compatible = createOpenAICompatible({ name: 'openai-compatible', baseURL, ...(apiKey ? { apiKey } : {}) });
       return { model: compatible.chatModel(modelId), id, provider };
     }
@@ -128,8 +143,9 @@ export function resolveLanguageModel(spec: string, env: NodeJS.ProcessEnv = proc
 }
 
 /** A reranking model (`cohere:rerank-v3.5`) for the provider-rerank retrieval step. */
-export function resolveRerankingModel(spec: string, env: NodeJS.ProcessEnv = process.env): { model: RerankingModelV4; id: string } {
+export function resolveRerankingModel(spec: string, env: NodeJS.ProcessEnv = process.env, options: ResolveOptions = {}): { model: RerankingModelV4; id: string } {
   const { provider, modelId } = parseModelSpec(spec);
+  const creds = credentialsFor(provider, env, options);
   const id = `${provider}:${modelId}`;
   if (provider !== 'cohere') {
     throw new IncontextError('CONFIG_INVALID', `no reranking models for provider "${provider}"`, {
@@ -137,23 +153,9 @@ export function resolveRerankingModel(spec: string, env: NodeJS.ProcessEnv = pro
       hint: 'use cohere:<model> (e.g. cohere:rerank-v3.5), or the local-rerank / llm-rerank steps, which need no reranking API',
     });
   }
-  const apiKey = requireEnv(env, 'COHERE_API_KEY', id);
-  const baseURL = optionalEnv(env, 'COHERE_BASE_URL');
+  const apiKey = creds.require('COHERE_API_KEY', id);
+  const baseURL = creds.optional('COHERE_BASE_URL');
   return { model: createCohere({ apiKey, ...(baseURL ? { baseURL } : {}) }).reranking(modelId), id };
-}
-
-function optionalEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
-function requireEnv(env: NodeJS.ProcessEnv, name: string, id: string): string {
-  const value = optionalEnv(env, name);
-  if (value) return value;
-  throw new IncontextError('MODEL_NOT_CONFIGURED', `model ${id} needs ${name}, which is not set`, {
-    input: { key: name },
-    hint: `export ${name}=... (or put it in the vault), or use --model local for the built-in extractive model`,
-  });
 }
 
 /**

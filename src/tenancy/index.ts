@@ -5,3 +5,4 @@ export { apiKeyFromHeaders, authenticateRequest, authorize, type HeaderGetter } 
 export { jsonDepth, parseJsonLimited, safeUploadName, DEFAULT_MAX_JSON_DEPTH } from './limits.js';
 export { MASTER_KEY_ENV } from './vault-crypto.js';
 export { KEY_LENGTH } from './token.js';
+export { openProjectSecrets, type ProjectSecretsReader, type ProjectSecretsOptions } from './provider-secrets.js';

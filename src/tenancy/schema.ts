@@ -66,6 +66,34 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_at ON audit_log (at);
     `,
   },
+  {
+    version: 2,
+    name: 'vault versions',
+    // Triggers, not application code, bump the versions: every writer (setSecret, deleteSecret,
+    // a master-key rotation, a project delete, another process on the same file, an older
+    // incontext) is seen by the model stack's per-project credential cache the same way.
+    sql: `
+      CREATE TABLE vault_versions (
+        project TEXT PRIMARY KEY,
+        version INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      -- '*' counts every change, so one indexed read tells a reader whether to look closer.
+      INSERT INTO vault_versions (project, version) VALUES ('*', 0);
+      INSERT INTO vault_versions (project, version) SELECT DISTINCT project, 1 FROM vault_secrets;
+      CREATE TRIGGER vault_secrets_version_insert AFTER INSERT ON vault_secrets BEGIN
+        INSERT INTO vault_versions (project, version) VALUES (new.project, 1) ON CONFLICT (project) DO UPDATE SET version = version + 1;
+        UPDATE vault_versions SET version = version + 1 WHERE project = '*';
+      END;
+      CREATE TRIGGER vault_secrets_version_update AFTER UPDATE ON vault_secrets BEGIN
+        INSERT INTO vault_versions (project, version) VALUES (new.project, 1) ON CONFLICT (project) DO UPDATE SET version = version + 1;
+        UPDATE vault_versions SET version = version + 1 WHERE project = '*';
+      END;
+      CREATE TRIGGER vault_secrets_version_delete AFTER DELETE ON vault_secrets BEGIN
+        INSERT INTO vault_versions (project, version) VALUES (old.project, 1) ON CONFLICT (project) DO UPDATE SET version = version + 1;
+        UPDATE vault_versions SET version = version + 1 WHERE project = '*';
+      END;
+    `,
+  },
 ];
 
 /** What every part of the tenancy stage shares. */

@@ -4,9 +4,13 @@ import { openStageDatabase, runMigrations } from '../store/index.js';
 import { actorName, badRequest, checkProjectId, notFound } from './errors.js';
 import { createKeyOps } from './keys.js';
 import { MIGRATION_TABLE, MIGRATIONS, type Ctx } from './schema.js';
-import type { AuditEntry, ListAuditOptions, Project, Tenancy, TenancyOptions } from './types.js';
+import type { AuditAction, AuditEntry, ListAuditOptions, Project, Tenancy, TenancyOptions } from './types.js';
 import { MASTER_KEY_ENV } from './vault-crypto.js';
+import { noteVaultChange } from './vault-changes.js';
 import { createVault } from './vault.js';
+
+/** Admin actions that change what a project's vault holds (a project delete removes its secrets). */
+const VAULT_ACTIONS: ReadonlySet<AuditAction> = new Set<AuditAction>(['secret.set', 'secret.delete', 'vault.rotate', 'project.delete']);
 
 interface ProjectRow {
   id: string;
@@ -46,7 +50,10 @@ export function createTenancy(options: TenancyOptions): Tenancy {
     db,
     path,
     now,
-    audit: (e) => void insertAudit.run(now(), e.actor, e.project, e.action, e.target, JSON.stringify(e.detail ?? {})),
+    audit: (e) => {
+      insertAudit.run(now(), e.actor, e.project, e.action, e.target, JSON.stringify(e.detail ?? {}));
+      if (VAULT_ACTIONS.has(e.action)) noteVaultChange();
+    },
   };
 
   const getProjectRow = db.prepare('SELECT * FROM projects WHERE id = ?');
