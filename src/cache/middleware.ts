@@ -8,8 +8,10 @@ import type {
   LanguageModelV4Usage,
 } from '@ai-sdk/provider';
 import { createLogger, IncontextError, toIncontextError } from '../core/index.js';
-import type { Embedder } from '../embed/index.js';
+import { dot, type Embedder } from '../embed/index.js';
+import { loadLexicon } from './lexicon.js';
 import { callCacheOptions, exactKey, semanticKey, wordSwap, type CallCacheOptions, type SemanticKey } from './normalize.js';
+import { createHitVerifier, type HitVerifier, type WordSimilarity } from './verify.js';
 import type { CacheBackend, CachedResponse, CacheEvent, CacheKind } from './types.js';
 
 export interface ExactCacheConfig {
@@ -24,12 +26,21 @@ export interface SemanticCacheConfig {
   /** Per-route thresholds (`providerOptions.incontext.route`); a route missing here uses `threshold`. */
   routeThresholds?: Record<string, number>;
   /**
-   * 'word-swap' (default) refuses a hit when each question has a content word
-   * the other lacks, which catches most near-identical questions with different
-   * answers at the price of some paraphrase hits (see `npm run bench:cache`); 'none' trusts
-   * the threshold alone.
+   * What a candidate from the vector search must pass before it is served.
+   * 'verify' (default) compares the two questions word by word (src/cache/verify.ts):
+   * argument and direction swaps, negation, question word, numbers, names and
+   * antonym particles refuse, and every changed content word must be a WordNet
+   * synonym. 'word-swap' is the older guard (refuse when each question has a
+   * content word the other lacks); 'none' trusts the threshold alone. Precision
+   * and recall of each: `npm run bench:cache`.
    */
-  guard?: 'word-swap' | 'none';
+  guard?: 'verify' | 'word-swap' | 'none';
+  /**
+   * Cosine of two single words, used by 'verify' only for words WordNet does not
+   * know ("wifi", product names). Default: the cache embedder on the two words
+   * (the local GloVe embedder gives word vectors; a provider embedder costs a request).
+   */
+  wordSimilarity?: WordSimilarity;
 }
 
 export interface CacheMiddlewareOptions {
@@ -41,6 +52,24 @@ export interface CacheMiddlewareOptions {
 }
 
 export const DEFAULT_SEMANTIC_THRESHOLD = 0.85;
+
+/** Word vectors of the cache embedder, one word at a time, remembered (a verifier asks for few distinct words). */
+function embedderSimilarity(embedder: Embedder): WordSimilarity {
+  const memo = new Map<string, Float32Array>();
+  return async (a, b) => {
+    const missing = [a, b].filter((w) => !memo.has(w));
+    if (missing.length) {
+      const vectors = await embedder.embed(missing, { kind: 'query' });
+      if (memo.size > 10_000) memo.clear();
+      missing.forEach((w, i) => {
+        const v = vectors[i];
+        if (v) memo.set(w, v);
+      });
+    }
+    const [va, vb] = [memo.get(a), memo.get(b)];
+    return va && vb ? dot(va, vb) : undefined;
+  };
+}
 
 /** Split replayed text into word-sized deltas so a cached stream looks like a live one. */
 function deltas(text: string): string[] {
@@ -93,6 +122,12 @@ function toStreamResult(value: CachedResponse, kind: CacheKind, score?: number):
   };
 }
 
+/** The verifier's reason for refusing a candidate ("verify:order", "verify:negation", ...), or undefined to serve it. */
+async function refusal(verifier: HitVerifier, stored: string, asked: string): Promise<string | undefined> {
+  const v = await verifier.verify(stored, asked);
+  return v.ok ? undefined : `verify:${v.reason}`;
+}
+
 /** Only complete text answers are worth replaying; tool calls and truncated or failed answers are not. */
 function cacheable(text: string, finish: LanguageModelV4GenerateResult['finishReason'], onlyText: boolean): boolean {
   return onlyText && (finish.unified === 'stop' || finish.unified === 'length') && text.length > 0;
@@ -113,6 +148,17 @@ interface Lookup {
  */
 export function cacheMiddleware(options: CacheMiddlewareOptions): LanguageModelV4Middleware {
   const emit = (e: CacheEvent) => options.onEvent?.(e);
+  const sem = options.semantic;
+  let verifier: Promise<HitVerifier> | undefined;
+  const getVerifier = () => {
+    if (!sem) throw new Error('unreachable: no semantic cache');
+    verifier ??= loadLexicon().then((lexicon) => createHitVerifier({ lexicon, similarity: sem.wordSimilarity ?? embedderSimilarity(sem.embedder) }));
+    // A failed load (WordNet files missing) fails this lookup open and is tried again on the next.
+    verifier.catch(() => {
+      verifier = undefined;
+    });
+    return verifier;
+  };
 
   const log = createLogger('warn');
   /**
@@ -158,17 +204,20 @@ export function cacheMiddleware(options: CacheMiddlewareOptions): LanguageModelV
       }
       emit({ type: 'miss', kind: 'exact', projectId: call.projectId, key: out.exact });
     }
-    const sem = options.semantic;
     const key = sem && semanticKey(model, params, call, sem.embedder.id);
     if (sem && key) {
+      const guard = sem.guard ?? 'verify';
+      // Read the word lists while the question is embedded; both are needed only for a candidate.
+      const verifying = guard === 'verify' ? getVerifier() : undefined;
       const [vector] = await sem.embedder.embed([key.query], { kind: 'query' });
       if (!vector) throw new IncontextError('EMBEDDING_FAILED', 'The semantic cache embedder returned no vector', { hint: 'Check the embedder configured for the cache.' });
       const routed = call.route === undefined ? undefined : sem.routeThresholds?.[call.route];
       const threshold = routed ?? sem.threshold ?? DEFAULT_SEMANTIC_THRESHOLD;
       out.semantic = { ...key, vector, threshold };
       const hit = await sem.backend.searchSemantic(key.partition, vector, threshold);
-      if (hit && (sem.guard ?? 'word-swap') === 'word-swap' && wordSwap(hit.query, key.query)) {
-        emit({ type: 'miss', kind: 'semantic', projectId: call.projectId, key: key.partition, bestScore: hit.score, refused: 'word-swap' });
+      const refused = !hit ? undefined : verifying ? await refusal(await verifying, hit.query, key.query) : guard === 'word-swap' && wordSwap(hit.query, key.query) ? 'word-swap' : undefined;
+      if (hit && refused) {
+        emit({ type: 'miss', kind: 'semantic', projectId: call.projectId, key: key.partition, bestScore: hit.score, refused });
       } else if (hit) {
         emit({ type: 'hit', kind: 'semantic', projectId: call.projectId, key: key.partition, score: hit.score });
         out.hit = { value: hit.value, kind: 'semantic', score: hit.score };

@@ -152,9 +152,13 @@ export function semanticKey(model: ModelRef, params: LanguageModelV4CallOptions,
   return { partition, query };
 }
 
-/** Case and spacing never change a question; trailing punctuation neither. */
+/**
+ * Spacing and trailing punctuation never change a question. Case is kept: the
+ * embedders fold it anyway, and the hit verifier reads capitals as names
+ * ("Austria" must not answer "Australia").
+ */
 export function normalizeQuery(text: string): string {
-  return normalizeText(text).toLowerCase().replace(/[\s?!.]+$/, '');
+  return normalizeText(text).replace(/[\s?!.]+$/, '');
 }
 
 // Function words carry no topic: swapping "what" for "which" keeps the question.
