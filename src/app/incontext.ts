@@ -14,7 +14,7 @@ import { extractCitations, isAbstention, renderRagPrompt, type PromptMessage, ty
 import { ingestBytes, ingestPaths, ingestSql, type IngestOptions, type IngestReport, type PipelineDeps, type SqlIngestOptions } from './ingest.js';
 import type { SqlSyncReport } from '../ingest/index.js';
 import { createMemoryTraceStore, createOtlpExporter, openTraceStore, type OtlpExporter, type TraceStore } from '../trace/index.js';
-import { createTracing, type Tracing } from './tracing.js';
+import { createTracing, readYourWrites, type Tracing } from './tracing.js';
 import { createAskGuard, redactingSink, redactingTraceStore } from './guarding.js';
 import { createModelStack, type CallContext } from './models.js';
 import { projectStats, type ProjectStats } from './stats.js';
@@ -304,7 +304,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     async deleteDocument(id, o = {}) {
       return store.deleteDocument(project(o), id);
     },
-    traces,
+    traces: readYourWrites(traces, () => tracing.flush()),
     flushTraces: () => tracing.flush(),
     tenancy() {
       tenancyHandle ??= createTenancy({

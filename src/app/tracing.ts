@@ -47,3 +47,21 @@ export function createTracing(store: TraceStore, options: { privacy?: TracePriva
     },
   };
 }
+
+/**
+ * The trace store as callers see it: every read first writes the spans still waiting in the
+ * tracers' batch window, so a trace is readable as soon as its request has answered.
+ */
+export function readYourWrites(store: TraceStore, flush: () => Promise<void>): TraceStore {
+  return {
+    write: (spans) => store.write(spans),
+    listTraces: async (p, f) => (await flush(), store.listTraces(p, f)),
+    getTrace: async (p, id) => (await flush(), store.getTrace(p, id)),
+    addFeedback: async (p, id, f) => (await flush(), store.addFeedback(p, id, f)),
+    listFeedback: async (p, id) => (await flush(), store.listFeedback(p, id)),
+    stats: async (p, r) => (await flush(), store.stats(p, r)),
+    rootInputs: async (p, r, n) => (await flush(), store.rootInputs(p, r, n)),
+    deleteTraces: async (p, o) => (await flush(), store.deleteTraces(p, o)),
+    close: () => store.close(),
+  };
+}
