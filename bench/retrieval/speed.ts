@@ -9,7 +9,7 @@ import { sentenceRanges } from '../../src/chunk/index.js';
 import type { Chunk } from '../../src/core/index.js';
 import type { Embedder } from '../../src/embed/index.js';
 import { retrievePipeline } from '../../src/retrieve/index.js';
-import { openSqliteStore, type DocumentEntry } from '../../src/store/index.js';
+import { openSqliteStore, type DocumentEntry, type Store } from '../../src/store/index.js';
 import { BENCH_TMP, fmt, interleaved, log, msSince, now, percentile, settle, type Table } from '../lib.js';
 import type { IrDataset } from './data.js';
 import { buildOrama, oramaSearch, ORAMA_SIMILARITY } from './peers.js';
@@ -24,7 +24,7 @@ const K = 10;
 const QUERIES = 30;
 
 /** 100k passages of real text: windows of one to three consecutive sentences of the SciFact abstracts. */
-function passages(ds: IrDataset): Array<{ doc: string; text: string }> {
+export function passages(ds: IrDataset): Array<{ doc: string; text: string }> {
   const out: Array<{ doc: string; text: string }> = [];
   for (const width of [1, 2, 3]) {
     for (const d of ds.docs) {
@@ -38,11 +38,37 @@ function passages(ds: IrDataset): Array<{ doc: string; text: string }> {
   return out;
 }
 
+export async function embedPassages(texts: Array<{ text: string }>, embedder: Embedder): Promise<Float32Array[]> {
+  const vectors: Float32Array[] = [];
+  for (let i = 0; i < texts.length; i += 1000) vectors.push(...(await embedder.embed(texts.slice(i, i + 1000).map((p) => p.text), { kind: 'document' })));
+  return vectors;
+}
+
+/** The speed corpus in one project ('speed'), one document and one chunk a passage, a thousand passages an origin. */
+export async function fillSpeedStore(store: Store, texts: Array<{ doc: string; text: string }>, vectors: Float32Array[], model: string): Promise<void> {
+  const ts = new Date(0).toISOString();
+  for (let o = 0; o < texts.length; o += PER_ORIGIN) {
+    const origin = `origin-${o / PER_ORIGIN}`;
+    const entries: DocumentEntry[] = [];
+    for (let i = o; i < Math.min(texts.length, o + PER_ORIGIN); i++) {
+      const id = `p${i}`;
+      const text = texts[i]!.text;
+      const chunk: Chunk = { id: `${id}#0`, documentId: id, projectId: 'speed', index: 0, text, tokenCount: 0, start: 0, end: text.length, metadata: {} };
+      entries.push({
+        document: { id, projectId: 'speed', origin, source: texts[i]!.doc, format: 'text', text, metadata: {}, contentHash: id, createdAt: ts, updatedAt: ts },
+        chunks: [chunk],
+        vectors: [vectors[i]!],
+        model,
+      });
+    }
+    await store.replaceOrigin('speed', origin, entries);
+  }
+}
+
 export async function speedTable(ds: IrDataset, embedder: Embedder): Promise<Table> {
   const texts = passages(ds);
   let t = now();
-  const vectors: Float32Array[] = [];
-  for (let i = 0; i < texts.length; i += 1000) vectors.push(...(await embedder.embed(texts.slice(i, i + 1000).map((p) => p.text), { kind: 'document' })));
+  const vectors = await embedPassages(texts, embedder);
   log(`speed: ${texts.length} passages embedded in ${fmt(msSince(t))} ms`);
 
   const dir = join(BENCH_TMP, `retrieval-speed-${process.pid}`);
@@ -51,23 +77,7 @@ export async function speedTable(ds: IrDataset, embedder: Embedder): Promise<Tab
   try {
     t = now();
     const store = openSqliteStore({ path: join(dir, 'store.db') });
-    const ts = new Date(0).toISOString();
-    for (let o = 0; o < texts.length; o += PER_ORIGIN) {
-      const origin = `origin-${o / PER_ORIGIN}`;
-      const entries: DocumentEntry[] = [];
-      for (let i = o; i < Math.min(texts.length, o + PER_ORIGIN); i++) {
-        const id = `p${i}`;
-        const text = texts[i]!.text;
-        const chunk: Chunk = { id: `${id}#0`, documentId: id, projectId: 'speed', index: 0, text, tokenCount: 0, start: 0, end: text.length, metadata: {} };
-        entries.push({
-          document: { id, projectId: 'speed', origin, source: texts[i]!.doc, format: 'text', text, metadata: {}, contentHash: id, createdAt: ts, updatedAt: ts },
-          chunks: [chunk],
-          vectors: [vectors[i]!],
-          model: embedder.id,
-        });
-      }
-      await store.replaceOrigin('speed', origin, entries);
-    }
+    await fillSpeedStore(store, texts, vectors, embedder.id);
     const storeMs = msSince(t);
     settle();
     t = now();

@@ -1,5 +1,6 @@
 export type * from './types.js';
 export { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
+export type { KeywordIndexStatus } from './sqlite/keyword-index.js';
 export { SQLITE_SCHEMA_VERSION, migrate as runMigrations, openStageDatabase, type Migration } from './sqlite/migrations.js';
 export { createMemoryStore } from './memory/store.js';
 export { type AnnIndexes, type AnnIndexStatus } from './ann/manager.js';

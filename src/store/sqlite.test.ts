@@ -23,6 +23,20 @@ runStoreConformance(
   },
 );
 
+// Keyword search answered by FTS5 in SQL, as before the in-memory index: the fallback path stays conformant too.
+let sqlKeywordDir: string | undefined;
+runStoreConformance(
+  'sqlite with keyword search in SQL',
+  () => {
+    sqlKeywordDir = mkdtempSync(join(tmpdir(), 'incontext-store-sqlkw-'));
+    return openSqliteStore({ path: join(sqlKeywordDir, 'store.db'), keywordIndex: false });
+  },
+  () => {
+    if (sqlKeywordDir) rmSync(sqlKeywordDir, { recursive: true, force: true });
+    sqlKeywordDir = undefined;
+  },
+);
+
 async function failure(p: Promise<unknown> | (() => unknown)): Promise<IncontextError> {
   let err: unknown;
   try {

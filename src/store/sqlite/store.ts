@@ -3,13 +3,14 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { IncontextError, normalizeFilter, type Chunk } from '../../core/index.js';
 import type { EmbeddingCacheBackend } from '../../embed/index.js';
-import { ftsMatchExpression } from '../text.js';
+import { ftsMatchExpression, queryTerms } from '../text.js';
 import type { DocumentEntry, KeywordQuery, OriginState, ScoredChunk, Store, StoredDocument, StoreStats, VectorQuery } from '../types.js';
 import { checkK, checkPage, checkQueryVector, dimensionMismatch, normalised, originHash, validateEntries } from '../validate.js';
 import { filterToSql } from './filter-sql.js';
 import { migrate } from './migrations.js';
 import { HIT_COLUMNS, blobVector, inSlices, toChunk, toDocument, toHit, vectorBlob, type ChunkRow, type DocumentRow, type HitRow } from './rows.js';
 import { VectorCache, type VectorDelta } from './vector-cache.js';
+import { KeywordIndex, type KeywordDelta, type KeywordIndexStatus } from './keyword-index.js';
 import { AnnManager, type AnnIndexes } from '../ann/manager.js';
 import type { AnnOptions } from '../ann/options.js';
 
@@ -21,6 +22,11 @@ export interface SqliteStoreOptions {
   vectorCacheBytes?: number;
   /** HNSW index for large collections (default 'auto': exact below a measured size). Off for ':memory:' unless `ann.dir` is set. */
   ann?: AnnOptions;
+  /**
+   * Keyword search from an in-memory copy of the FTS5 postings (default true): the same
+   * ranking and scores as FTS5's bm25() at a fraction of the time; false keeps every query in SQL.
+   */
+  keywordIndex?: boolean;
 }
 
 export interface SqliteStore extends Store {
@@ -32,6 +38,8 @@ export interface SqliteStore extends Store {
   vectorCacheSize(): { sets: number; bytes: number };
   /** The ANN indexes kept next to the file (undefined for ':memory:' without `ann.dir`). */
   readonly ann: AnnIndexes | undefined;
+  /** The in-memory keyword index (undefined when `keywordIndex: false`): built yet, how often, and its size. */
+  keywordIndexStatus(): KeywordIndexStatus | undefined;
 }
 
 // At most 500 bound parameters per statement: 499 ids plus the project or model.
@@ -65,7 +73,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.close();
     throw wrap(err, path, 'open the store');
   }
-  return new SqliteStoreImpl(db, path, readonly, options.vectorCacheBytes, options.ann);
+  return new SqliteStoreImpl(db, path, readonly, options.vectorCacheBytes, options.ann, options.keywordIndex ?? true);
 }
 
 function wrap(err: unknown, path: string, doing: string): IncontextError {
@@ -87,6 +95,7 @@ class SqliteStoreImpl implements SqliteStore {
   readonly kind = 'sqlite' as const;
   readonly embeddingCache: EmbeddingCacheBackend;
   private readonly vectors: VectorCache;
+  private readonly keywords: KeywordIndex | undefined;
   readonly ann: AnnManager | undefined;
 
   constructor(
@@ -95,8 +104,10 @@ class SqliteStoreImpl implements SqliteStore {
     private readonly readonly: boolean,
     vectorCacheBytes: number | undefined,
     ann: AnnOptions | undefined,
+    keywordIndex: boolean,
   ) {
     this.vectors = new VectorCache(db, vectorCacheBytes);
+    this.keywords = keywordIndex ? new KeywordIndex(db) : undefined;
     try {
       this.ann = path === ':memory:' && ann?.dir === undefined ? undefined : new AnnManager(db, path, readonly, ann);
     } catch (err) {
@@ -123,21 +134,31 @@ class SqliteStoreImpl implements SqliteStore {
     this.committed(projectId, () => this.run(`replace origin ${origin}`, () => this.writeOrigin(projectId, origin, entries, model, dims)));
   }
 
-  /** Runs a write and keeps the vector cache in step: patched on success, dropped if anything went wrong. */
-  private committed<T>(projectId: string, write: () => { result: T; delta: VectorDelta }): T {
-    let done: { result: T; delta: VectorDelta } | undefined;
+  /** Runs a write and keeps the vector cache and keyword index in step: patched on success, dropped if anything went wrong. */
+  private committed<T>(projectId: string, write: () => { result: T; delta: VectorDelta; texts?: KeywordDelta['added'] }): T {
+    let done: { result: T; delta: VectorDelta; texts?: KeywordDelta['added'] } | undefined;
     try {
       done = write();
     } finally {
       if (done) this.vectors.apply(projectId, done.delta);
-      else this.vectors.invalidate(projectId);
+      else {
+        this.vectors.invalidate(projectId);
+        this.keywords?.invalidate();
+      }
     }
+    if (this.keywords) this.run('update the keyword index', () => this.keywords?.apply({ removed: done.delta.removed, added: done.texts ?? [] }));
     // After the commit: should this fail, ann_log still holds the change and the next search catches up.
     if (this.ann) this.run('update the ANN index', () => this.ann?.changed(projectId));
     return done.result;
   }
 
-  private writeOrigin(projectId: string, origin: string, entries: DocumentEntry[], model: string | undefined, dims: number | undefined): { result: void; delta: VectorDelta } {
+  private writeOrigin(
+    projectId: string,
+    origin: string,
+    entries: DocumentEntry[],
+    model: string | undefined,
+    dims: number | undefined,
+  ): { result: void; delta: VectorDelta; texts: KeywordDelta['added'] } {
     const db = this.db;
     const insertDoc = db.prepare(
       `INSERT INTO documents (project_id, id, origin, source, title, format, text, metadata, content_hash, created_at, updated_at)
@@ -148,6 +169,7 @@ class SqliteStoreImpl implements SqliteStore {
     );
     const insertVector = db.prepare('INSERT INTO vectors (project_id, chunk_id, model, dims, vector) VALUES (?, ?, ?, ?, ?)');
     const delta: VectorDelta = { removed: [], model, added: [] };
+    const texts: KeywordDelta['added'] = [];
     const write = db.transaction(() => {
       delta.removed = this.deleteOriginRows(projectId, origin).removed;
       if (model !== undefined && dims !== undefined) {
@@ -158,6 +180,7 @@ class SqliteStoreImpl implements SqliteStore {
         insertDoc.run(projectId, d.id, origin, d.source, d.title ?? null, d.format, d.text, JSON.stringify(d.metadata), d.contentHash, d.createdAt, d.updatedAt);
         chunks.forEach((c, i) => {
           const seq = Number(insertChunk.run(projectId, c.id, d.id, c.index, c.text, c.tokenCount, c.start, c.end, JSON.stringify(c.metadata)).lastInsertRowid);
+          texts.push({ seq, projectId, text: c.text });
           const v = vectors[i];
           if (v === undefined || model === undefined) return;
           const unit = normalised(v);
@@ -168,7 +191,7 @@ class SqliteStoreImpl implements SqliteStore {
     });
     // IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of deadlocking.
     write.immediate();
-    return { result: undefined, delta };
+    return { result: undefined, delta, texts };
   }
 
   private deleteOriginRows(projectId: string, origin: string): { count: number; removed: number[] } {
@@ -300,6 +323,19 @@ class SqliteStoreImpl implements SqliteStore {
     if (match === undefined || query.k === 0) return [];
     return this.run('search keywords', () => {
       const where = filterToSql('c.metadata', conditions);
+      // The same phrases, in the same order, as the MATCH expression below.
+      const found = this.keywords?.search(
+        query.projectId,
+        queryTerms(query.query),
+        query.k,
+        conditions.length === 0
+          ? undefined
+          : {
+              key: JSON.stringify(conditions),
+              seqs: () => this.db.prepare(`SELECT c.seq FROM chunks c WHERE c.project_id = ? AND ${where.sql}`).pluck().all(query.projectId, ...where.params) as number[],
+            },
+      );
+      if (found) return this.hitsBySeq(found.seqs, found.scores);
       const rows = this.db
         .prepare(
           `SELECT ${HIT_COLUMNS}, -bm25(chunks_fts) AS score FROM chunks_fts
@@ -367,6 +403,10 @@ class SqliteStoreImpl implements SqliteStore {
       }
       return problems.length ? problems.join('\n') : 'ok';
     });
+  }
+
+  keywordIndexStatus(): KeywordIndexStatus | undefined {
+    return this.keywords?.status;
   }
 
   vectorCacheSize(): { sets: number; bytes: number } {
