@@ -114,6 +114,27 @@ describe('OpenAI-compatible /v1 with the official openai client', () => {
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBeGreaterThanOrEqual(400);
   });
 
+  it('validates a streamed JSON-schema answer before its first token: re-asks, streams the valid answer, or ends in one error chunk', async () => {
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const response_format = { type: 'json_schema' as const, json_schema: { name: 'w', schema: { type: 'object', properties: { sky: { type: 'string' } }, required: ['sky'] } } };
+    const collect = async () => {
+      const stream = await client.chat.completions.create({ model: 'openai:gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Sky over Paris?' }], response_format });
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      return text;
+    };
+    upstream.reset();
+    upstream.script({ text: '{"weather": 1}' }, { text: '{"sky": "sunny"}' });
+    expect(JSON.parse(await collect())).toEqual({ sky: 'sunny' });
+    expect(upstream.requests).toHaveLength(2);
+    // The invalid first answer never reached the client: only the second one was streamed.
+    upstream.reset();
+    upstream.setHandler(() => ({ text: 'no JSON here at all' }));
+    const err = await collect().catch((e: unknown) => e);
+    upstream.setHandler(undefined);
+    expect(String(err)).toMatch(/validation/i);
+  });
+
   it('streams tool calls in OpenAI chunk shape', async () => {
     upstream.script({ toolCalls: [{ id: 'call_9', name: 'get_weather', arguments: { city: 'Oslo' } }] });
     const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused' });

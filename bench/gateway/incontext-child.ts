@@ -3,6 +3,8 @@
  * `incontext serve` runs it) in a temp home, with OpenAI pointed at the fake
  * upstream so `/v1/chat/completions` passes `gpt-4o-mini` through to it.
  * The response cache is off: the benchmark measures the proxy, not replays.
+ * BENCH_GUARDS=off turns the default guard policy off (input injection scan, output canary
+ * and leak checks), leaving what Portkey does: route, retry, breaker, limits, budget, trace.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,7 @@ try {
       logLevel: 'silent',
       model: { default: 'openai:gpt-4o-mini' },
       cache: { exact: false, semantic: false },
+      ...(process.env.BENCH_GUARDS === 'off' ? { guard: { input: { injection: 'off' as const }, output: { canary: 'off' as const, leak: 'off' as const } } } : {}),
     },
   });
   const server = await startServer(ic, { port: 0, host: '127.0.0.1' });

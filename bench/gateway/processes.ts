@@ -69,8 +69,8 @@ export function startUpstreamProcess(): Promise<Child> {
   return forkChild('fake upstream', 'upstream-child.ts');
 }
 
-export function startIncontextProcess(upstreamUrl: string): Promise<Child> {
-  return forkChild('incontext server', 'incontext-child.ts', { BENCH_UPSTREAM_URL: upstreamUrl });
+export function startIncontextProcess(upstreamUrl: string, options: { guards?: boolean } = {}): Promise<Child> {
+  return forkChild('incontext server', 'incontext-child.ts', { BENCH_UPSTREAM_URL: upstreamUrl, BENCH_GUARDS: options.guards === false ? 'off' : 'on' });
 }
 
 export function portkeyEntry(): string {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generateText, streamText } from 'ai';
+import { generateText, simulateStreamingMiddleware, streamText, wrapLanguageModel } from 'ai';
+import { resolvePolicy, validationMiddleware, validationOptions, type OutputSpecInput, type ReaskOptions } from '../guard/index.js';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { loadConfig, parseConfig, type Config, type ConfigInput, type LoadConfigOptions } from '../config/index.js';
 import { createLogger, IncontextError, NO_ANSWER, sha256, type Answer, type AnswerStreamPart, type Filter, type Hit, type Logger, type Usage } from '../core/index.js';
@@ -69,6 +70,19 @@ export interface Explanation {
   estimatedCostUsd: number | null;
 }
 
+export interface LanguageModelOptions {
+  /**
+   * Validate every answer: a Zod (or other Standard Schema) or JSON Schema (the answer is JSON,
+   * repaired when broken), a RegExp, a list of choices, `{ kind: 'length', ... }`, or a function
+   * returning an error message. A failing answer is re-asked with the error (bounded tries), then
+   * refused with PARSE_FAILED or flagged, per the project's guard.output.validation. A validated
+   * stream is generated and checked whole before its first part is sent.
+   */
+  output?: OutputSpecInput;
+  /** Attempts in all, overriding guard.output.validation.maxTries. */
+  maxTries?: ReaskOptions['maxTries'];
+}
+
 export interface Incontext {
   readonly config: Config;
   readonly homeDir: string;
@@ -89,7 +103,7 @@ export interface Incontext {
    * A model behind the whole stack (trace, cache, gateway): an alias from `gateway.aliases` or a
    * `provider:model` spec. Calls are traced under the project's tracer and limited by its budgets.
    */
-  languageModel(spec?: string, context?: Partial<CallContext>): { model: LanguageModelV4; id: string };
+  languageModel(spec?: string, context?: Partial<CallContext>, options?: LanguageModelOptions): { model: LanguageModelV4; id: string };
   listDocuments(options?: { project?: string; limit?: number; offset?: number }): Promise<StoredDocument[]>;
   deleteDocument(id: string, options?: { project?: string }): Promise<boolean>;
   /** Trace figures of a project over the last `days` (default 30), plus week-over-week drift of questions and feedback. */
@@ -144,9 +158,13 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
 
   let tenancyHandle: Tenancy | undefined;
   const stack = createModelStack({ config, env, dbPath: options.store ? undefined : join(homeDir, 'incontext.db'), embedder, logger, guard: guard.modelGuard });
-  const languageModel = (spec = config.model.default, context: Partial<CallContext> = {}) => {
+  const languageModel = (spec = config.model.default, context: Partial<CallContext> = {}, o: LanguageModelOptions = {}) => {
     const p = context.project ?? config.project;
-    return stack.model(spec, { ...context, project: p }, tracing.tracer(p), { guardInput: true });
+    const r = stack.model(spec, { ...context, project: p }, tracing.tracer(p), { guardInput: true });
+    if (o.output === undefined) return r;
+    // Asked for by the caller, so it runs even where the policy turns validation off for /v1.
+    const settings = { ...(validationOptions(resolvePolicy(config.guard, p)) ?? {}), ...(o.maxTries === undefined ? {} : { maxTries: o.maxTries }) };
+    return { id: r.id, model: wrapLanguageModel({ model: r.model, middleware: [simulateStreamingMiddleware(), validationMiddleware(o.output, settings)] }) };
   };
 
   /** Steps that ask a model (HyDE, multi-query, LLM rerank) use the default model through the same stack, traced; their query was guarded with the question. */

@@ -1,4 +1,4 @@
-export { createIncontext, type Incontext, type CreateIncontextOptions, type AskOptions, type CallerOptions, type QueryOptions, type Explanation } from './incontext.js';
+export { createIncontext, type Incontext, type CreateIncontextOptions, type AskOptions, type CallerOptions, type QueryOptions, type Explanation, type LanguageModelOptions } from './incontext.js';
 export type { RetrieveMode } from '../retrieve/index.js';
 export type { IngestReport, IngestFailure, IngestProgress, IngestOptions } from './ingest.js';
 export * from '../core/index.js';
@@ -36,3 +36,4 @@ export {
   type CorpusRecord,
   type RetrievalScores,
 } from '../eval/index.js';
+export { validateOutput, withValidation, type OutputSpecInput, type ValidationResult, type Validated } from '../guard/index.js';

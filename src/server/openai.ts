@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { wrapLanguageModel } from 'ai';
+import { simulateStreamingMiddleware, wrapLanguageModel } from 'ai';
 import type { LanguageModelV4, LanguageModelV4CallOptions } from '@ai-sdk/provider';
 import { resolvePolicy, validationMiddleware, validationOptions } from '../guard/index.js';
 import { streamSSE } from 'hono/streaming';
@@ -75,7 +75,7 @@ export function openaiRoutes(ic: Incontext): Hono {
     }
     return streamChunks(c, id, created, body, async (emit) => {
       try {
-        return await streamChat(model, options, emit);
+        return await streamChat(validated(ic, model, options, project, { stream: true }), options, emit);
       } catch (e) {
         throw upstreamError(e, modelId);
       }
@@ -145,12 +145,14 @@ async function ragCompletion(c: Context, ic: Incontext, body: ChatRequest, id: s
 /**
  * A JSON-schema response_format is checked on the answer (guard.output.validation of the project's
  * policy): a failing answer is repaired or re-asked with the error, then refused (422) or flagged.
- * Streams are not validated: what was sent cannot be taken back.
+ * A validated stream is generated whole, checked, then sent as a stream: what was sent cannot be
+ * taken back, so nothing is sent before it passes (the client sees no tokens until then).
  */
-function validated(ic: Incontext, model: LanguageModelV4, options: LanguageModelV4CallOptions, project: string): LanguageModelV4 {
+function validated(ic: Incontext, model: LanguageModelV4, options: LanguageModelV4CallOptions, project: string, o: { stream?: boolean } = {}): LanguageModelV4 {
   const format = options.responseFormat;
   if (format?.type !== 'json' || !format.schema) return model;
   const settings = validationOptions(resolvePolicy(ic.config.guard, project));
   if (!settings) return model;
-  return wrapLanguageModel({ model, middleware: validationMiddleware({ kind: 'json-schema', schema: format.schema as Record<string, unknown> }, settings) });
+  const validation = validationMiddleware({ kind: 'json-schema', schema: format.schema as Record<string, unknown> }, settings);
+  return wrapLanguageModel({ model, middleware: o.stream ? [simulateStreamingMiddleware(), validation] : validation });
 }
