@@ -21,6 +21,7 @@ import {
   loadCorpusJsonl,
   loadEvalSet,
   meanScores,
+  pairedPermutationTest,
   scoreRanking,
   type CorpusRecord,
   type EvalQuery,
@@ -69,6 +70,8 @@ export interface ChunkingExperimentOptions {
   /** The uncached embedder; default the project's `embed.model`. The project's embedding cache is always used. */
   embedder?: Embedder;
   env?: NodeJS.ProcessEnv;
+  /** Relative corpus paths and document sources are relative to this (default the process's working directory). */
+  cwd?: string;
   onProgress?: (event: ExperimentProgress) => void;
 }
 
@@ -91,6 +94,11 @@ export interface ChunkingRow extends RetrievalScores {
   querySeconds: number;
   /** Texts the embedder was called for: the rest came from the embedding cache. */
   embedded: number;
+  /**
+   * Paired permutation test of this row's per-question nDCG@10 against the best row's: a high
+   * value means the gap is within chance on this set. null for the best row itself.
+   */
+  pVsBest: number | null;
   chunk: ChunkSection;
 }
 
@@ -104,6 +112,8 @@ export interface ChunkingExperimentResult {
   rows: ChunkingRow[];
   /** Highest nDCG@10; ties go to MRR, hit@1, then the smaller context. */
   best: ChunkingRow;
+  /** Rows whose nDCG@10 is not significantly below the best's (p >= 0.05), the best included. */
+  tied: ChunkingRow[];
   /** The lines to put in incontext.config.yaml to use the best setting. */
   configYaml: string;
   warnings: string[];
@@ -157,7 +167,7 @@ function recordDocuments(records: CorpusRecord[]): LoadedDocument[] {
   });
 }
 
-async function filesDocuments(ic: Incontext, path: string): Promise<{ docs: LoadedDocument[]; failed: IngestFailure[] }> {
+async function filesDocuments(ic: Incontext, path: string, cwd: string): Promise<{ docs: LoadedDocument[]; failed: IngestFailure[] }> {
   const docs: LoadedDocument[] = [];
   const failed: IngestFailure[] = [];
   const fail = (p: string, e: unknown) => {
@@ -169,7 +179,8 @@ async function filesDocuments(ic: Incontext, path: string): Promise<{ docs: Load
     if (item.error) fail(item.path, item.error);
     else {
       try {
-        docs.push(...(await loadFile(item.path, { root: item.root, maxBytes: maxFileBytes, csvMode })));
+        // Sources relative to the working directory, as `incontext ingest` names them, so one set serves both.
+        docs.push(...(await loadFile(item.path, { root: cwd, maxBytes: maxFileBytes, csvMode })));
       } catch (e) {
         fail(item.path, e);
       }
@@ -195,7 +206,7 @@ interface PreparedCorpus {
   failed: IngestFailure[];
 }
 
-async function prepareCorpus(ic: Incontext, corpus: ChunkingExperimentOptions['corpus'], fromSet: string | undefined): Promise<PreparedCorpus> {
+async function prepareCorpus(ic: Incontext, corpus: ChunkingExperimentOptions['corpus'], fromSet: string | undefined, cwd: string): Promise<PreparedCorpus> {
   if (Array.isArray(corpus)) return { name: 'records', docs: recordDocuments(corpus), failed: [] };
   const path = corpus ?? fromSet;
   if (path === undefined) {
@@ -210,12 +221,12 @@ async function prepareCorpus(ic: Incontext, corpus: ChunkingExperimentOptions['c
   }
   let isFile: boolean;
   try {
-    isFile = statSync(path).isFile();
+    isFile = statSync(resolve(cwd, path)).isFile();
   } catch (e) {
     throw new IncontextError('FILE_UNREADABLE', `Corpus not found: ${path}`, { input: { path }, hint: 'Pass a directory of documents or a JSONL corpus of {"_id", "title", "text"} lines.', cause: e });
   }
-  if (isFile && /\.(jsonl|ndjson)$/i.test(path)) return { name: path, docs: recordDocuments(loadCorpusJsonl(path)), failed: [] };
-  const { docs, failed } = await filesDocuments(ic, resolve(path));
+  if (isFile && /\.(jsonl|ndjson)$/i.test(path)) return { name: path, docs: recordDocuments(loadCorpusJsonl(resolve(cwd, path))), failed: [] };
+  const { docs, failed } = await filesDocuments(ic, resolve(cwd, path), cwd);
   if (docs.length === 0) {
     throw new IncontextError('FILE_EMPTY', `No document could be loaded from ${path}`, {
       input: { path },
@@ -247,8 +258,9 @@ export async function runChunkingExperiment(ic: Incontext, options: ChunkingExpe
   const depth = options.depth ?? 30;
   validate(strategies, sizes, depth);
   const mode = options.mode ?? ic.config.retrieve.mode;
-  const set = typeof options.dataset === 'string' ? loadEvalSet(options.dataset, options.qrels !== undefined ? { qrels: options.qrels } : {}) : options.dataset;
-  const corpus = await prepareCorpus(ic, options.corpus, 'corpus' in set && typeof set.corpus === 'string' ? set.corpus : undefined);
+  const fromCwd = (p: string) => (options.cwd === undefined ? p : resolve(options.cwd, p));
+  const set = typeof options.dataset === 'string' ? loadEvalSet(fromCwd(options.dataset), options.qrels !== undefined ? { qrels: fromCwd(options.qrels) } : {}) : options.dataset;
+  const corpus = await prepareCorpus(ic, options.corpus, 'corpus' in set && typeof set.corpus === 'string' ? set.corpus : undefined, options.cwd ?? process.cwd());
   const project = ic.config.project;
 
   // Judge once against the corpus: the same documents under every chunking.
@@ -306,6 +318,7 @@ export async function runChunkingExperiment(ic: Incontext, options: ChunkingExpe
     await warm.close();
   }
   const rows: ChunkingRow[] = [];
+  const perQuery = new Map<ChunkingRow, number[]>();
   for (const [i, { strategy, size }] of settings.entries()) {
     const chunk = chunkSection(strategy, size);
     const sub = open(chunk);
@@ -345,15 +358,18 @@ export async function runChunkingExperiment(ic: Incontext, options: ChunkingExpe
         ingestSeconds,
         querySeconds: (performance.now() - t) / 1000,
         embedded: raw.count - embeddedBefore,
+        pVsBest: null,
         chunk,
       };
       rows.push(row);
+      perQuery.set(row, scores.map((x) => x.ndcg10));
       options.onProgress?.({ phase: 'row', row, setting: i + 1, settings: settings.length });
     } finally {
       await sub.close();
     }
   }
   const best = [...rows].sort((a, b) => b.ndcg10 - a.ndcg10 || b.mrr - a.mrr || b.hit1 - a.hit1 || a.contextTokens - b.contextTokens)[0]!;
+  for (const r of rows) if (r !== best) r.pVsBest = pairedPermutationTest(perQuery.get(r)!, perQuery.get(best)!);
   return {
     dataset: { name: set.name, path: set.path, questions: set.queries.length, judged: judged.length, byAnswers, unjudged: set.queries.length - judged.length },
     corpus: { name: corpus.name, documents: corpus.docs.length, failed: corpus.failed },
@@ -362,6 +378,7 @@ export async function runChunkingExperiment(ic: Incontext, options: ChunkingExpe
     depth,
     rows,
     best,
+    tied: rows.filter((r) => r === best || (r.pVsBest ?? 0) >= 0.05),
     configYaml: configYamlFor(best, mode === ic.config.retrieve.mode ? undefined : mode),
     warnings,
   };

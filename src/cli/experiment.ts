@@ -84,7 +84,7 @@ const f3 = (x: number | null) => (x === null || Number.isNaN(x) ? '-' : x.toFixe
 
 export function renderChunkingTable(r: ChunkingExperimentResult): string {
   const answers = r.rows.some((x) => x.answerInContext !== null);
-  const head = ['strategy', 'size', 'chunks', 'hit@1', 'hit@5', 'MRR', 'nDCG@10', ...(answers ? [`answer@${r.k}`] : []), 'ctx tokens', 'ingest s'];
+  const head = ['strategy', 'size', 'chunks', 'hit@1', 'hit@5', 'MRR', 'nDCG@10', 'p vs best', ...(answers ? [`answer@${r.k}`] : []), 'ctx tokens', 'ingest s'];
   const body = r.rows.map((x) => [
     `${x === r.best ? '*' : ' '} ${x.strategy}`,
     String(x.size),
@@ -93,6 +93,7 @@ export function renderChunkingTable(r: ChunkingExperimentResult): string {
     f3(x.hit5),
     f3(x.mrr),
     f3(x.ndcg10),
+    x.pVsBest === null ? '-' : x.pVsBest < 0.001 ? '<0.001' : x.pVsBest.toFixed(3),
     ...(answers ? [f3(x.answerInContext)] : []),
     x.contextTokens.toFixed(0),
     x.ingestSeconds.toFixed(2),
@@ -103,11 +104,18 @@ export function renderChunkingTable(r: ChunkingExperimentResult): string {
   const d = r.dataset;
   out.push(`chunking experiment: ${d.name} (${d.judged} of ${d.questions} questions judged${d.byAnswers ? `, ${d.byAnswers} by their answers` : ''}) on ${r.corpus.name} (${r.corpus.documents} documents), ${r.mode} retrieval, documents ranked from the top ${r.depth} chunks\n\n`);
   out.push(line(['  ' + head[0]!, ...head.slice(1)]), ...body.map(line));
-  if (answers) out.push(`\nanswer@${r.k}: share of questions with answers whose top ${r.k} chunks (the context ask sends) contain one; ctx tokens: their mean size.\n`);
+  out.push(`\np vs best: paired permutation test of per-question nDCG@10 against the best row; 0.05 or more means the gap is within chance on this set.\n`);
+  if (answers) out.push(`answer@${r.k}: share of questions with answers whose top ${r.k} chunks (the context ask sends) contain one; ctx tokens: their mean size.\n`);
   for (const w of r.warnings) out.push(`warning: ${w}\n`);
   for (const f of r.corpus.failed) out.push(`warning: not loaded ${f.path}: ${f.code}: ${f.message}\n`);
   const b = r.best;
   out.push(`\nbest: ${b.strategy} ${b.size} (nDCG@10 ${f3(b.ndcg10)}, hit@1 ${f3(b.hit1)}, MRR ${f3(b.mrr)})\n`);
+  const others = r.tied.filter((x) => x !== b);
+  if (others.length) {
+    const cheapest = [...r.tied].sort((x, y) => x.contextTokens - y.contextTokens)[0]!;
+    out.push(`not significantly worse (p >= 0.05): ${others.map((x) => `${x.strategy} ${x.size}`).join(', ')}`);
+    out.push(cheapest === b ? '\n' : `; of these, ${cheapest.strategy} ${cheapest.size} sends the smallest context (${cheapest.contextTokens.toFixed(0)} tokens)\n`);
+  }
   out.push(`to use it, put these lines in incontext.config.yaml and re-ingest with --force:\n\n${r.configYaml.replace(/^/gm, '  ').trimEnd()}\n`);
   return out.join('');
 }

@@ -133,15 +133,18 @@ describe('BEIR queries and qrels', () => {
 
 describe('judging against a corpus', () => {
   const docs = [
-    { id: 'doc_1', source: 'guides/setup.md', origin: 'guides/setup.md', text: 'Install with npm. The default port is 8686.' },
+    { id: 'doc_1', source: 'site/guides/setup.md', origin: 'site/guides/setup.md', text: 'Install with npm. The default port is 8686.' },
     { id: 'doc_2', source: 'faq.csv#row=1', origin: 'faq.csv', text: 'The capital of Australia is Canberra.' },
     { id: 'doc_3', source: 'faq.csv#row=2', origin: 'faq.csv', text: 'Mount Everest is 8849 metres tall.' },
     { id: 'doc_4', source: 'notes/setup.md', origin: 'notes/setup.md', text: 'Setup notes: the Canberra office.' },
   ].map((d) => ({ id: d.id, keys: documentKeys(d), text: d.text }));
   const judge = createCorpusJudge(docs);
 
-  it('resolves ids, sources, origins and paths without extension; exact names win over base names', () => {
+  it('resolves ids, sources, origins, paths without extension or leading folders; longer names win', () => {
     expect(judge.resolve('doc_3')).toEqual(['doc_3']);
+    expect(judge.resolve('site/guides/setup.md')).toEqual(['doc_1']);
+    expect(judge.resolve('site/guides/setup')).toEqual(['doc_1']);
+    // Paths relative to a folder inside the corpus root.
     expect(judge.resolve('guides/setup.md')).toEqual(['doc_1']);
     expect(judge.resolve('guides/setup')).toEqual(['doc_1']);
     // A file of several records covers them all.

@@ -27,4 +27,5 @@ export {
   type EvalSet,
   type CorpusRecord,
 } from './dataset.js';
-export { createCorpusJudge, documentKeys, answerInTop, type CorpusJudge, type JudgedDocument, type QueryJudgement } from './judge.js';
+export { createCorpusJudge, documentKeys, answerInTop, type CorpusJudge, type DocumentKey, type JudgedDocument, type QueryJudgement } from './judge.js';
+export { pairedPermutationTest, type PermutationOptions } from './significance.js';

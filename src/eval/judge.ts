@@ -10,9 +10,15 @@ import { containsAnswer, normalizeAnswer, type EvalQuery } from './dataset.js';
 export interface JudgedDocument {
   /** The id the ranking uses (the store's document id). */
   id: string;
-  /** Names a judgement may use for it, most specific first: id, source, origin, ... */
-  keys: string[];
+  /** Names a judgement may use for it (see documentKeys). */
+  keys: DocumentKey[];
   text: string;
+}
+
+/** A name of a document; when several documents answer to a name, those with the lowest rank win. */
+export interface DocumentKey {
+  name: string;
+  rank: number;
 }
 
 export interface QueryJudgement {
@@ -30,25 +36,34 @@ export interface CorpusJudge {
   judge(query: EvalQuery): QueryJudgement;
 }
 
-/** The names a document is known by: its id, source and origin, and the same without extension or folders. */
-export function documentKeys(doc: { id: string; source: string; origin?: string }): string[] {
-  const keys = [doc.id, doc.source, ...(doc.origin ? [doc.origin] : [])];
+/**
+ * The names a document is known by: its id, source and origin (rank 0), the source without
+ * extension (1), then the source with leading folders dropped, the longer tails first, so
+ * `docs/guide.md`, `guide.md` and `guide` all name `/work/site/docs/guide.md`, and
+ * `a/guide.md` still tells it from `b/guide.md`.
+ */
+export function documentKeys(doc: { id: string; source: string; origin?: string }): DocumentKey[] {
   const noExt = (s: string) => s.replace(/\.[A-Za-z0-9]{1,8}$/, '');
-  const base = (s: string) => s.slice(s.lastIndexOf('/') + 1);
-  keys.push(noExt(doc.source), base(doc.source), noExt(base(doc.source)));
-  return [...new Set(keys.filter((k) => k !== ''))];
+  const keys: DocumentKey[] = [doc.id, doc.source, ...(doc.origin ? [doc.origin] : [])].map((name) => ({ name, rank: 0 }));
+  keys.push({ name: noExt(doc.source), rank: 1 });
+  const parts = doc.source.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const tail = parts.slice(i).join('/');
+    // Fewer segments left: a vaguer name, a higher rank.
+    const rank = 2 + 2 * (1000 - (parts.length - i));
+    keys.push({ name: tail, rank }, { name: noExt(tail), rank: rank + 1 });
+  }
+  return keys.filter((k) => k.name !== '');
 }
 
 export function createCorpusJudge(docs: readonly JudgedDocument[]): CorpusJudge {
-  // One map per key position, so "guide.md" as an exact source wins over another folder's guide.md by base name.
-  const levels: Array<Map<string, string[]>> = [];
+  const names = new Map<string, { rank: number; ids: string[] }>();
   for (const d of docs) {
-    d.keys.forEach((key, i) => {
-      const level = (levels[i] ??= new Map());
-      const ids = level.get(key) ?? [];
-      if (!ids.includes(d.id)) ids.push(d.id);
-      level.set(key, ids);
-    });
+    for (const { name, rank } of d.keys) {
+      const at = names.get(name);
+      if (!at || rank < at.rank) names.set(name, { rank, ids: [d.id] });
+      else if (rank === at.rank && !at.ids.includes(d.id)) at.ids.push(d.id);
+    }
   }
   const normalized = new Map<string, string>();
   const textOf = (d: JudgedDocument) => {
@@ -56,13 +71,7 @@ export function createCorpusJudge(docs: readonly JudgedDocument[]): CorpusJudge 
     if (t === undefined) normalized.set(d.id, (t = normalizeAnswer(d.text)));
     return t;
   };
-  const resolve = (name: string): string[] => {
-    for (const level of levels) {
-      const ids = level.get(name);
-      if (ids) return ids;
-    }
-    return [];
-  };
+  const resolve = (name: string): string[] => names.get(name)?.ids ?? [];
   return {
     resolve,
     judge(query) {
