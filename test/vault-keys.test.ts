@@ -194,6 +194,19 @@ describe('provider keys per project', () => {
     expect(seen).toEqual([]);
   });
 
+  it('refuses the calls of a project whose secrets it cannot decrypt, instead of paying for them with the server\'s key', async () => {
+    await ic.tenancy().setSecret('alpha', 'OPENAI_API_KEY', 'sk-alpha-project-key-000001');
+    const wrongKey = open({ OPENAI_API_KEY: SERVER_KEY, INCONTEXT_MASTER_KEY: randomBytes(32).toString('hex') });
+    const err = await rejectedError(call('alpha', wrongKey));
+    expect(err.message).toContain('project "alpha"');
+    expect(err.input?.key).toBe('INCONTEXT_MASTER_KEY');
+    expect(err.hint).toContain("not sent with the server's own keys");
+    expect(seen).toEqual([]);
+    // Projects without secrets need no master key at all.
+    await call('gamma', wrongKey);
+    expect(seen).toEqual([key(SERVER_KEY)]);
+  });
+
   it('opens the circuit for the project whose key keeps failing, not for the others', async () => {
     await ic.tenancy().setSecret('failing', 'OPENAI_API_KEY', 'sk-failing-project-key-0001');
     await ic.tenancy().setSecret('healthy', 'OPENAI_API_KEY', 'sk-healthy-project-key-0001');
