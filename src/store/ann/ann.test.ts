@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { prng } from '../../core/index.js';
+import { hashEmbed } from '../../embed/index.js';
 import { runStoreConformance } from '../conformance.js';
 import { HnswIndex, openSqliteStore, type AnnOptions, type ScoredChunk, type SqliteStore } from '../index.js';
 import { DIMS, MODEL, PROJECT, embed, entryOf, randomUnit, realLines } from './__fixtures__/data.js';
@@ -296,6 +297,37 @@ describe('SQLite store with an ANN index', () => {
       }
       expect(found / (40 * 10)).toBeGreaterThanOrEqual(0.95);
     }
+  }, HEAVY);
+
+  it('re-scores candidates from the in-memory vectors exactly as from SQLite, and from SQLite when the set is too large to keep', async () => {
+    const lines = realLines(SRC, 2040, 11);
+    // 100 dimensions: rows in memory are padded to 112 floats, so a mix-up of row and stride shows.
+    const embed100 = (text: string) => hashEmbed(text, 100);
+    const seeding = openSqliteStore({ path, ann: { mode: 'ann', quantization: 'i8' }, vectorCacheBytes: 1 });
+    open.push(seeding);
+    for (let o = 0; o < 20; o++) {
+      const texts = lines.slice(o * 100, (o + 1) * 100);
+      await seeding.replaceOrigin(PROJECT, `o-${o}`, [entryOf(`o-${o}`, texts, texts.map(embed100), { kind: o < 4 ? 'rare' : 'common' })]);
+    }
+    const queries = lines.slice(2000);
+    const run = async (s: SqliteStore) => {
+      const out: Array<Array<[string, number]>> = [];
+      for (const q of queries) {
+        for (const filter of [undefined, { kind: 'rare' }, { kind: 'common' }]) out.push((await search(s, embed100(q), 10, filter)).map((h) => [h.chunk.id, h.score]));
+      }
+      return out;
+    };
+    // A one-byte vector cache cannot hold the set: candidates are re-scored from SQLite.
+    const fromSqlite = await run(seeding);
+    expect(seeding.vectorCacheSize().sets).toBe(0);
+    await seeding.close();
+    // Reopened with the default cache, the same saved graph nominates the same candidates;
+    // their vectors now come from memory, and the answers must not change by a bit.
+    const reopened = store({ mode: 'ann', quantization: 'i8' });
+    const fromMemory = await run(reopened);
+    expect(reopened.vectorCacheSize().sets).toBe(1);
+    expect(fromMemory).toEqual(fromSqlite);
+    expect(fromMemory.flat().length).toBeGreaterThan(queries.length * 25);
   }, HEAVY);
 
   it("in 'auto' mode scans exactly below the threshold and builds the index in the write that crosses it", async () => {

@@ -37,6 +37,14 @@ export interface AnnIndexes {
   status(): AnnIndexStatus[];
 }
 
+/**
+ * The full-precision vectors of some seqs (those that still have one), for re-scoring
+ * candidates; undefined sends the read to SQLite. The SQLite store passes its in-memory
+ * vector cache when that holds the set: 200 rows from memory instead of 200 random reads.
+ */
+export type VectorSource = (seqs: number[]) => { seqs: number[]; data: Float32Array } | undefined;
+type FullVectors = (seqs: number[]) => { seqs: number[]; data: Float32Array };
+
 interface AnnSet {
   projectId: string;
   model: string;
@@ -114,7 +122,7 @@ export class AnnManager implements AnnIndexes {
    * (mode 'exact', a collection below the threshold, an index still being built, or a
    * filter so selective that over-fetching cannot fill k).
    */
-  search(projectId: string, model: string, query: Float32Array, k: number, allowedSeqs?: () => number[]): AnnSearchResult | undefined {
+  search(projectId: string, model: string, query: Float32Array, k: number, allowedSeqs?: () => number[], vectorsOf?: VectorSource): AnnSearchResult | undefined {
     if (this.o.mode === 'exact' || k === 0) return undefined;
     const found = this.setFor(projectId, model);
     if (!found) return undefined;
@@ -129,7 +137,8 @@ export class AnnManager implements AnnIndexes {
     // for k near the index size can miss nodes).
     const nominated = k * (set.index.params.quantization === 'f32' ? 1 : this.o.rescore);
     if (nominated * 2 >= set.index.size) return undefined;
-    const result = allowedSeqs ? this.filtered(set, query, k, allowedSeqs()) : this.nearest(set, query, k);
+    const full = (seqs: number[]) => vectorsOf?.(seqs) ?? this.rows.bySeq(set.projectId, set.model, seqs, set.index.params.dims);
+    const result = allowedSeqs ? this.filtered(set, query, k, allowedSeqs(), full) : this.nearest(set, query, k, full);
     this.maybeSave(set);
     return result;
   }
@@ -172,20 +181,20 @@ export class AnnManager implements AnnIndexes {
     };
   }
 
-  private nearest(set: AnnSet, query: Float32Array, k: number): AnnSearchResult {
+  private nearest(set: AnnSet, query: Float32Array, k: number, vectorsOf: FullVectors): AnnSearchResult {
     if (set.index.params.quantization === 'f32') {
       const m = set.index.search(query, k);
       return { seqs: Array.from(m.keys), scores: Array.from(m.scores), via: 'hnsw' };
     }
     // A compressed index only nominates candidates; their full vectors decide the order and the scores.
     const m = set.index.search(query, k * this.o.rescore);
-    const full = this.rows.bySeq(set.projectId, set.model, Array.from(m.keys), set.index.params.dims);
+    const full = vectorsOf(Array.from(m.keys));
     return { ...exactTop(query, full.seqs, full.data, k), via: 'hnsw+rescore' };
   }
 
-  private filtered(set: AnnSet, query: Float32Array, k: number, allowedList: number[]): AnnSearchResult | undefined {
+  private filtered(set: AnnSet, query: Float32Array, k: number, allowedList: number[], vectorsOf: FullVectors): AnnSearchResult | undefined {
     if (allowedList.length <= FILTER_EXACT_MAX) {
-      const full = this.rows.bySeq(set.projectId, set.model, allowedList, set.index.params.dims);
+      const full = vectorsOf(allowedList);
       return { ...exactTop(query, full.seqs, full.data, k), via: 'filtered-exact' };
     }
     const allowed = new Set(allowedList);
@@ -207,7 +216,7 @@ export class AnnManager implements AnnIndexes {
       const enough = keep.length >= k * factor || keep.length >= allowed.size || m.keys.length >= size;
       if (enough) {
         if (factor === 1) return { seqs: keep.slice(0, k), scores: scores.slice(0, k), via: 'hnsw' };
-        const full = this.rows.bySeq(set.projectId, set.model, keep, set.index.params.dims);
+        const full = vectorsOf(keep);
         return { ...exactTop(query, full.seqs, full.data, k), via: 'hnsw+rescore' };
       }
       // The whole graph did not yield k allowed hits (HNSW can miss nodes): the exact scan decides.

@@ -9,7 +9,7 @@ import { checkK, checkPage, checkQueryVector, dimensionMismatch, normalised, ori
 import { filterToSql } from './filter-sql.js';
 import { migrate } from './migrations.js';
 import { HIT_COLUMNS, blobVector, inSlices, toChunk, toDocument, toHit, vectorBlob, type ChunkRow, type DocumentRow, type HitRow } from './rows.js';
-import { VectorCache, type VectorDelta } from './vector-cache.js';
+import { DEFAULT_VECTOR_CACHE_BYTES, VectorCache, type VectorDelta } from './vector-cache.js';
 import { KeywordIndex, type KeywordDelta, type KeywordIndexStatus } from './keyword-index.js';
 import { AnnManager, type AnnIndexes } from '../ann/manager.js';
 import type { AnnOptions } from '../ann/options.js';
@@ -44,6 +44,14 @@ export interface SqliteStore extends Store {
 
 // At most 500 bound parameters per statement: 499 ids plus the project or model.
 const SLICE = 499;
+/**
+ * An ANN-sized vector set is loaded into the vector cache for re-scoring candidates if it
+ * takes at most this share of the cache's budget (100k × 384-d: 154 MB of the default 1 GiB
+ * would be; 1M × 384-d would not, and re-scores from SQLite).
+ */
+const RESCORE_SHARE = 4;
+/** Page cache per connection, in KiB (SQLite allocates it as pages are read, not up front). */
+const PAGE_CACHE_KIB = 64 * 1024;
 const DOC_COLUMNS = `d.*, (SELECT count(*) FROM chunks c WHERE c.project_id = d.project_id AND c.document_id = d.id) AS chunk_count`;
 const ORIGIN_DOCS = 'SELECT id FROM documents WHERE project_id = @project AND origin = @origin';
 
@@ -68,6 +76,10 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       db.pragma('synchronous = NORMAL');
     }
     db.pragma('foreign_keys = ON');
+    // SQLite's default page cache is 2 MiB. Re-scoring ANN candidates and hydrating hits read
+    // a few hundred random rows a query; at 100k chunks (150 MB file) the default missed on
+    // most of them and each miss cost a read() call: 200 rows took 2–10 ms, 1–2 ms with this.
+    db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     migrate(db, path, undefined, readonly);
   } catch (err) {
     db.close();
@@ -96,6 +108,8 @@ class SqliteStoreImpl implements SqliteStore {
   readonly embeddingCache: EmbeddingCacheBackend;
   private readonly vectors: VectorCache;
   private readonly keywords: KeywordIndex | undefined;
+  private readonly hitStatements = new Map<number, Database.Statement>();
+  private readonly rescoreBytes: number;
   readonly ann: AnnManager | undefined;
 
   constructor(
@@ -107,6 +121,7 @@ class SqliteStoreImpl implements SqliteStore {
     keywordIndex: boolean,
   ) {
     this.vectors = new VectorCache(db, vectorCacheBytes);
+    this.rescoreBytes = (vectorCacheBytes ?? DEFAULT_VECTOR_CACHE_BYTES) / RESCORE_SHARE;
     this.keywords = keywordIndex ? new KeywordIndex(db) : undefined;
     try {
       this.ann = path === ':memory:' && ann?.dir === undefined ? undefined : new AnnManager(db, path, readonly, ann);
@@ -281,10 +296,20 @@ class SqliteStoreImpl implements SqliteStore {
     return this.run('search vectors', () => {
       if (query.k === 0) return [];
       // Large collections: the HNSW index answers, and the rows below are never loaded into memory.
-      const viaAnn = this.ann?.search(query.projectId, query.model, normalised(query.vector), query.k, conditions.length === 0 ? undefined : () => {
-        const where = filterToSql('c.metadata', conditions);
-        return this.db.prepare(`SELECT c.seq FROM chunks c WHERE c.project_id = ? AND ${where.sql}`).pluck().all(query.projectId, ...where.params) as number[];
-      });
+      const viaAnn = this.ann?.search(
+        query.projectId,
+        query.model,
+        normalised(query.vector),
+        query.k,
+        conditions.length === 0
+          ? undefined
+          : () => {
+              const where = filterToSql('c.metadata', conditions);
+              return this.db.prepare(`SELECT c.seq FROM chunks c WHERE c.project_id = ? AND ${where.sql}`).pluck().all(query.projectId, ...where.params) as number[];
+            },
+        // Candidates are re-scored from memory when the set is small enough to keep there.
+        (seqs) => this.vectors.rowsOf(query.projectId, query.model, seqs, this.rescoreBytes),
+      );
       if (viaAnn) return this.hitsBySeq(viaAnn.seqs, viaAnn.scores);
       const set = this.vectors.get(query.projectId, query.model);
       if (!set) return [];
@@ -305,15 +330,24 @@ class SqliteStoreImpl implements SqliteStore {
 
   private hitsBySeq(seqs: number[], scores: number[]): ScoredChunk[] {
     const rows = new Map<number, HitRow>();
-    inSlices(seqs, SLICE, (slice) =>
-      this.db
-        .prepare(`SELECT ${HIT_COLUMNS} FROM chunks c JOIN documents d ON d.project_id = c.project_id AND d.id = c.document_id WHERE c.seq IN (${slice.map(() => '?').join(',')})`)
-        .all(...slice) as HitRow[],
-    ).forEach((r) => rows.set(r.seq, r));
+    inSlices(seqs, SLICE, (slice) => this.hitStatement(slice.length).all(...slice) as HitRow[]).forEach((r) => rows.set(r.seq, r));
     return seqs.flatMap((seq, i) => {
       const row = rows.get(seq);
       return row ? [toHit(row, scores[i]!)] : [];
     });
+  }
+
+  /** Every search hydrates the same few list lengths (k, the candidate count): compile each once. */
+  private hitStatement(n: number): Database.Statement {
+    let stmt = this.hitStatements.get(n);
+    if (!stmt) {
+      stmt = this.db.prepare(
+        `SELECT ${HIT_COLUMNS} FROM chunks c JOIN documents d ON d.project_id = c.project_id AND d.id = c.document_id WHERE c.seq IN (${Array.from({ length: n }, () => '?').join(',')})`,
+      );
+      if (this.hitStatements.size >= 64) this.hitStatements.clear();
+      this.hitStatements.set(n, stmt);
+    }
+    return stmt;
   }
 
   async keywordSearch(query: KeywordQuery): Promise<ScoredChunk[]> {

@@ -41,12 +41,48 @@ export class VectorCache {
     private readonly maxBytes = DEFAULT_VECTOR_CACHE_BYTES,
   ) {}
 
-  get(projectId: string, model: string): VectorSet | undefined {
+  /**
+   * The cached vectors of `seqs` (those the set holds), packed `dims` floats a row, loading the
+   * set first if it takes at most `maxLoadBytes`; undefined when it is neither cached nor loaded.
+   */
+  rowsOf(projectId: string, model: string, seqs: number[], maxLoadBytes: number): { seqs: number[]; data: Float32Array } | undefined {
+    this.checkVersion();
+    if (!this.sets.has(`${projectId}\u0000${model}`)) {
+      const bytes = this.estimate(projectId, model);
+      if (bytes === undefined || bytes > Math.min(maxLoadBytes, this.maxBytes)) return undefined;
+    }
+    const set = this.get(projectId, model);
+    if (!set) return undefined;
+    set.rowOfSeq ??= rowIndex(set);
+    const { dims, stride, data } = set.vectors;
+    const out = new Float32Array(seqs.length * dims);
+    const found: number[] = [];
+    for (const seq of seqs) {
+      const r = set.rowOfSeq.get(seq);
+      if (r === undefined) continue;
+      out.set(data.subarray(r * stride, r * stride + dims), found.length * dims);
+      found.push(seq);
+    }
+    return { seqs: found, data: out.subarray(0, found.length * dims) };
+  }
+
+  /** Bytes the set of (project, model) would take once loaded; undefined if it has no vectors. */
+  private estimate(projectId: string, model: string): number | undefined {
+    const n = this.db.prepare('SELECT count(*) FROM vectors WHERE project_id = ? AND model = ?').pluck().get(projectId, model) as number;
+    const dims = this.db.prepare('SELECT dims FROM vectors WHERE project_id = ? AND model = ? LIMIT 1').pluck().get(projectId, model) as number | undefined;
+    return n === 0 || dims === undefined ? undefined : n * (Math.ceil(dims / 16) * 16 * 4 + 8);
+  }
+
+  private checkVersion(): void {
     const version = this.db.pragma('data_version', { simple: true }) as number;
     if (version !== this.dataVersion) {
       this.clear();
       this.dataVersion = version;
     }
+  }
+
+  get(projectId: string, model: string): VectorSet | undefined {
+    this.checkVersion();
     const key = `${projectId}\u0000${model}`;
     let set = this.sets.get(key);
     if (set) {
@@ -135,10 +171,7 @@ export class VectorCache {
 
   /** Row mask of the chunks in `seqs` (the filter's matches), for the scan to skip the rest. */
   private mask(set: VectorSet, seqs: Iterable<number>): Uint8Array {
-    if (!set.rowOfSeq) {
-      set.rowOfSeq = new Map();
-      for (let r = 0; r < set.vectors.n; r++) set.rowOfSeq.set(set.seqs[r]!, r);
-    }
+    set.rowOfSeq ??= rowIndex(set);
     const allowed = new Uint8Array(set.vectors.n);
     for (const seq of seqs) {
       const r = set.rowOfSeq.get(seq);
@@ -180,4 +213,10 @@ export class VectorCache {
     }
     return { vectors, seqs, rowOfSeq: undefined, masks: new Map(), bytes: vectors.data.byteLength + seqs.byteLength };
   }
+}
+
+function rowIndex(set: VectorSet): Map<number, number> {
+  const rows = new Map<number, number>();
+  for (let r = 0; r < set.vectors.n; r++) rows.set(set.seqs[r]!, r);
+  return rows;
 }
