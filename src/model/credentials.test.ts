@@ -75,6 +75,13 @@ describe('a project\'s vault secrets over the environment', () => {
     expect(thrownError(() => resolveLanguageModel('openai-compatible:m', {}, { project: 'team-7' })).hint).toContain('--project team-7');
   });
 
+  it('refuses a stored base URL that is not an http(s) URL, without echoing it', () => {
+    const err = thrownError(() => resolveLanguageModel('openai:m', {}, { project: 'acme', secrets: { OPENAI_API_KEY: 'sk-acme-key-000002', OPENAI_BASE_URL: 'file:///etc/secret-path' } }));
+    expect(err.message).toBe('project "acme" stores OPENAI_BASE_URL, but it is not an http(s) URL');
+    expect(`${err.message} ${err.hint ?? ''}`).not.toContain('secret-path');
+    expect(thrownError(() => resolveLanguageModel('ollama:m', {}, { project: 'acme', secrets: { OLLAMA_BASE_URL: 'not a url' } })).input?.key).toBe('OLLAMA_BASE_URL');
+  });
+
   it('lists every variable the registry reads as a provider secret name', () => {
     expect(PROVIDER_SECRET_NAMES).toEqual(expect.arrayContaining(['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'ANTHROPIC_API_KEY', 'OLLAMA_BASE_URL', 'OPENAI_COMPATIBLE_BASE_URL', 'COHERE_API_KEY']));
     expect(PROVIDER_SECRET_NAMES).not.toContain('INCONTEXT_MASTER_KEY');

@@ -48,6 +48,23 @@ export function secretHint(name: string, project: string): string {
   );
 }
 
+/** A stored base URL that is not one fails here, by name, instead of as an obscure fetch error (which would also echo it). */
+function checkBaseURL(value: string, name: string, project: string): void {
+  let ok = false;
+  try {
+    const url = new URL(value);
+    ok = url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    throw new IncontextError('MODEL_NOT_CONFIGURED', `project "${project}" stores ${name}, but it is not an http(s) URL`, {
+      input: { key: name },
+      hint: `store the server's URL, e.g. http://localhost:8000/v1: ${secretHint(name, project)}`,
+    });
+  }
+}
+
 export interface Credentials {
   optional(name: string): string | undefined;
   require(name: string, model: string): string;
@@ -72,6 +89,7 @@ export function credentialsFor(provider: ProviderName, env: NodeJS.ProcessEnv, o
   const optional = (name: string): string | undefined => {
     const own = vaultValue(name);
     if (own !== undefined) {
+      if (name === group.baseURL && project !== undefined) checkBaseURL(own, name, project);
       fromVault[name] = own;
       return own;
     }
