@@ -168,6 +168,13 @@ describe('response cache in the ask path', () => {
     expect(upstream.requests).toHaveLength(1);
     const cachedSpan = (await lastTrace(ic)).find((s) => s.kind === 'llm');
     expect(cachedSpan?.attributes).toMatchObject({ cached: true, cacheKind: 'exact', costUsd: 0 });
+    // The lookup is its own span under the llm span; the first ask's trace has the miss.
+    const lookup = (await lastTrace(ic)).find((s) => s.kind === 'cache');
+    expect(lookup).toMatchObject({ name: 'cache exact', parentId: cachedSpan?.spanId, attributes: { hit: true, cacheKind: 'exact' } });
+    expect(lookup!.endTime).toBeGreaterThanOrEqual(lookup!.startTime);
+    const { traces } = await ic.traces.listTraces('default', { limit: 2 });
+    const first = await ic.traces.getTrace('default', traces[1]!.traceId);
+    expect(JSON.stringify(first)).toMatch(/"name":"cache exact".*?"hit":false/);
     // A re-ingest that changes the retrieved text changes the context version: the model is asked again.
     writeTree(join(cwd, 'c'), { 'history.md': `${CORPUS['history.md']}\n\nWilliam was crowned on Christmas Day 1066.` });
     await ic.ingest([join(cwd, 'c')]);

@@ -50,7 +50,7 @@ describe('ic.languageModel(spec, context, { output }): validated answers for lib
 
     upstream.reset();
     upstream.setHandler(() => ({ text: 'far too long an answer for the limit' }));
-    const short = ic.languageModel('openai:gpt-4o-mini', {}, { output: (text: string) => (text.length <= 10 ? undefined : `answer is ${text.length} characters, the limit is 10`), maxTries: 3 });
+    const short = ic.languageModel('openai:gpt-4o-mini', {}, { output: (text: string) => (text.length <= 10 ? true : `answer is ${text.length} characters, the limit is 10`), maxTries: 3 });
     const err = await generateText({ model: short.model, prompt: 'One word', maxRetries: 0 }).catch((e: unknown) => e);
     upstream.setHandler(undefined);
     expect(upstream.requests).toHaveLength(3);

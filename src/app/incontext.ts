@@ -74,7 +74,7 @@ export interface LanguageModelOptions {
   /**
    * Validate every answer: a Zod (or other Standard Schema) or JSON Schema (the answer is JSON,
    * repaired when broken), a RegExp, a list of choices, `{ kind: 'length', ... }`, or a function
-   * returning an error message. A failing answer is re-asked with the error (bounded tries), then
+   * returning true or an error message. A failing answer is re-asked with the error (bounded tries), then
    * refused with PARSE_FAILED or flagged, per the project's guard.output.validation. A validated
    * stream is generated and checked whole before its first part is sent.
    */

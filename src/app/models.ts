@@ -69,7 +69,8 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
   const { config, env, logger } = deps;
   const g = config.gateway;
   /** The call's tracer and project: gateway events and routing happen inside the call, in its async context. */
-  const current = new AsyncLocalStorage<{ tracer: Tracer; project: string }>();
+  /** The call in progress; `lookupStart` times the cache lookup that is under way. */
+  const current = new AsyncLocalStorage<{ tracer: Tracer; project: string; lookupStart?: number }>();
 
   /** Spec → target, cached per credential set; a failure (a missing key) is not cached, so a fix takes effect. */
   const resolver = (project: () => string | undefined, secrets?: Readonly<Record<string, string>>) => {
@@ -152,23 +153,33 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
         ...(config.cache.semantic ? { semantic: { backend, embedder: await deps.embedder(), threshold: config.cache.threshold, routeThresholds: config.cache.routeThresholds } } : {}),
         onEvent: (e: CacheEvent) => {
           if (e.type === 'error') logger.warn('cache bypassed', { code: e.error.code, message: e.error.message });
+          const call = current.getStore();
+          if ((e.type === 'hit' || e.type === 'miss') && call?.lookupStart !== undefined) {
+            recordLookup(call.tracer, e, call.lookupStart);
+            // With both caches on, the semantic lookup starts where the exact one ended.
+            call.lookupStart = call.tracer.now();
+          }
         },
       });
       return { middleware, backend };
     })();
     return cacheP;
   };
+  const startLookup = () => {
+    const call = current.getStore();
+    if (call) call.lookupStart = call.tracer.now();
+  };
   const lazyCache: LanguageModelV4Middleware = {
     specificationVersion: 'v4',
-    wrapGenerate: async (o) => (await cache()).middleware.wrapGenerate!(o),
-    wrapStream: async (o) => (await cache()).middleware.wrapStream!(o),
+    wrapGenerate: async (o) => (startLookup(), (await cache()).middleware.wrapGenerate!(o)),
+    wrapStream: async (o) => (startLookup(), (await cache()).middleware.wrapStream!(o)),
   };
 
   /** Gateway events are reported from inside the call, so the tracer of the call is in async context. */
   const bindCall = (call: { tracer: Tracer; project: string }): LanguageModelV4Middleware => ({
     specificationVersion: 'v4',
-    wrapGenerate: ({ doGenerate }) => current.run(call, doGenerate),
-    wrapStream: ({ doStream }) => current.run(call, doStream),
+    wrapGenerate: ({ doGenerate }) => current.run({ ...call }, doGenerate),
+    wrapStream: ({ doStream }) => current.run({ ...call }, doStream),
   });
 
   return {
@@ -277,6 +288,17 @@ function unreadableVault(e: unknown, project: string): IncontextError {
 
 function matchesModel(model: string | string[] | undefined, spec: string): boolean {
   return model === spec || (Array.isArray(model) && model.includes(spec));
+}
+
+/** A cache lookup as a `cache` span under the call's `llm` span: hit or miss, which cache, how close. */
+function recordLookup(tracer: Tracer, e: Extract<CacheEvent, { type: 'hit' | 'miss' }>, startTime: number): void {
+  const score = e.type === 'hit' ? e.score : e.bestScore;
+  tracer
+    .startSpan(`cache ${e.kind}`, 'cache', {
+      startTime,
+      attributes: { hit: e.type === 'hit', cacheKind: e.kind, ...(score !== undefined ? { similarity: score } : {}), ...(e.type === 'miss' && e.refused ? { refused: e.refused } : {}) },
+    })
+    .end('ok');
 }
 
 /** Provider attempts as `llm.attempt` spans (timed from their real start); decisions as zero-length `route` spans. */
