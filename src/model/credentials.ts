@@ -50,13 +50,7 @@ export function secretHint(name: string, project: string): string {
 
 /** A stored base URL that is not one fails here, by name, instead of as an obscure fetch error (which would also echo it). */
 function checkBaseURL(value: string, name: string, project: string): void {
-  let ok = false;
-  try {
-    const url = new URL(value);
-    ok = url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    ok = false;
-  }
+  const ok = URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol);
   if (!ok) {
     throw new IncontextError('MODEL_NOT_CONFIGURED', `project "${project}" stores ${name}, but it is not an http(s) URL`, {
       input: { key: name },
