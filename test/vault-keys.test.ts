@@ -88,7 +88,7 @@ function open(env: Record<string, string>): Incontext {
       home: join(cwd, '.incontext'),
       embed: { model: 'local:hash' },
       logLevel: 'debug',
-      gateway: { retry: { maxAttempts: 1 }, breaker: { failureThreshold: 2, cooldownMs: 600_000 } },
+      gateway: { aliases: { smart: [SPEC] }, retry: { maxAttempts: 1 }, breaker: { failureThreshold: 2, cooldownMs: 600_000 } },
     },
     logger: createLogger('debug', (line) => logs.push(line)),
   });
@@ -98,8 +98,8 @@ function open(env: Record<string, string>): Incontext {
 
 const key = (secret: string) => `Bearer ${secret}`;
 
-async function call(project: string, on: Incontext = ic): Promise<string> {
-  const { model } = on.languageModel(SPEC, { project });
+async function call(project: string, on: Incontext = ic, spec = SPEC): Promise<string> {
+  const { model } = on.languageModel(spec, { project });
   return (await generateText({ model, prompt: 'Say hello.', maxRetries: 0 })).text;
 }
 
@@ -121,6 +121,12 @@ describe('provider keys per project', () => {
     const { model } = ic.languageModel(SPEC, { project: 'beta' });
     await streamText({ model, prompt: 'Stream please.', maxRetries: 0 }).consumeStream();
     expect(seen).toEqual([key('sk-alpha-project-key-000001'), key('sk-beta-project-key-0000002')]);
+
+    // An alias is resolved by routing, inside the call: still the calling project's key.
+    seen.length = 0;
+    await call('beta', ic, 'smart');
+    await call('gamma', ic, 'smart');
+    expect(seen).toEqual([key('sk-beta-project-key-0000002'), key(SERVER_KEY)]);
   });
 
   it('uses a key set, replaced or deleted through the admin API from the next call, without a restart', async () => {
@@ -200,6 +206,7 @@ describe('provider keys per project', () => {
     const err = await rejectedError(call('alpha', wrongKey));
     expect(err.message).toContain('project "alpha"');
     expect(err.input?.key).toBe('INCONTEXT_MASTER_KEY');
+    expect(err.status).toBe(500);
     expect(err.hint).toContain("not sent with the server's own keys");
     expect(seen).toEqual([]);
     // Projects without secrets need no master key at all.

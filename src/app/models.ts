@@ -282,6 +282,8 @@ function unreadableVault(e: unknown, project: string): IncontextError {
   return new IncontextError(cause?.code ?? 'STORE_FAILED', `project "${project}" keeps provider secrets in the vault, but they cannot be read: ${cause?.message ?? String(e)}`, {
     ...(cause?.input ? { input: cause.input } : {}),
     hint: `${cause?.hint ?? 'Check the vault.'} Until then the project's model calls are refused, not sent with the server's own keys.`,
+    // The server's configuration is at fault, not the caller's request.
+    status: 500,
     cause: e,
   });
 }
