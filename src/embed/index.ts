@@ -17,3 +17,19 @@ export { createOnnxEmbedder, type OnnxEmbedderOptions } from './onnx.js';
 export { createProviderEmbedder, type ProviderEmbedderOptions, type ProviderEmbeddingModel } from './provider.js';
 export { resolveEmbedder, EMBEDDER_SPECS, type EmbedEnv, type ResolveEmbedderOptions } from './resolve.js';
 export { withEmbeddingCache, createMemoryEmbeddingCache, embeddingCacheKey, type EmbeddingCacheOptions } from './cache.js';
+export {
+  applyAdapter,
+  withQueryAdapter,
+  identityAdapter,
+  makeAdapter,
+  adapterMismatch,
+  adapterDrift,
+  ADAPTER_FORMAT,
+  ADAPTER_FORMAT_VERSION,
+  type LinearAdapter,
+  type AdaptedEmbedder,
+  type AdapterTrainingSummary,
+} from './adapter.js';
+export { trainLinearAdapter, type AdapterPair, type AdapterEpoch, type TrainAdapterOptions } from './adapter-train.js';
+export { serializeAdapter, parseAdapter, type ParseAdapterOptions } from './adapter-format.js';
+export { inverseClozeQueries, type ClozeSource, type ClozeQuery, type ClozeOptions } from './adapter-queries.js';
