@@ -1,5 +1,5 @@
 /**
- * `npm run bench:cache [-- --quick] [-- --write]`: semantic-cache hit quality
+ * `npm run bench:cache [-- --quick] [-- --only quality|speed] [-- --write]`: semantic-cache hit quality
  * (precision = 1 − false-hit rate, and recall) on bench/cache/pairs.jsonl by
  * threshold and guard, with the default local embedder and a 384-d one; then
  * exact- and semantic-hit latency in process (100k entries).
@@ -8,7 +8,8 @@
  * non-paraphrases sharing most words). No paraphrase corpus (PAWS, QQP, MRPC)
  * ships in an npm package or in ../shared/datasets, so they were written for this
  * benchmark, after the word-swap guard, and are not used to tune it.
- * --write replaces the "Cache" block of bench/RESULTS.md.
+ * --write replaces the "Cache" block of bench/RESULTS.md (a whole run only).
+ * --only quality skips the latency part (about a minute instead of many).
  */
 import { createHashingEmbedder } from '../../src/embed/index.js';
 import { log, msSince, now, renderText } from '../lib.js';
@@ -20,18 +21,25 @@ import { measureCacheSpeed } from './speed.js';
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const write = process.argv.includes('--write');
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+  if (only !== undefined && only !== 'quality' && only !== 'speed') throw new Error(`--only takes quality or speed, got ${only ?? 'nothing'}`);
   if (quick && write) throw new Error('--quick runs are harness checks; run without --quick to --write figures.');
+  if (only && write) throw new Error('--write replaces the whole Cache block; run without --only to --write figures.');
   const started = now();
   const pairs = loadPairs();
   const embedders = [await gloveEmbedder(), createHashingEmbedder({ dimensions: 384 })];
-  const quality = await measureQuality(embedders, pairs);
-  const fixtures = new URL('../../src/cache/__fixtures__/', import.meta.url);
-  const older = await fixtureSets(embedders, [
-    { name: 'pairs.jsonl', pairs: loadPairs(new URL('pairs.jsonl', fixtures)) },
-    { name: 'pairs-heldout.jsonl', pairs: loadPairs(new URL('pairs-heldout.jsonl', fixtures)) },
-  ]);
-  const speed = await measureCacheSpeed(quick ? { entries: 10_000, queries: 50 } : { entries: 100_000, queries: 120 });
-  const tables = [...quality.tables, older, ...speed];
+  const tables = [];
+  if (only !== 'speed') {
+    const quality = await measureQuality(embedders, pairs);
+    const fixtures = new URL('../../src/cache/__fixtures__/', import.meta.url);
+    const older = await fixtureSets(embedders, [
+      { name: 'pairs.jsonl', pairs: loadPairs(new URL('pairs.jsonl', fixtures)) },
+      { name: 'pairs-heldout.jsonl', pairs: loadPairs(new URL('pairs-heldout.jsonl', fixtures)) },
+    ]);
+    tables.push(...quality.tables, older);
+  }
+  if (only !== 'quality') tables.push(...(await measureCacheSpeed(quick ? { entries: 10_000, queries: 50 } : { entries: 100_000, queries: 120 })));
   for (const t of tables) process.stdout.write(`${renderText(t)}\n`);
   const summary = tables.flatMap((t) => (t.summary ? [`- ${t.summary}`] : []));
   process.stdout.write(`\n== Summary ==\n${summary.join('\n')}\n`);

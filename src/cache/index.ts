@@ -14,8 +14,11 @@ export {
   type ModelRef,
   type SemanticKey,
 } from './normalize.js';
+export { createHitVerifier, type HitVerifier, type HitVerifierOptions, type RefusalReason, type Verdict, type WordSimilarity } from './verify.js';
+export { createLexicon, loadLexicon, readLexiconFiles, type Lexicon, type LexiconFiles, type WordPos } from './lexicon.js';
 export {
   cacheMiddleware,
+  embedderWordSimilarity,
   DEFAULT_SEMANTIC_THRESHOLD,
   type CacheMiddlewareOptions,
   type ExactCacheConfig,

@@ -94,7 +94,7 @@ describe('cacheMiddleware', () => {
   it('a paraphrase hits the semantic cache; a different question misses', async () => {
     const { model, calls, events } = setup();
     const first = await generateText({ model, prompt: ask('What is the capital of France?') });
-    const para = await generateText({ model, prompt: ask('what is the capital city of France') });
+    const para = await generateText({ model, prompt: ask("What's the capital of France?") });
     expect(calls()).toBe(1);
     expect(para.text).toBe(first.text);
     expect(para.providerMetadata?.['incontext']?.['cache']).toBe('semantic');

@@ -19,10 +19,11 @@
  *   the word vectors); a word added on one side only passes unless it is a
  *   qualifier (superlative, comparative, most/least).
  */
-import { foldText, splitToken } from '../embed/index.js';
 import type { Lexicon } from './lexicon.js';
+import { initialisms, OPPOSITE, parseQuestion, phrases, RELATIONAL, type ContentWord, type Parsed, type QType } from './question.js';
+import { isQualifier, prefixAntonym, sameStem } from './words.js';
 
-export type RefusalReason = 'order' | 'negation' | 'question-word' | 'number' | 'name' | 'particle' | 'word' | 'qualifier';
+export type RefusalReason = 'order' | 'negation' | 'question-word' | 'number' | 'name' | 'particle' | 'word' | 'qualifier' | 'added';
 
 export type Verdict = { ok: true } | { ok: false; reason: RefusalReason; detail: string };
 
@@ -42,210 +43,24 @@ export interface HitVerifierOptions {
   minWordSimilarity?: number;
 }
 
-const set = (s: string) => new Set(s.split(' '));
-// Words that carry no topic. Question words, negators and particles are kept apart below.
-const STOP = set(
-  'a an the of to in on at for from by with and or is are was were be been being am do does did done can could should would will shall may might must ' +
-    'i me my mine we us our you your yours he him his she her they them their it its this that these those there here some any as about than then so ' +
-    'if whether also just really very have has had one ones someone something anything thing things way',
-);
-// Politeness and request wrappers: "Can you tell me…", "Quick question:", "I'd like to know…".
-const FILLER = set('tell explain know please pls hi hello hey help remind idea like quick question wondering want thanks thank possible ok okay');
-const NEGATORS = set('not no never without none nothing nobody neither nor cannot');
-const PARTICLES = set('up down on off in out into onto over under away back to from');
-// "turn on"/"turn off", "zoom in"/"zoom out", "upload to"/"download from"; "on Earth"/"in the world" is no change.
-const OPPOSITE: Record<string, string> = { up: 'down', down: 'up', on: 'off', off: 'on', in: 'out', out: 'in', into: 'out', onto: 'off', over: 'under', under: 'over', to: 'from', from: 'to', away: 'back', back: 'away' };
-// Prepositions that give a word its role: swapping them swaps the direction or the comparison.
-const RELATIONAL: Record<string, string> = { from: 'from', to: 'to', into: 'to', onto: 'to', toward: 'to', towards: 'to', than: 'than', before: 'before', after: 'after' };
-const MARKERS = set('from to into onto than before after toward towards in on at for with by of between');
-const AUX = set('is are was were do does did can could should would will shall may might must has have had am');
-const INFORMAL: Record<string, string> = { whats: 'what', wheres: 'where', whos: 'who', hows: 'how', whens: 'when', whys: 'why', u: 'you', r: 'are', ur: 'your' };
-const QUALIFIERS = set('most least more less best worst better worse top bottom');
-const ROMAN = /^(?=[IVXLC]{2,}$)C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$/;
-
-interface Word {
-  w: string;
-  /** Written with a capital inside the sentence, or all capitals: a name or an abbreviation. */
-  name: boolean;
-  roman: boolean;
+/** The content word of `q` that is `w` up to inflection; the identical word first, which is nearly every word of a hit. */
+function counterpart(w: string, q: Parsed, same: (x: string, y: string) => boolean): ContentWord | undefined {
+  q.byWord ??= new Map(q.content.map((c) => [c.w, c]));
+  return q.byWord.get(w) ?? q.content.find((c) => same(w, c.w));
 }
 
-const TOKEN = /[\p{L}\p{N}]+(?:['’.-][\p{L}\p{N}]+)*/gu;
-
-/** Words with their capitalisation; the lowercase form is what the rest compares. */
-function tokenize(text: string): Word[] {
-  const out: Word[] = [];
-  for (const m of text.matchAll(TOKEN)) {
-    const raw = m[0];
-    const before = text.slice(0, m.index).trimEnd();
-    const initial = before === '' || /[.!?:;]$/.test(before);
-    const upper = /\p{Lu}/u.test(raw);
-    const allCaps = upper && raw.length >= 2 && raw === raw.toUpperCase() && /\p{L}/u.test(raw);
-    const roman = ROMAN.test(raw) || (raw === 'I' && !initial && out.length > 0 && out[out.length - 1]!.name);
-    for (const w of splitToken(foldText(raw))) {
-      const word = INFORMAL[w] ?? w;
-      out.push({ w: word, name: !roman && word !== 'i' && ((upper && !initial) || allCaps), roman });
-    }
-  }
-  return out;
-}
-
-type QType = string;
-
-/** The kinds of answer a question asks for; empty when only "what"/"which" (they fit any). */
-function questionTypes(ws: string[]): Set<QType> {
-  const out = new Set<QType>();
-  let wh = false;
-  for (let i = 0; i < ws.length; i++) {
-    const w = ws[i]!;
-    if (w === 'who' || w === 'whom' || w === 'whose') out.add('who');
-    else if (w === 'when' || w === 'where' || w === 'why') out.add(w);
-    else if (w === 'what' || w === 'which') wh = true;
-    else if (w === 'how') {
-      const next = ws[i + 1];
-      if (next === 'many' || next === 'much') out.add(`how ${next}`);
-      else if (next && !AUX.has(next) && !STOP.has(next) && !/\d/.test(next)) out.add(`how ${next}`);
-      else out.add('how');
-    }
-  }
-  if (!out.size && !wh && ws[0] && AUX.has(ws[0])) out.add('yes-no');
-  return out;
-}
-
-interface Parsed {
-  words: Word[];
-  lower: string[];
-  types: Set<QType>;
-  negated: boolean;
-  numbers: Set<string>;
-  names: Set<string>;
-  particles: Map<string, number>;
-  /** Content words in order of first appearance, with the preposition that marks each. */
-  content: Array<{ w: string; marker: string | undefined; at: number }>;
-}
-
-function parse(text: string): Parsed {
-  const words = tokenize(text);
-  const lower = words.map((w) => w.w);
-  const types = questionTypes(lower);
-  const howWords = new Set<number>();
-  lower.forEach((w, i) => {
-    if (w === 'how' && i + 1 < lower.length && types.has(`how ${lower[i + 1]}`)) howWords.add(i + 1);
-  });
-  const numbers = new Set<string>();
-  const names = new Set<string>();
-  const particles = new Map<string, number>();
-  const content: Parsed['content'] = [];
-  const seen = new Set<string>();
-  let marker: string | undefined;
-  let negated = false;
-  words.forEach((word, i) => {
-    const w = word.w;
-    if (NEGATORS.has(w)) negated = true;
-    if (PARTICLES.has(w)) particles.set(w, (particles.get(w) ?? 0) + 1);
-    if (word.roman || /\d/.test(w)) {
-      numbers.add(word.roman ? `roman:${w}` : w);
-      return;
-    }
-    if (word.name) names.add(w);
-    if (MARKERS.has(w)) {
-      marker = w;
-      return;
-    }
-    if (STOP.has(w) || FILLER.has(w) || NEGATORS.has(w) || PARTICLES.has(w) || howWords.has(i) || w.length < 2) return;
-    if (w === 'who' || w === 'whom' || w === 'whose' || w === 'what' || w === 'which' || w === 'when' || w === 'where' || w === 'why' || w === 'how' || w === 'many' || w === 'much') return;
-    if (!seen.has(w)) {
-      seen.add(w);
-      content.push({ w, marker, at: i });
-    }
-    marker = undefined;
-  });
-  return { words, lower, types, negated, numbers, names, particles, content };
+function lowerSet(q: Parsed): Set<string> {
+  q.words_ ??= new Set(q.lower);
+  return q.words_;
 }
 
 const refuse = (reason: RefusalReason, detail: string): Verdict => ({ ok: false, reason, detail });
-
-/** Same word up to inflection or derivation: "renewing"/"renew", "politely"/"polite", "organize"/"organise". */
-function sameStem(a: string, b: string, lexicon: Lexicon): boolean {
-  if (a === b) return true;
-  const [x, y] = [britishToAmerican(a), britishToAmerican(b)];
-  if (x === y) return true;
-  let p = 0;
-  while (p < x.length && p < y.length && x[p] === y[p]) p++;
-  // A shared stem of 4+ letters with only suffixes left: "renewing"/"renew", "invented"/"inventor", "politely"/"polite".
-  if (p >= 4 && SUFFIXES.has(x.slice(p)) && SUFFIXES.has(y.slice(p))) return true;
-  const la = lexicon.lemmas(a);
-  const lb = lexicon.lemmas(b);
-  for (const [pos, forms] of la) if (forms.some((f) => lb.get(pos)?.includes(f))) return true;
-  return false;
-}
-
-// Inflectional and neutral derivational endings; "-less"/"-ful" are left out on purpose (they oppose).
-const SUFFIXES = set(' s es ed d ing ly er ers or ors est e y ies ied ion ions ation ations ment ments al ity ness ic ive');
-SUFFIXES.add('');
-
-/** "colour"/"color", "organise"/"organize", "centre"/"center". */
-function britishToAmerican(w: string): string {
-  return w.replace(/our(s?)$/, 'or$1').replace(/is(e|es|ed|ing|ation|ations)$/, 'iz$1').replace(/([^aeiou])re(s?)$/, '$1er$2');
-}
-
-/** "un-", "dis-", "de-": one word is the other with a negating prefix ("mute"/"unmute", "able"/"disable"). */
-function prefixAntonym(a: string, b: string): boolean {
-  const [s, l] = a.length <= b.length ? [a, b] : [b, a];
-  for (const p of ['un', 'dis', 'de', 'non', 'in', 'im', 'il', 'ir', 'mis', 'anti']) if (l === p + s) return true;
-  // Two prefixes on one stem: "increase"/"decrease", "import"/"export", "upload"/"download", "encrypt"/"decrypt".
-  const pairs = [
-    ['in', 'de'],
-    ['im', 'ex'],
-    ['in', 'ex'],
-    ['up', 'down'],
-    ['en', 'de'],
-    ['en', 'dis'],
-    ['over', 'under'],
-    ['pre', 'post'],
-    ['inc', 'exc'],
-  ];
-  for (const [x, y] of pairs) {
-    if ((a.startsWith(x!) && b.startsWith(y!) && a.slice(x!.length) === b.slice(y!.length)) || (b.startsWith(x!) && a.startsWith(y!) && b.slice(x!.length) === a.slice(y!.length))) return true;
-  }
-  return false;
-}
-
-function isQualifier(w: string, lexicon: Lexicon): boolean {
-  if (QUALIFIERS.has(w)) return true;
-  // A superlative or comparative: the base form is an adjective ("cheapest" → "cheap").
-  if (/(?:est|er)$/.test(w)) {
-    const adj = lexicon.lemmas(w).get('a');
-    if (adj?.some((f) => f !== w)) return true;
-  }
-  return false;
-}
-
-/**
- * Abbreviations a question spells out: initials of consecutive words ("new york city" → "nyc"),
- * "of" and "the" skipped, each with the words it covers.
- */
-function initialisms(lower: string[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (let i = 0; i < lower.length; i++) {
-    let acc = '';
-    const covered: string[] = [];
-    for (let j = i; j < lower.length && j < i + 6; j++) {
-      const w = lower[j]!;
-      if ((w === 'of' || w === 'the') && j > i) continue;
-      acc += w[0] ?? '';
-      covered.push(w);
-      if (acc.length >= 2 && !out.has(acc)) out.set(acc, [...covered]);
-    }
-  }
-  return out;
-}
 
 /** Words of `own` that an abbreviation in `other` spells out, and those abbreviations. */
 function abbreviated(own: Parsed, other: Parsed): { words: Set<string>; abbreviations: Set<string> } {
   const words = new Set<string>();
   const abbreviations = new Set<string>();
-  const runs = initialisms(own.lower);
+  const runs = initialisms(own);
   for (const w of other.lower) {
     const covered = w.length >= 2 && w.length <= 6 && !own.lower.includes(w) ? runs.get(w) : undefined;
     if (covered && covered.length >= 2) {
@@ -261,17 +76,24 @@ function checkNames(from: Parsed, to: Parsed, same: (x: string, y: string) => bo
   const spelled = abbreviated(from, to).words;
   const spelledOut = abbreviated(to, from).abbreviations;
   for (const n of from.names) {
-    if (to.lower.some((w) => same(n, w)) || spelled.has(n) || spelledOut.has(n)) continue;
+    if (lowerSet(to).has(n) || spelled.has(n) || spelledOut.has(n) || to.lower.some((w) => same(n, w))) continue;
     const i = from.lower.indexOf(n);
     const [prev, next] = [from.lower[i - 1], from.lower[i + 1]];
     if (to.lower.some((w) => (next !== undefined && w === n + next) || (prev !== undefined && w === prev + n))) continue;
     // Another name for the same thing: "TV"/"television", "United States"/"USA".
-    const own = phrases(from.lower, lexicon).filter((ph) => ph.covers.includes(n));
-    const theirs = phrases(to.lower, lexicon);
+    const own = phrases(from, lexicon).filter((ph) => ph.covers.includes(n));
+    const theirs = phrases(to, lexicon);
     if (own.some((x) => theirs.some((y) => lexicon.synonyms(x.key, y.key)))) continue;
     return n;
   }
   return undefined;
+}
+
+/** "between a crocodile and an alligator": two words joined by and/or read the same either way round. */
+function coordinated(q: Parsed, s: number, t: number): boolean {
+  const [lo, hi] = s < t ? [s, t] : [t, s];
+  const between = q.lower.slice(lo + 1, hi).filter((w) => w !== 'a' && w !== 'an' && w !== 'the');
+  return between.length === 1 && (between[0] === 'and' || between[0] === 'or');
 }
 
 /**
@@ -284,7 +106,7 @@ function checkNames(from: Parsed, to: Parsed, same: (x: string, y: string) => bo
 function checkOrder(a: Parsed, b: Parsed, same: (x: string, y: string) => boolean): string | undefined {
   const pairs: Array<{ a: Parsed['content'][number]; b: Parsed['content'][number] }> = [];
   for (const ca of a.content) {
-    const cb = b.content.find((c) => same(ca.w, c.w));
+    const cb = counterpart(ca.w, b, same);
     if (cb) pairs.push({ a: ca, b: cb });
   }
   const rel = (m: string | undefined) => (m === undefined ? undefined : RELATIONAL[m]);
@@ -296,8 +118,9 @@ function checkOrder(a: Parsed, b: Parsed, same: (x: string, y: string) => boolea
   for (let i = 0; i < pairs.length; i++) {
     for (let j = i + 1; j < pairs.length; j++) {
       const [x, y] = [pairs[i]!, pairs[j]!];
+      // "teaspoons in a tablespoon" / "tablespoons in a teaspoon": each took the other's preposition.
       const exchanged = x.a.marker === y.b.marker && y.a.marker === x.b.marker && x.a.marker !== y.a.marker;
-      if (exchanged && (rel(x.a.marker) || rel(y.a.marker))) return `"${x.a.w}" and "${y.a.w}" traded ${x.a.marker ?? '—'}/${y.a.marker ?? '—'}`;
+      if (exchanged && !(coordinated(a, x.a.at, y.a.at) && coordinated(b, x.b.at, y.b.at))) return `"${x.a.w}" and "${y.a.w}" traded ${x.a.marker ?? '—'}/${y.a.marker ?? '—'}`;
     }
   }
   // pairs are in a's order; a transposition in b's order means two words traded places.
@@ -310,6 +133,7 @@ function checkOrder(a: Parsed, b: Parsed, same: (x: string, y: string) => boolea
   const [x, y] = [pairs[i]!, pairs[j]!];
   const kept = (p: typeof x) => p.a.marker !== undefined && p.a.marker === p.b.marker;
   if (kept(x) && kept(y) && x.a.marker !== y.a.marker) return undefined;
+  if (coordinated(a, x.a.at, y.a.at) && coordinated(b, x.b.at, y.b.at)) return undefined;
   const permutation = a.lower.length === b.lower.length && [...a.lower].sort().join(' ') === [...b.lower].sort().join(' ');
   const names = (a.names.has(x.a.w) || b.names.has(x.b.w)) && (a.names.has(y.a.w) || b.names.has(y.b.w));
   if (permutation || names) return `"${x.a.w}" and "${y.a.w}" swapped`;
@@ -319,7 +143,29 @@ function checkOrder(a: Parsed, b: Parsed, same: (x: string, y: string) => boolea
 export function createHitVerifier(options: HitVerifierOptions): HitVerifier {
   const { lexicon } = options;
   const minSim = options.minWordSimilarity ?? 0.6;
-  const same = (x: string, y: string) => sameStem(x, y, lexicon);
+  // Stored questions come back as candidates again and again, and their words recur: remember both.
+  const parsed = new Map<string, Parsed>();
+  const parse = (text: string): Parsed => {
+    let p = parsed.get(text);
+    if (!p) {
+      if (parsed.size >= 4096) parsed.clear();
+      p = parseQuestion(text);
+      parsed.set(text, p);
+    }
+    return p;
+  };
+  const stems = new Map<string, boolean>();
+  const same = (x: string, y: string): boolean => {
+    if (x === y) return true;
+    const key = x < y ? `${x}\u0000${y}` : `${y}\u0000${x}`;
+    let r = stems.get(key);
+    if (r === undefined) {
+      if (stems.size >= 65_536) stems.clear();
+      r = sameStem(x, y, lexicon);
+      stems.set(key, r);
+    }
+    return r;
+  };
 
   const related = async (x: string, y: string): Promise<boolean> => {
     if (prefixAntonym(x, y)) return false;
@@ -333,6 +179,7 @@ export function createHitVerifier(options: HitVerifierOptions): HitVerifier {
     async verify(stored, asked) {
       const a = parse(stored);
       const b = parse(asked);
+      if (a.lower.length === b.lower.length && a.lower.every((w, i) => w === b.lower[i])) return { ok: true };
       if (a.negated !== b.negated) return refuse('negation', a.negated ? 'the stored question negates' : 'the asked question negates');
       if (a.types.size && b.types.size && ![...a.types].some((t) => b.types.has(t))) {
         const how = (s: Set<QType>) => [...s].find((t) => t.startsWith('how ') && t !== 'how many' && t !== 'how much')?.slice(4);
@@ -356,14 +203,14 @@ export function createHitVerifier(options: HitVerifierOptions): HitVerifier {
       const [ja, jb] = [joined(a), joined(b)];
       const [abA, abB] = [abbreviated(a, b), abbreviated(b, a)];
       const covered = (w: string, own: ReturnType<typeof abbreviated>, other: ReturnType<typeof abbreviated>) => own.words.has(w) || other.abbreviations.has(w);
-      const restA = a.content.filter((c) => !b.content.some((d) => same(c.w, d.w)) && !jb.has(c.w) && !covered(c.w, abA, abB)).map((c) => c.w);
-      const restB = b.content.filter((c) => !a.content.some((d) => same(c.w, d.w)) && !ja.has(c.w) && !covered(c.w, abB, abA)).map((c) => c.w);
+      const restA = a.content.filter((c) => !counterpart(c.w, b, same) && !jb.has(c.w) && !covered(c.w, abA, abB)).map((c) => c.w);
+      const restB = b.content.filter((c) => !counterpart(c.w, a, same) && !ja.has(c.w) && !covered(c.w, abB, abA)).map((c) => c.w);
       const matchedA = new Set<string>();
       const matchedB = new Set<string>();
       if (restA.length && restB.length) {
         // Single words and WordNet phrases over them: "get rid of" / "eliminate", "turn down" / "decline".
-        const ua = phrases(a.lower, lexicon, restA);
-        const ub = phrases(b.lower, lexicon, restB);
+        const ua = phrases(a, lexicon, restA);
+        const ub = phrases(b, lexicon, restB);
         for (const x of ua) {
           for (const y of ub) {
             if (await related(x.key, y.key)) {
@@ -378,28 +225,26 @@ export function createHitVerifier(options: HitVerifierOptions): HitVerifier {
       if (leftA.length && leftB.length) return refuse('word', `${leftA.join(',')} vs ${leftB.join(',')}`);
       const added = [...leftA, ...leftB].find((w) => isQualifier(w, lexicon));
       if (added) return refuse('qualifier', added);
+      const restrictive = leftA.find((w) => !answerFrame(w, a, b, same)) ?? leftB.find((w) => !answerFrame(w, b, a, same));
+      if (restrictive) return refuse('added', restrictive);
       return { ok: true };
     },
   };
 }
 
 /**
- * The words of a question and the WordNet phrases of two or three of them ("get_rid_of",
- * "united_states"); with `only`, the units that cover at least one of those words.
+ * A word only one question has may name the kind of answer ("Which city is the capital of
+ * France", "What are the steps to reset my password", "In what year did…"): it follows
+ * "what"/"which" and comes before the words both questions share. Anywhere else it narrows the
+ * question ("How do I make vegan pancakes", "a good laptop for gaming", "file my taxes late").
  */
-function phrases(lower: string[], lexicon: Lexicon, only?: string[]): Array<{ key: string; covers: string[] }> {
-  const out: Array<{ key: string; covers: string[] }> = (only ?? lower).map((w) => ({ key: w, covers: [w] }));
-  for (let i = 0; i < lower.length; i++) {
-    for (const n of [2, 3]) {
-      if (i + n > lower.length) continue;
-      const seq = lower.slice(i, i + n);
-      const covers = only ? seq.filter((w) => only.includes(w)) : seq;
-      if (!covers.length) continue;
-      const key = seq.join('_');
-      if (lexicon.known(key)) out.push({ key, covers });
-    }
-  }
-  return out;
+function answerFrame(w: string, own: Parsed, other: Parsed, same: (x: string, y: string) => boolean): boolean {
+  const at = own.content.find((c) => c.w === w)?.at;
+  if (at === undefined) return true;
+  const wh = own.lower.findIndex((x) => x === 'what' || x === 'which');
+  if (wh < 0 || wh > at) return false;
+  const firstShared = own.content.find((c) => counterpart(c.w, other, same))?.at;
+  return firstShared === undefined || at < firstShared;
 }
 
 /** A word that is one half of a compound the other question writes as one word ("time zone" / "timezone"). */
