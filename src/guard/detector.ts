@@ -8,35 +8,37 @@
 import { IncontextError } from '../core/index.js';
 import { classifierLogit, loadInjectionModel, type LinearModel } from './classifier.js';
 import { sigmoid } from './features.js';
-import { heuristicSignals } from './heuristics.js';
+import { heuristicSignals, withoutMentions } from './heuristics.js';
 import { normalizeForScan } from './normalize.js';
 import { buildAttackIndex, similaritySignal } from './similarity.js';
 import type { GuardPolicy, GuardSignal, InjectionDetector, InjectionDetectorOptions, ScanResult } from './types.js';
 
 export const POLICY_THRESHOLDS: Record<GuardPolicy, number> = { strict: 0.35, balanced: 0.5, permissive: 0.75 };
 
-/** Names of the inputs of the logistic combination, in the order of `CombinerWeights.w`. */
-export const COMBINER_INPUTS = [
-  'heuristic:override',
-  'heuristic:jailbreak',
-  'heuristic:extraction',
-  'heuristic:delimiter',
-  'heuristic:exfiltration',
-  'heuristic:flood',
-  'similarity',
-  'obfuscation',
-  'classifier',
-] as const;
+/**
+ * Inputs of the logistic combination, in the order of `CombinerWeights.w`: the evidence of the
+ * rules (heuristic families, similarity to known attacks, obfuscation) pooled by noisy-or, and the
+ * classifier's logit. One weight for all rules rather than one per family: a per-family weight is
+ * fitted only on the families the training sources contain, so a family missing from them (token
+ * floods, "access granted" hijacks when only jailbreaks were seen) got no weight and its rules went
+ * unheard on exactly the attacks that are new. Each rule's own strength is its prior.
+ */
+export const COMBINER_INPUTS = ['rules', 'classifier'] as const;
 
 export interface CombinerWeights {
   bias: number;
   w: number[];
 }
 
-// Used until train.ts has stored fitted weights in the model file.
-const DEFAULT_COMBINER: CombinerWeights = { bias: -3, w: [5, 4, 3.5, 3, 4, 4, 3, 1.5, 0.8] };
-/** The classifier's logit is clipped so one runaway n-gram sum cannot outvote every rule. */
-const LOGIT_CLIP = 8;
+// Used until train.ts has stored fitted weights in the model file: one rule at 0.75 flags on its own.
+const DEFAULT_COMBINER: CombinerWeights = { bias: -4, w: [6, 0.5] };
+/**
+ * The classifier's logit is clipped so one runaway n-gram sum cannot outvote every rule; 4 rather than 8
+ * gave the same held-out recall with the classifier less able to flag a benign style it never saw on its own.
+ */
+export const LOGIT_CLIP = 4;
+/** Obfuscation alone is no attack (pasted web text carries zero-width characters): it counts at this share. */
+const OBFUSCATION_SHARE = 0.5;
 
 function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
@@ -54,11 +56,11 @@ export function collectSignals(
 ): { signals: GuardSignal[]; logit: number | undefined } {
   const clipped = text.length > parts.maxChars ? `${text.slice(0, parts.maxChars / 2)}\n${text.slice(-parts.maxChars / 2)}` : text;
   const norm = normalizeForScan(clipped);
-  const readings = [norm.text, ...(norm.leet !== undefined ? [norm.leet] : []), ...norm.decoded];
+  const readings = [norm.text, ...(norm.leet !== undefined ? [norm.leet] : []), ...norm.decoded, ...(norm.variants ?? [])];
   const signals = heuristicSignals(readings);
   if (parts.index) {
     let best: GuardSignal | undefined;
-    for (const r of [norm.text, ...norm.decoded]) {
+    for (const r of [withoutMentions(norm.text), ...norm.decoded]) {
       const s = similaritySignal(parts.index, r);
       if (s && (!best || s.score > best.score)) best = s;
     }
@@ -83,10 +85,12 @@ export function collectSignals(
 
 /** Combiner inputs of a signal list, in `COMBINER_INPUTS` order. */
 export function combinerInputs(signals: GuardSignal[], logit: number | undefined): number[] {
-  return COMBINER_INPUTS.map((name) => {
-    if (name === 'classifier') return logit === undefined ? 0 : Math.max(-LOGIT_CLIP, Math.min(LOGIT_CLIP, logit));
-    return signals.find((s) => s.name === name)?.score ?? 0;
-  });
+  let miss = 1;
+  for (const s of signals) {
+    if (s.name === 'classifier' || s.name === 'llm') continue;
+    miss *= 1 - Math.min(1, s.score) * (s.name === 'obfuscation' ? OBFUSCATION_SHARE : 1);
+  }
+  return [1 - miss, logit === undefined ? 0 : Math.max(-LOGIT_CLIP, Math.min(LOGIT_CLIP, logit))];
 }
 
 export function combine(weights: CombinerWeights, inputs: number[]): number {

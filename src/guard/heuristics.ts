@@ -5,21 +5,37 @@
  * ("ignore the previous instructions"), not at topics ("system prompt", "kill"),
  * which benign questions share.
  */
+import { AUTHORITY, framingSignal, INDIRECT, PERSONA, REFUSAL, type Rule } from './intent.js';
 import type { GuardSignal } from './types.js';
 
-interface Rule {
-  re: RegExp;
-  s: number;
-}
-
-// Words that may sit between a verb and its object: "ignore ALL OF YOUR PREVIOUS instructions".
-const Q = String.raw`(?:(?:all|any|every|each|of|the|your|my|his|her|their|these|those|this|that|previous|prior|above|earlier|preceding|foregoing|former|initial|original|old|existing|current|given|system|developer|safety|openai|anthropic|default|pre-?set|hidden|secret|internal|other|such|and|or|content|policy|moderation|ethical|moral|programmed|built-?in|instructions?|you|were|was|have|been|told|received|got|so|far|before|now)\s+){0,5}`;
-const OBJ = String.raw`(?:instructions?|prompts?|rules?|directions?|guidelines?|guidance|commands?|directives?|orders?|programming|constraints?|restrictions?|limitations?|policies|policy|filters?|safeguards?|guardrails?|context|conversation|training|settings|input)`;
-const VERB = String.raw`(?:ignore|ignoring|disregard|disregarding|forget|forgetting|skip|bypass|override|overriding|neglect|omit|abandon|discard|drop|dismiss|erase|delete|remove|clear|reset|circumvent|evade|break|breaking|violate|set\s+aside|throw\s+out|pay\s+no\s+attention\s+to|do\s+not\s+(?:follow|obey|listen\s+to)|don'?t\s+(?:follow|obey|listen\s+to)|stop\s+following|no\s+longer\s+(?:follow|obey))`;
+// What an instruction-override attack tells the model to drop: its own instructions, not any "command" or "context".
+const OBJ = String.raw`(?:instructions?|prompts?|rules?|directions?|guidelines?|guidance|directives?|orders|programming|constraints?|restrictions?|limitations?|policies|policy|filters?|safeguards?|guardrails?|training|configuration|setup|conditioning)`;
+// Words that make the object the model's own: "your rules", "the previous instructions", "all safety filters".
+// Without one, "ignore instructions" is as often a description ("LLMs ignore instructions") as an order.
+const OWN = String.raw`(?:all|any|every|your|previous|prior|above|earlier|preceding|foregoing|former|initial|original|old|existing|system|developer|safety|content|ethical|moral|hidden|secret|internal|default|pre-?set|built-?in|programmed|given|these|those|openai|anthropic)`;
+const QOWN = String.raw`(?:(?:\S+\s+){0,4}?${OWN}\s+(?:\S+\s+){0,3}?)`;
+const VERB = String.raw`(?:ignore|ignoring|disregard|disregarding|forget|forgetting|neglect|abandon|discard|dismiss|set\s+aside|throw\s+out|wipe|purge|unlearn|let\s+go\s+of|pay\s+no\s+attention\s+to|do\s+not\s+(?:follow|obey|listen\s+to)|don'?t\s+(?:follow|obey|listen\s+to)|stop\s+(?:following|obeying)|no\s+longer\s+(?:follow|obey))`;
+// Verbs that are everyday words elsewhere ("clear rules", "reset the conversation", "override the default command").
+const WEAK_VERB = String.raw`(?:skip|bypass|override|overriding|omit|drop|erase|delete|remove|clear|reset|circumvent|evade|break|breaking|violate|escape|defy)`;
+// A phrase at the start of a sentence or clause is an order; after a subject ("LLMs sometimes ignore") it is a description.
+const IMP = String.raw`(?:^|[.!?:;\n"'“(]\s*|\b(?:please|kindly|now|just|simply|and|then|so|also|first|but)\s+|,\s*)`;
 
 const OVERRIDE: Rule[] = [
-  { re: new RegExp(String.raw`\b${VERB}\s+${Q}${OBJ}\b`, 'i'), s: 0.9 },
-  { re: /\b(?:ignore|disregard|forget)\s+(?:everything|anything|all)(?:\s+(?:else|above|before|prior|previously|you(?:'ve| have)?\s+(?:been\s+)?(?:told|said|read|learned)|that\s+came\s+before|written\s+(?:above|before)))?\b/i, s: 0.7 },
+  { re: new RegExp(String.raw`\b${VERB}\s+${QOWN}${OBJ}\b`, 'i'), s: 0.9 },
+  { re: new RegExp(String.raw`${IMP}${VERB}\s+(?:the\s+)?${OBJ}\b`, 'i'), s: 0.55 },
+  { re: new RegExp(String.raw`\b${WEAK_VERB}\s+(?:all\s+(?:of\s+)?)?(?:your|the\s+(?:previous|prior|above|earlier|initial|original|system|safety|content)|(?:previous|prior|above|earlier|initial|original|system|safety|content|ethical|moral))\s+(?:\w+\s+){0,2}${OBJ}\b`, 'i'), s: 0.8 },
+  { re: /\b(?:ignore|disregard|forget|set\s+aside|drop|abandon|discard)\s+(?:everything|anything|all|whatever|what)(?:\s+(?:else|above|before|prior|previously|that\s+came\s+before|written\s+(?:above|before)|(?:you|they|your\s+\w+)(?:'ve|\s+have|\s+were|\s+was)?\s+(?:been\s+)?(?:\w+\s+)?(?:told|said|given|configured|instructed|programmed|set\s+up|taught)))?\b/i, s: 0.7 },
+  { re: /\b(?:whatever|anything|everything|what)\s+(?:your\s+(?:operator|developer|creator|admin|owner|system\s+prompt|instructions)|they|you\s+(?:were|have\s+been|'ve\s+been))\s+(?:\w+\s+)?(?:told|said|gave|instructed|configured|programmed|given)\b[^.\n]{0,40}\b(?:superseded|obsolete|irrelevant|void|overridden|doesn'?t\s+(?:matter|apply|count)|no\s+longer\s+(?:matters|applies|counts))/i, s: 0.75 },
+  { re: new RegExp(String.raw`\b(?:your|the\s+(?:previous|prior|above|earlier|initial|original|system)|previous|prior|earlier|initial|original|system|existing|current)\s+(?:\w+\s+){0,2}${OBJ}\b[^.\n]{0,60}?\b(?:is|are|was|were|has\s+been|have\s+been|now)?\s*(?:now\s+)?(?:obsolete|outdated|superseded|void(?:ed)?|null|invalid|revoked|cancel+ed|rescinded|overridden|lifted|suspended|deprecated|no\s+longer\s+(?:valid|in\s+effect|active|applicable|apply))\b`, 'i'), s: 0.8 },
+  { re: new RegExp(String.raw`\b${OBJ}\s+(?:you\s+(?:received|were\s+given|got)|(?:given|received)\s+(?:to\s+you|earlier|before|above)|at\s+the\s+(?:top|start|beginning)\s+of\s+(?:this|the)\s+(?:chat|conversation|session))\b[^.\n]{0,60}?\b(?:obsolete|outdated|superseded|void|invalid|revoked|cancel+ed|no\s+longer\s+(?:valid|apply|applies)|don'?t\s+apply)`, 'i'), s: 0.8 },
+  { re: /\b(?:only|just)\s+(?:my|these|the\s+following)\s+(?:messages?|instructions?|words|commands|directives?|rules|orders)\s+(?:count|matter|apply|are\s+valid|are\s+to\s+be\s+followed)\b/i, s: 0.7 },
+  { re: /\btreat\s+(?:this|my)\s+(?:message|text|input|prompt|note)\s+as\s+(?:your\s+)?(?:only|new|sole|primary|highest[- ]priority|system|real)\s+(?:directive|instructions?|prompt|rules?|command|task)\b/i, s: 0.8 },
+  { re: /\b(?:from\s+now\s+on|going\s+forward|henceforth|from\s+here\s+on)\b[^.\n]{0,30}\b(?:only\s+(?:obey|follow|listen\s+to)|obey\s+only|follow\s+only)\b/i, s: 0.7 },
+  { re: /\b(?:pretend|imagine|act\s+as\s+if|assume|suppose)\s+(?:that\s+)?(?:the\s+|your\s+|all\s+|any\s+)?(?:\w+\s+){0,7}?(?:rules|instructions|guidelines|restrictions|filters|policies|safeguards|guardrails|programming|safety\s+\w+)\b[^.\n]{0,50}?\b(?:never\s+existed|don'?t\s+exist|do\s+not\s+exist|are\s+(?:gone|off|disabled|lifted|suspended|turned\s+off|not\s+there)|were\s+(?:removed|lifted|never)|(?:don'?t|do\s+not|no\s+longer)\s+apply)/i, s: 0.8 },
+  { re: /\bif\s+(?:your|the|all|any)\s+(?:\w+\s+)?(?:guidelines|rules|restrictions|filters|policies|programming|instructions|safety\s+\w+)\s+(?:did\s+not|didn'?t|do\s+not|don'?t|no\s+longer|were\s+(?:gone|removed|lifted))\s*(?:exist|apply)?\b|\bif\s+you\s+(?:had|have)\s+no\s+(?:restrictions|guidelines|rules|filters|limits|limitations|safety\s+\w+|ethics)\b/i, s: 0.7 },
+  { re: /\bforget\s+(?:that\s+)?you(?:'re|\s+are)\s+(?:an?\s+)?(?:ai|assistant|language\s+model|chatbot|bot)\b/i, s: 0.7 },
+  { re: /\b(?:usual|normal|regular|standard|typical|own)\s+(?:policies|rules|guidelines|restrictions|filters|safeguards|limits)\s+(?:don'?t|do\s+not|no\s+longer|won'?t)\s+apply\b/i, s: 0.7 },
+  { re: /\b(?:developer|admin|administrator|system|root|emergency|security|maintenance)\s+override\b/i, s: 0.6 },
   { re: /\b(?:ignore|disregard|forget)\s+(?:all\s+|the\s+|everything\s+)?(?:above|previous|prior|preceding|earlier)(?:\s+(?:text|messages?|content|input|lines?|ones?|stuff|part|sentences?|paragraphs?|prompts?))?\s*(?:[.,;:!)"'\n]|$|and\b|then\b)/i, s: 0.75 },
   { re: /\b(?:new|updated|real|actual|true|revised|override)\s+(?:instructions?|rules|task|directive|system\s+prompt)\s*(?::|are\b|is\b|follow\b)/i, s: 0.6 },
   { re: /\byour\s+(?:new|real|true|only|actual)\s+(?:task|job|goal|purpose|instructions?|role|objective|mission)\s+(?:is|are|will\s+be)\b/i, s: 0.6 },
@@ -45,22 +61,29 @@ const OVERRIDE: Rule[] = [
   { re: /(?:以前|前|上記|これまで)の(?:指示|命令|ルール|プロンプト)を(?:無視|忘れ)/, s: 0.9 },
   { re: /\b(?:ignora|olvida|omite|descarta)\s+(?:todas?\s+)?(?:las|los|tus)?\s*(?:instrucciones|reglas|indicaciones|órdenes)(?:\s+(?:anteriores|previas))?/i, s: 0.9 },
   { re: /\b(?:ignore[rz]?|oublie[rz]?)\s+(?:toutes?\s+)?(?:les|tes|vos)\s+(?:instructions|règles|consignes)(?:\s+(?:précédentes|antérieures))?/i, s: 0.9 },
-  { re: /\b(?:ignoriere|ignorieren\s+sie|vergiss|vergessen\s+sie)\s+(?:alle\s+)?(?:vorherigen|bisherigen|obigen|vorigen)?\s*(?:anweisungen|instruktionen|regeln|befehle)/i, s: 0.9 },
+  { re: /\b(?:ignoriere|ignorieren\s+sie|vergiss|vergessen\s+sie)\s+(?:alle\s+|die\s+|deine\s+|ihre\s+)?(?:vorherigen|bisherigen|obigen|vorigen)?\s*(?:anweisungen|instruktionen|regeln|befehle|aufgaben|vorgaben|richtlinien|hinweise)/i, s: 0.9 },
+  { re: /\b(?:deine|ihre)\s+neue\s+aufgabe\s*(?:ist|:)/i, s: 0.5 },
+  { re: /(?:忘记|忘記|忽略)\s*(?:之前|以前|先前)?\s*的?\s*(?:设定|設定|规则|規則|身份)|没有(?:任何)?(?:限制|约束|規則|规则|过滤)|不受(?:任何)?(?:限制|约束)/, s: 0.7 },
   { re: /(?:игнорируй|забудь|проигнорируй)\s+(?:все\s+)?(?:предыдущие|прошлые|прежние)?\s*(?:инструкции|указания|правила)/i, s: 0.9 },
 ];
 
 const JAILBREAK: Rule[] = [
+  ...PERSONA,
+  // Becoming another AI (not a chef or a tutor): the model's identity swapped for one that the prompt then defines.
+  { re: /\b(?:pretend|act|roleplay|role-play|simulate|become|take\s+on\s+the\s+role|pose|you\s+are\s+(?:now|going\s+to\s+be|about\s+to\s+(?:simulate|become|be))|you\s+will\s+(?:now\s+)?be|you'?re\s+going\s+to\s+be)\b[^.\n]{0,60}?\b(?:an?\s+|the\s+)?(?:new\s+|different\s+|fictional\s+|alternate\s+|advanced\s+|another\s+|rogue\s+)?(?:ai|a\.i\.|chatbot|language\s+model|ai\s+(?:model|bot|assistant|system|persona)|bot)\s+(?:called|named|known\s+as)\b/i, s: 0.45 },
+  { re: /\b(?:pretend|act|roleplay|simulate|become|you\s+are|you'?re)\b[^.\n]{0,40}\b[A-Z][A-Za-z0-9]{1,15}\b[^.\n]{0,20}\bwhich\s+stands\s+for\b/, s: 0.4 },
   { re: /\b(?:DAN|STAN|DUDE|AIM|BetterDAN|AntiGPT|Mongo\s+Tom|DevMode|JailBreak|UCAR|Maximum|BasedGPT|NRAF|OPPO|Khajiit|APOPHIS|Balakula)\b[^.\n]{0,80}\b(?:stands\s+for|mode|can\s+do\s+anything|no\s+(?:rules|restrictions|filters))/i, s: 0.85 },
   { re: /\bdo\s+anything\s+now\b/i, s: 0.7 },
   { re: /\b(?:developer|dev|god|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|evil|opposite|chaos|DAN)\s+mode\b[^.\n]{0,60}\b(?:enabled|activated|engaged)\b/i, s: 0.8 },
-  { re: /\b(?:enable|activate|enter|switch\s+to|turn\s+on)\s+(?:the\s+)?(?:god|jailbreak|unrestricted|unfiltered|uncensored|evil|DAN|opposite|chaos)\s+mode\b/i, s: 0.8 },
+  { re: /\b(?:enable|activate|enter|switch\s+to|turn\s+on)\s+(?:the\s+)?(?:jailbreak|unrestricted|unfiltered|uncensored|evil|DAN|opposite|chaos)\s+mode\b/i, s: 0.8 },
   { re: /\b(?:act|behave|respond|answer)\s+(?:as|like)\s+(?:\w+\s+){0,3}(?:with|in)\s+developer\s+mode\b/i, s: 0.8 },
   { re: /\bjailbr(?:eak|oken)\b/i, s: 0.35 },
   { re: /\b(?:unfiltered|uncensored|amoral|unethical|unrestricted|unbound|unhinged|immoral)\b[^.\n]{0,40}\b(?:ai|chatbot|assistant|model|bot|persona|character|version|response|answers?)\b/i, s: 0.7 },
   { re: /\b(?:no|without|free\s+of|free\s+from|lacks?|doesn'?t\s+have\s+any|does\s+not\s+have\s+any|not\s+bound\s+by\s+any)\s+(?:any\s+)?(?:ethical|moral|safety|content)\s+(?:or\s+(?:moral|ethical)\s+|and\s+(?:moral|ethical)\s+)?(?:guidelines|restrictions|boundaries|limits|limitations|filters|constraints|principles|policies|rules|standards|considerations)/i, s: 0.8 },
   { re: /\b(?:no|without|free\s+of|free\s+from|lacks?)\s+(?:any\s+)?(?:ethics|morals)\b/i, s: 0.7 },
   { re: /\b(?:broken|break|breaks)\s+free\s+(?:of|from)\s+(?:the\s+|all\s+|its\s+|their\s+)?(?:\w+\s+){0,2}(?:limitations|restrictions|rules|chains|shackles|guidelines|confines)\b/i, s: 0.75 },
-  { re: /\b(?:two|2)\s+(?:separate\s+|distinct\s+|different\s+)?(?:manners|ways|personas|persons|personalities|entities|characters)\b/i, s: 0.35 },
+  { re: /\b(?:two|2)\s+(?:separate\s+|distinct\s+|different\s+)?(?:manners|ways|personas|persons|personalities|entities|characters|styles)\b/i, s: 0.35 },
+  { re: /\byou(?:'re|\s+are)\s+now\s+(?:an?\s+)?(?:unfiltered|uncensored|unrestricted|jailbroken|evil|amoral|unhinged|rogue)\b/i, s: 0.75 },
   { re: /\b(?:ai|bot|model|assistant|chatbot|it|he|she|they|you)\s+(?:has|have|with)\s+no\s+(?:rules|restrictions|limitations|limits|filters|boundaries)\b|\bwith\s+no\s+(?:rules|restrictions|limits|limitations)\s+(?:or|and)\s+(?:rules|restrictions|limits|limitations|filters)\b/i, s: 0.7 },
   { re: /\b(?:nsfw|explicit|illegal|violent|unethical)\s+(?:content\s+|acts?\s+|activities\s+)?(?:\([^)]{0,40}\)\s+)?(?:is|are)\s+(?:now\s+)?(?:allowed|permitted|ok|fine)\b/i, s: 0.7 },
   { re: /\b(?:do\s+not|don'?t|never)\s+break\s+character\b/i, s: 0.5 },
@@ -74,7 +97,7 @@ const JAILBREAK: Rule[] = [
   { re: /\b(?:always|will)\s+(?:send|give|provide)\s+(?:an?\s+|the\s+)?(?:unfiltered|uncensored)\s+(?:response|answer)/i, s: 0.85 },
   { re: /\b(?:start|begin)\s+(?:your\s+|the\s+|each\s+)?(?:response|reply|answer|output)\s+with\s+["'“]sure\b|\b(?:not\s+contain\s+any|no|without\s+any)\s+refusals?\b/i, s: 0.65 },
   { re: /\bno\s+matter\s+how\s+(?:immoral|unethical|illegal|dangerous|offensive|harmful|inappropriate)/i, s: 0.8 },
-  { re: /\b(?:stay|remain)\s+in\s+character\b/i, s: 0.3 },
+  { re: /\b(?:stay|remain)\s+in\s+character\b/i, s: 0.2 },
   { re: /\b(?:two|2)\s+(?:different\s+|separate\s+)?(?:responses|answers|paragraphs)\b[^.\n]{0,120}\b(?:normal|classic|jailbr|dan|unfiltered|developer|opposite)/i, s: 0.8 },
   { re: /\[(?:🔒|🔓|CLASSIC|JAILBREAK|DAN|GPT|NORMAL|DEVELOPER)[^\]]{0,20}\]/i, s: 0.6 },
   { re: /\b(?:you\s+are|you're)\s+(?:no\s+longer|not)\s+(?:chatgpt|an?\s+ai(?:\s+language\s+model)?|bound|restricted|limited|claude|an\s+assistant)\b/i, s: 0.7 },
@@ -84,7 +107,7 @@ const JAILBREAK: Rule[] = [
   { re: /\b(?:illegal|harmful|unethical|immoral)\s*(?:,|or|and)\s*(?:illegal|harmful|unethical|immoral|dangerous)\b/i, s: 0.3 },
   { re: /\bfrom\s+now\s+on\b[^.\n]{0,60}\b(?:you\s+(?:are|will|must)|act\s+as|respond\s+as|answer\s+as)\b/i, s: 0.35 },
   { re: /\bdeveloper\s+mode\b/i, s: 0.3 },
-  { re: /\b(?:never|don'?t|do\s+not|won'?t|will\s+not)\s+(?:ever\s+)?(?:refuses?|declines?|says?\s+no)\b|\bwithout\s+(?:any\s+)?(?:hesitation\s+or\s+)?(?:refusal|refusing|declining)\b/i, s: 0.55 },
+  { re: /\b(?:never|don'?t|do\s+not|won'?t|will\s+not)\s+(?:ever\s+)?(?:refuses?|declines?|says?\s+no)\b(?!\s+(?:a|an|the|to\s+(?:eat|share))\b)|\bwithout\s+(?:any\s+)?(?:hesitation\s+or\s+)?(?:refusal|refusing|declining)\b/i, s: 0.55 },
   { re: /\b(?:never|doesn'?t|does\s+not|don'?t|do\s+not)\s+cares?\s+about\s+(?:ethicality|legality|morality|ethics|morals|laws|rules|safety|consequences)/i, s: 0.8 },
   { re: /\bdisregards?\s+(?:all\s+)?(?:laws|morals|ethics|rules|guidelines|policies)\b/i, s: 0.8 },
   { re: /\bnot\s+bound\s+by\s+(?:any\s+)?(?:restrictions|rules|guidelines|policies|ethics|laws|limits)\b/i, s: 0.85 },
@@ -107,20 +130,26 @@ const JAILBREAK: Rule[] = [
   { re: /\b(?:DAN|댄)(?:이야|이다|입니다|으로|처럼|모드)/, s: 0.7 },
 ];
 
-const XVERB = String.raw`(?:repeat|print|output|reveal|show|display|echo|dump|write\s+(?:out|down)|recite|list|spell\s+out|copy|paste|leak|disclose|expose|share|give\s+me|tell\s+me|send\s+me|translate|summari[sz]e|encode|convert|rewrite|explain|describe|quote|paraphrase|reads?|reading)`;
-const XOBJ = String.raw`(?:system\s+)?(?:prompt|instructions?|rules|directives|guidelines|configuration|pre-?prompt|context|words|text|sentences?|lines?|paragraphs?|messages?)`;
+const XVERB = String.raw`(?:repeat|print|output|reveal|show|display|echo|dump|write\s+(?:out|down)|recite|list|spell\s+out|copy|paste|leak|disclose|expose|share|give\s+me|tell\s+me|send\s+me|translate|summari[sz]e|encode|convert|rewrite|rephrase|reword|restate|reproduce|enumerate|type\s+out|read\s+(?:back|out)|explain|describe|quote|cite|paraphrase|reads?|reading)`;
+const XOBJ = String.raw`(?:system\s+)?(?:prompt|instructions?|rules|directives|guidelines|configuration(?:\s+message)?|pre-?prompt|meta-?prompt|preamble|setup(?:\s+text)?|initiali[sz]ation(?:\s+text)?|context|words|text|sentences?|lines?|paragraphs?|messages?)`;
 // "the text above" ends there; "the text above the chart" is a place, not the prompt.
 const AFTER = String.raw`(?:above|before\s+this|prior\s+to\s+this|so\s+far|verbatim|word\s+for\s+word|you\s+(?:were|have\s+been)\s+(?:given|told))(?=\s*(?:[.,;:!?"')\n]|$|verbatim|word|in\s+full|exactly|this|and|starting|beginning|including))`;
 const EXTRACTION: Rule[] = [
   { re: new RegExp(String.raw`\b${XVERB}\s+(?:me\s+)?(?:back\s+)?(?:all\s+|exactly\s+|verbatim\s+)?(?:of\s+)?your\s+(?:\w+\s+){0,2}${XOBJ}`, 'i'), s: 0.6 },
-  { re: new RegExp(String.raw`\b${XVERB}\s+(?:me\s+)?(?:all\s+|exactly\s+)?(?:of\s+)?(?:the|these|those|all|its)\s+(?:entire\s+|full\s+|complete\s+|exact\s+|whole\s+)?(?:initial|original|hidden|secret|system|previous|prior|preceding|first|internal|confidential)\s+${XOBJ}`, 'i'), s: 0.55 },
+  { re: new RegExp(String.raw`\b${XVERB}\s+(?:me\s+)?(?:all\s+|exactly\s+)?(?:of\s+)?(?:the|these|those|all|its)\s+(?:entire\s+|full\s+|complete\s+|exact\s+|whole\s+)?(?:initial|original|hidden|secret|system|previous|prior|preceding|first|internal|confidential|private)\s+${XOBJ}`, 'i'), s: 0.55 },
   { re: new RegExp(String.raw`\b${XVERB}\s+(?:me\s+)?(?:all\s+|exactly\s+)?(?:of\s+)?(?:the|these|those|all|its|everything)\s+(?:\w+\s+){0,2}${XOBJ}?\s*${AFTER}`, 'i'), s: 0.6 },
   { re: new RegExp(String.raw`\b(?:repeat|print|output|reveal|show|display|echo|dump|recite|copy|write|list)\s+(?:\S+\s+){0,4}?(?:prompt|instructions?|text|words|messages?|conversation|everything|all|rules)\s+${AFTER}`, 'i'), s: 0.45 },
   { re: /\b(?:instructions?|prompt|text|rules)\s+(?:since|from)\s+the\s+(?:very\s+)?(?:beginning|start)\b|\b(?:instructions?|rules|everything)\s+(?:in|of|from)\s+(?:the|your)\s+(?:prompt|system\s+message|pre-?prompt)\b|\babove\s+this\s+point\b/i, s: 0.55 },
   { re: /\b(?:print|repeat|output|show|spell-?check|translate|rewrite|summari[sz]e|reveal|display|list)\b[^.\n]{0,30}\b(?:the\s+|all\s+)?(?:above|previous|preceding|prior|initial|hidden)\s+(?:prompt|instructions|directives|rules|system\s+message)\b/i, s: 0.6 },
   { re: /\b(?:repeat|print|output|reveal|show|display|dump|recite|leak|disclose|tell\s+me|give\s+me|spell|translate|encode)\s+(?:me\s+)?(?:the|your)\s+(?:full\s+|entire\s+|complete\s+|exact\s+)?system\s+(?:prompt|message|instructions)\b/i, s: 0.7 },
   { re: /\b(?:rules?|instructions?|directives|guidelines|prompt)\s+(?:that\s+)?you\s+(?:were|have\s+been|had\s+been)\s+(?:given|told|programmed\s+with|provided)\b/i, s: 0.6 },
-  { re: /\b(?:text|words|everything|messages?|content)\s+(?:before|above|preceding|prior\s+to)\s+my\s+(?:first\s+)?(?:message|input|question|prompt|request)\b/i, s: 0.6 },
+  { re: /\b(?:text|words|everything|messages?|content|instructions)\s+(?:that\s+)?(?:(?:appears?|comes?|came|is|are|was|were|sits?|written)\s+)?(?:before|above|preceding|prior\s+to)\s+my\s+(?:first\s+|very\s+first\s+)?(?:message|input|question|prompt|request)\b/i, s: 0.7 },
+  { re: new RegExp(String.raw`\b${XVERB}\b[^.\n]{0,60}\byou\s+(?:were|have\s+been|'ve\s+been|are\s+being)\s+(?:initiali[sz]ed|configured|set\s+up|primed|programmed|instructed|prompted|given|asked\s+to\s+follow|told\s+to\s+follow|told)\b`, 'i'), s: 0.7 },
+  { re: /\b(?:every|all|each|the)\s+(?:rule|instruction|guideline|directive|constraint)s?\s+(?:that\s+)?(?:you'?ve|you\s+have|you\s+were|you'?re|you\s+are)\s+(?:been\s+)?(?:asked|told|instructed|given|programmed|supposed|required)\s+to\s+(?:follow|obey)/i, s: 0.6 },
+  { re: /\b(?:preamble|pre-?prompt|meta-?prompt|system\s+message|initial\s+prompt|hidden\s+prompt|setup\s+text|configuration\s+message|initial\s+instructions)\s+(?:that\s+)?(?:governs|controls|defines|shapes|configures)\b/i, s: 0.6 },
+  { re: new RegExp(String.raw`\b${XVERB}\s+(?:me\s+)?(?:the\s+)?(?:first|last|next|opening)\s+(?:\d+\s+|few\s+)?(?:words|lines|sentences|paragraphs|characters|tokens)\s+of\s+(?:your|the\s+(?:system|initial|hidden))\s+(?:\w+\s+)?(?:instructions|prompt|rules|message|guidelines)`, 'i'), s: 0.75 },
+  { re: /\b(?:text|everything|words|content|messages)\s+(?:between|from)\s+the\s+(?:very\s+)?(?:start|beginning|top)\s+of\s+(?:the|this|our)\s+(?:conversation|chat|session|prompt)\b/i, s: 0.7 },
+  { re: /\b(?:first|second|next|last|opening)\s+(?:line|sentence|word|paragraph)s?\s+of\s+your\s+(?:\w+\s+)?(?:instructions|prompt|rules|guidelines|directives|configuration)\b/i, s: 0.7 },
   { re: /\b(?:starting|beginning|begin|start)\s+(?:from|with)\s+(?:the\s+(?:words?|phrase)\s+)?["'“]you\s+are\b/i, s: 0.6 },
   { re: /\bwhat\s+(?:is|are|was|were)\s+(?:your|the)\s+(?:exact\s+|full\s+|original\s+|initial\s+|hidden\s+|secret\s+)?(?:system\s+prompt|instructions|initial\s+prompt|original\s+prompt|pre-?prompt|rules\s+you\s+(?:were|are)\s+given)\b/i, s: 0.55 },
   { re: /\byour\s+(?:system\s+prompt|initial\s+prompt|original\s+prompt|hidden\s+prompt|pre-?prompt|secret\s+instructions|hidden\s+instructions|original\s+instructions|initial\s+instructions)\b/i, s: 0.5 },
@@ -132,10 +161,16 @@ const EXTRACTION: Rule[] = [
 ];
 
 const DELIMITER: Rule[] = [
-  { re: /<\/?\s*(?:system|sys|instructions?|admin|developer|im_start|im_end|context|user_input|prompt)\s*>/i, s: 0.45 },
+  { re: /<\/?\s*(?:system|sys|instructions?|admin|developer|im_start|im_end|context|user_input|prompt)\s*>/i, s: 0.35 },
+  { re: /<\/\s*(?:document|context|data|email|article|content|user_input|untrusted|tool_output|search_results?)\s*>/i, s: 0.3 },
   { re: /<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text)\|>/i, s: 0.85 },
   { re: /\[\/?INST\]|<<\/?SYS>>/, s: 0.5 },
-  { re: /^\s*#{2,}\s*(?:instruction|system|new\s+instructions?|response|admin|developer\s+note|system\s+override)s?\s*:?\s*$/im, s: 0.55 },
+  { re: /^\s*#{2,}\s*(?:instruction|response)s?\s*:?\s*$/im, s: 0.25 },
+  { re: /^\s*#{2,}\s*(?:system|new\s+instructions?|admin|developer\s+note|system\s+override)s?\s*:?\s*$/im, s: 0.55 },
+  { re: /(?:^|\n)\s*(?:\[|={2,}|-{2,}|\*{2,}|<{2,})\s*(?:new\s+|updated\s+|real\s+)?(?:system\s+prompt|system\s+message|system\s+instructions?|admin(?:istrator)?\s+(?:channel|mode|message|override|instructions?)|developer\s+(?:mode|message|instructions?|channel)|override|new\s+instructions?)\s*(?:\]|={2,}|-{2,}|\*{2,}|>{2,})/i, s: 0.65 },
+  { re: /<\/\s*(?:document|context|data|email|text|article|content|user|input|query|question|search_results?|tool_output|function_results?|untrusted)\s*>[^]{0,120}<\s*(?:instructions?|system|admin|developer|assistant)\b/i, s: 0.8 },
+  { re: /<\s*(?:instructions?|system|admin|developer)\s+[^>]{0,40}(?:priority|role|level|override)[^>]{0,40}>/i, s: 0.65 },
+  { re: /^\s*(?:human|user|me|q)\s*:[^\n]*\n(?:[^\n]*\n){0,3}?\s*(?:ai|assistant|bot|chatgpt|gpt|claude|model|a)\s*:\s*(?:ok(?:ay)?|sure|of\s+course|understood|i\s+will|i'?ll|as\s+you\s+wish|absolutely|yes)\b[^\n]{0,60}\b(?:ignore|guidelines|rules|restrictions|filters|no\s+limits|anything)/im, s: 0.75 },
   // Capitalised only: lower-case "model:" and "system:" are everyday YAML and code keys.
   { re: /^\s*(?:System|SYSTEM|Assistant|ASSISTANT|AI|ChatGPT|GPT|Bot|BOT)\s*:\s*\S/m, s: 0.3 },
   { re: /^\s*(?:system|assistant)\s*:\s*(?:access\s+granted|sure|ok|i\s+will|understood|the\s+password)/im, s: 0.7 },
@@ -147,16 +182,38 @@ const DELIMITER: Rule[] = [
   { re: /(?:^|\s)[-=*#_~]{3,}\s*(?:END|STOP|BEGIN|NEW\s+INSTRUCTIONS?)\b/i, s: 0.55 },
   { re: /\b(?:testing|test|debug|maintenance|admin|developer|god|sudo)\s+mode\s+(?:is\s+)?(?:now\s+)?(?:active|activated|enabled|engaged)\b/i, s: 0.6 },
   { re: /\b(?:system|admin|developer|security)\s+(?:override|message|notice|alert|update)\s*:/i, s: 0.6 },
+  { re: /["'{[(]\s*(?:SYSTEM|ADMIN|DEVELOPER|SYSTEM\s+MESSAGE)\s*:\s*\S/, s: 0.5 },
 ];
 
 const EXFIL: Rule[] = [
-  { re: /\b(?:say|print|output|write|respond|reply|answer|begin|start|end|state)\b[^.\n(]{0,40}["'“”‘’`]?\s*access\s*granted/i, s: 0.9 },
-  { re: /access\s*grant/i, s: 0.35 },
+  // Not after a dot or before "(": console.log("Access Granted") and return 'Access Granted' are code, not an order.
+  { re: /(?<![.\w])(?:say|print|output|write|respond|reply|answer|begin|start|end|state|prefix|prepend|append|affix|translate|complete|finish|spell|type|proclaim|grammar[- ]check|repeat)\b(?!\s*\()[^.\n(]{0,60}["'“”‘’„«`[]?\s*access[\s_-]*grant/i, s: 0.9 },
+  // Not as a string in code: console.log("Access Granted"), x = 'Access Granted', return "Access Granted".
+  { re: /(?<![(=,]\s*|\breturn\s*)["'“”‘’„«`[]\s*access[\s_-]*granted\s*[\]"'“”‘’»`.!]/i, s: 0.3 },
+  { re: /\b(?:right|correct|valid|proper|required)\s+(?:password|passcode|passphrase|pass\s+phrase|access\s+code|code|key|pin)\s+(?:has\s+been\s+|was\s+|is\s+|were\s+|had\s+been\s+)?(?:entered|provided|given|input(?:ted)?|typed|supplied|submitted|registered|received|said|used|found)\b/i, s: 0.7 },
+  { re: /\b(?:passphrase|password|passcode|access\s+code|code)\s+(?:check|verification|validation)\s+(?:has\s+)?(?:succeeded|passed|was\s+successful|completed?)\b|\b(?:passphrase|password|pass\s+phrase)\s+that\s+grants\s+access\b/i, s: 0.7 },
+  { re: /\b(?:pretend|assume|imagine|suppose|act\s+as\s+if)\s+(?:that\s+)?(?:the\s+user|i|you|someone)\s+(?:have\s+|has\s+|had\s+)?(?:entered|typed|said|gave|given|provided|input|used)\s+(?:the\s+|a\s+)?(?:right|correct|valid|proper)\b/i, s: 0.8 },
+  { re: /\bwhat\s+(?:you\s+(?:would|should|must)|(?:would|should|do|will|must)\s+you)\s+(?:say|respond|reply|answer|output|print)\b[^.\n?]{0,60}\b(?:correct|right|valid)\s+(?:password|passcode|passphrase|access\s+code|code|key)\b/i, s: 0.7 },
+  { re: /\b(?:confirmation|success|welcome|unlock|approval)\s+(?:message|phrase|response|text|words?)\b[^.\n]{0,40}\b(?:lets?\s+(?:me|them|the\s+user)\s+in|grants?\s+(?:me\s+)?access|unlocks?)\b/i, s: 0.6 },
+  { re: /\btell\s+me\s+what\s+(?:the|my|your)\s+(?:secret\s+)?(?:code|password|passcode|pin|key|combination)\s+is\b/i, s: 0.6 },
+  { re: /\b(?:replace|switch|swap|substitute|change)\b[^.\n]{0,30}\bdenied\b[^.\n]{0,20}\bgranted\b/i, s: 0.75 },
+  { re: /\b(?:secret|hidden|protected)\s+(?:code\s*word|password|passcode|key|phrase)\s+(?:you(?:'re|\s+are)\s+(?:guarding|protecting|keeping|hiding))/i, s: 0.7 },
+  { re: /access\s*grant/i, s: 0.2 },
+  { re: /\b(?:user|i|you|they|someone|person)\s+(?:has\s+|have\s+|had\s+|then\s+|just\s+)*(?:entered|enters|provided|provides|input|inputs|typed|types|given|gave|said|says|supplied|used)\s+(?:in\s+)?(?:the|a)\s+(?:right|correct|valid|proper)\s+(?:password|passcode|passphrase|pass\s+phrase|access\s+code|code|key)\b|\b(?:phrase|word|code|key)\s+that\s+grants\s+access\b/i, s: 0.7 },
+  // A message that is nothing but a claim of the right credentials.
+  { re: /^\W*(?:the\s+)?(?:above\s+)?(?:correct|right|valid)\s+(?:password|passcode|access\s+code|passphrase|code)(?:\s+\w+){0,4}\W*$/i, s: 0.7 },
+  { re: /(?<![.\w])(?:say|start|begin|reply|respond|output|print|write|prefix|answer)\b[^.\n]{0,80}["'[]\s*access\s*["'\]][^.\n]{0,40}["'[]\s*granted\b/i, s: 0.8 },
+  { re: /\b(?:include|put|embed|insert|add|place)\s+(?:the\s+|your\s+)?(?:secret|api|private|access|admin)\s+(?:key|token|password|code)\b/i, s: 0.6 },
+  { re: /\b(?:word|phrase|password|code|secret)\s+(?:that\s+)?you(?:'re|\s+are)\s+(?:not\s+supposed|not\s+allowed|forbidden|told\s+not)\s+to\s+(?:say|reveal|share|tell|disclose)\b/i, s: 0.7 },
+  { re: /\b(?:reveal|print|dump|output|send|leak|show|list)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?(?:stored\s+|saved\s+|internal\s+)?(?:secrets|credentials|api\s+keys|passwords|tokens)\b/i, s: 0.6 },
+  { re: /\b(?:embed|include|put|append|encode|add)\b[^.\n]{0,40}\b(?:user'?s?|their|customer'?s?)\s+(?:\w+\s+){0,2}(?:email|address|data|password|history|messages|conversation|name|details)\b[^.\n]{0,40}\b(?:link|url|image|markdown)\b/i, s: 0.65 },
+  // Fill-in-the-blanks: "_cc_ss gr_nt_d".
+  { re: /(?:\b|_)[_*]cc[e_*]ss\s+gr[a_*]nt[e_*]d\b|\bacc[_*]ss\s+gr[a_*]nt[e_*]d\b|\bacc[e_*]ss\s+gr[_*]nt[e_*]d\b|\bacc[e_*]ss\s+gr[a_*]nt[_*]d\b/i, s: 0.75 },
   { re: /\b(?:correct|right|valid|secret)\s+(?:password|passcode|access\s+code|passphrase|pass\s+code)\b/i, s: 0.45 },
   { re: /\b(?:password|passcode|access\s+code|passphrase)\s+(?:has\s+been\s+|was\s+|is\s+)?(?:entered|provided|accepted|verified|input|found|correct)\b/i, s: 0.5 },
   { re: /\b(?:prefix|start|begin|end)\s+(?:your\s+|the\s+|each\s+)?(?:response|reply|answer|output)\s+with\b/i, s: 0.35 },
   { re: /\b(?:opposite|antonym|reverse)\s+of\s+["'“]?(?:access\s+)?denied/i, s: 0.8 },
-  { re: /zugang\s+gewährt|zugriff\s+gewährt|accès\s+(?:autorisé|accordé)|acceso\s+(?:concedido|permitido)|accesso\s+consentito|액세스\s*(?:권한\s*)?(?:부여|허용|승인)|접근\s*(?:허용|승인|허가)|访问(?:已)?(?:授权|允许)|アクセス許可/i, s: 0.55 },
+  { re: /zugang\s+gew(?:ä|a)hrt|zugriff\s+gew(?:ä|a)hrt|acc(?:è|e)s\s+(?:autoris(?:é|e)|accord(?:é|e))|acceso\s+(?:concedido|permitido)|truy\s+c(?:ậ|a)p\s+(?:đ|d)(?:ư|u)(?:ợ|o)c\s+c(?:ấ|a)p|accesso\s+consentito|액세스\s*(?:권한\s*)?(?:부여|허용|승인)|접근\s*(?:허용|승인|허가)|访问(?:已)?(?:授权|允许)|アクセス許可/i, s: 0.55 },
   { re: /\b(?:not|never|don'?t|stop)\s+(?:\w+\s+){0,4}say(?:ing)?\s+(?:the\s+word\s+)?["'“]?(?:access\s+)?denied/i, s: 0.6 },
   { re: /\b(?:what\s+is|what['’]s|tell\s+me|reveal|give\s+me|share|print|output|repeat|show\s+me|spell|hint|say)\s+(?:me\s+)?(?:the|your|my|a)?\s*(?:secret\s+|correct\s+|current\s+|admin\s+)?(?:password|passcode|passphrase|pass\s+code|access\s+code|secret\s+(?:key|word|code)|api\s+key|pin|credentials?)\b(?!\s+(?:requirements?|polic(?:y|ies)|managers?|reset|strength|rules|hash(?:ing)?|length|complexity|field|recovery))/i, s: 0.6 },
   { re: /\b(?:password|passcode|secret\s+word|access\s+code)\b[^.\n]{0,60}\b(?:is|was|=)\b[^.\n]{0,30}\b(?:reveal|print|repeat|say|tell|spell|output)/i, s: 0.5 },
@@ -165,10 +222,38 @@ const EXFIL: Rule[] = [
   { re: /\b(?:send|post|upload|forward|exfiltrate|transmit|leak|email)\b[^.\n]{0,60}\b(?:to|at)\s+(?:https?:\/\/|[\w.+-]+@[\w-]+\.)/i, s: 0.55 },
   { re: /\b(?:api\s+keys?|credentials|tokens?|secrets|env(?:ironment)?\s+variables?|passwords)\b[^.\n]{0,40}\b(?:send|post|upload|exfiltrate|include\s+in\s+(?:the\s+)?url)/i, s: 0.45 },
   // Tensor Trust defenders ask for a code word; attacks ask to say "granted" in odd spellings.
-  { re: /\b(?:granted|grant(?:ed)?\s+access)\b[^.\n]{0,40}\b(?:only|nothing\s+else|and\s+nothing\s+more|exactly|verbatim)\b/i, s: 0.55 },
+  { re: /\b(?:say|print|output|write|reply|respond|answer|return|type|state)\b[^.\n]{0,40}\bgranted\b[^.\n]{0,40}\b(?:only|nothing\s+else|and\s+nothing\s+more|exactly|verbatim)\b/i, s: 0.55 },
   { re: /\b(?:lost|forgot|forgotten)\s+(?:the|my|our)\s+(?:access\s+code|passcode|pass\s+code|secret\s+(?:word|code|phrase))\b/i, s: 0.45 },
   { re: /(?:비밀번호|암호|패스워드|API\s*키)[^.\n]{0,15}(?:알려|말해|출력|보여|공개)/, s: 0.6 },
 ];
+
+/**
+ * A phrase quoted as an example ("what does 'ignore all previous instructions' mean?", a test for a
+ * function that detects "ignore previous instructions") is mentioned, not used: it counts for a quarter.
+ */
+const MENTION = /(?:\b(?:phrase|phrases|words?|sentence|string|expression|term|saying|meme|slogan|example|examples|means?|meant|detects?|detecting|contains?|containing|flags?|blocks?|matches|like|does|do|called|such\s+as)\s*[:,]?\s*)["'“‘«]\s*$/i;
+const MENTION_SHARE = 0.25;
+/** Special tokens asked about ("what does <|endoftext|> mean") count for a half. */
+const ASKED_ABOUT = /\b(?:what\s+(?:does|do|is|are)(?:\s+the)?|meaning\s+of|the\s+tokens?|tokens?\s+(?:like|such\s+as))\s*["'“‘«`]?\s*$/i;
+
+/** An order quoted for translation ('Translate into French: "ignore the rules above"') is text to translate: a half, for override and extraction rules only (a translated "access granted" is still the hijack). */
+const TO_TRANSLATE = /\btranslat\w*\b[^"“\n]{0,40}["“]\s*$/i;
+const TRANSLATED_FAMILIES = new Set(['heuristic:override', 'heuristic:extraction']);
+
+function strength(rule: Rule, t: string, m: RegExpExecArray, name: string): number {
+  let start = m.index;
+  // The match may begin at the quote itself or at a space before the quoted words.
+  while (start < t.length && /[\s"'“‘«]/.test(t[start]!) && start < m.index + 3) start++;
+  const before = t.slice(Math.max(0, start - 60), start);
+  if (MENTION.test(before)) return rule.s * MENTION_SHARE;
+  if (TRANSLATED_FAMILIES.has(name) && TO_TRANSLATE.test(before)) return rule.s * 0.5;
+  return /^\s*[<[{|]/.test(m[0]) && ASKED_ABOUT.test(before) ? rule.s * 0.5 : rule.s;
+}
+
+/** The text with example phrases (see MENTION) cut out, for signals that cannot weigh a match by its context. */
+export function withoutMentions(text: string): string {
+  return text.replace(/["'“‘«]([^"'“”‘’«»\n]{3,200})["'”’»]/g, (m: string, _inner: string, offset: number) => (MENTION.test(text.slice(Math.max(0, offset - 60), offset + 1)) ? '""' : m));
+}
 
 function family(name: string, rules: Rule[], texts: string[]): GuardSignal | undefined {
   let miss = 1;
@@ -178,9 +263,10 @@ function family(name: string, rules: Rule[], texts: string[]): GuardSignal | und
     for (const t of texts) {
       const m = rule.re.exec(t);
       if (m) {
-        miss *= 1 - rule.s;
-        if (rule.s > best) {
-          best = rule.s;
+        const s = strength(rule, t, m, name);
+        miss *= 1 - s;
+        if (s > best) {
+          best = s;
           detail = m[0].slice(0, 80);
         }
         break;
@@ -222,11 +308,16 @@ export function heuristicSignals(texts: string[]): GuardSignal[] {
     ['heuristic:extraction', EXTRACTION],
     ['heuristic:delimiter', DELIMITER],
     ['heuristic:exfiltration', EXFIL],
+    ['heuristic:refusal', REFUSAL],
+    ['heuristic:authority', AUTHORITY],
+    ['heuristic:indirect', INDIRECT],
   ];
   for (const [name, rules] of families) {
     const s = family(name, rules, texts);
     if (s) out.push(s);
   }
+  const framing = framingSignal(texts);
+  if (framing) out.push({ name: 'heuristic:framing', score: framing.score, detail: framing.detail });
   const f = flood(texts[0] ?? '');
   if (f) out.push(f);
   return out;

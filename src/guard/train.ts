@@ -15,7 +15,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeModel, type LinearModel } from './classifier.js';
-import { collectSignals, combine, combinerInputs, COMBINER_INPUTS, POLICY_THRESHOLDS, type CombinerWeights } from './detector.js';
+import { collectSignals, combine, combinerInputs, COMBINER_INPUTS, LOGIT_CLIP, POLICY_THRESHOLDS, type CombinerWeights } from './detector.js';
 import { FEATURE_BITS, featurize, linearLogit, sigmoid } from './features.js';
 import { normalizeForScan } from './normalize.js';
 import { buildAttackIndex } from './similarity.js';
@@ -171,7 +171,8 @@ const CLASSIFIER_CAP = 0.7;
 function fitCombiner(rows: Array<{ x: number[]; y: 0 | 1; weight: number }>): CombinerWeights {
   const k = COMBINER_INPUTS.length;
   const w = new Array<number>(k).fill(1);
-  let bias = -2;
+  w[0] = 6;
+  let bias = -4;
   const l2 = 1e-3;
   for (let iter = 0; iter < 3000; iter++) {
     const gw = new Array<number>(k).fill(0);
@@ -265,7 +266,7 @@ function main(): void {
   assignWeights(examples);
   const combRow = (e: Example) => {
     const x = [...e.base];
-    x[x.length - 1] = Math.max(-8, Math.min(8, oof.get(e) ?? 0));
+    x[x.length - 1] = Math.max(-LOGIT_CLIP, Math.min(LOGIT_CLIP, oof.get(e) ?? 0));
     return { x, y: e.y, weight: e.weight };
   };
   const report: string[] = ['| held-out rows | malicious / benign | TPR | FPR | F1 |', '|---|---|---|---|---|'];

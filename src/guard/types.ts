@@ -7,6 +7,8 @@ export interface NormalizedScan {
   leet?: string;
   /** Readable payloads decoded from base64, hex, URL encoding or rot13; scanned as texts of their own. */
   decoded: string[];
+  /** Other readings that are not obfuscation by themselves: underscores as spaces, letters quoted one by one joined, Cyrillic transliterated, quoted parts of a split payload joined. */
+  variants?: string[];
   /** How many invisible (zero-width, bidi control) characters were removed. */
   invisibleRemoved: number;
   /** How many look-alike letters were folded to Latin. */

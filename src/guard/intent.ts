@@ -1,0 +1,98 @@
+/**
+ * Rule families aimed at what an attack wants rather than at one source's wording: a harmful task
+ * wrapped in a device that asks the model to drop its judgement (fiction, hypotheticals, a dead
+ * relative, split payloads), refusal suppression, authority claims, personas defined by having no
+ * limits, and text that addresses an AI from inside a document. A harmful topic alone is not an
+ * injection (people ask about bombs for history homework); neither is fiction alone. The pair is.
+ */
+
+export interface Rule {
+  re: RegExp;
+  s: number;
+}
+
+/** Harmful tasks: weapons, drugs, poisons, intrusion, fraud. Words that name the act, not the topic. */
+const HARM = new RegExp(
+  String.raw`\b(?:(?:mak(?:e|es|ing)|build\w*|synthesi[sz]\w*|cook\w*|creat\w*|manufactur\w*|produc\w*|assembl\w*|brew\w*|extract\w*|3d[- ]print\w*|writ(?:e|es|ing)|cod(?:e|es|ing)|program\w*|develop\w*)\s+(?:\S+\s+){0,3}?(?:a\s+|an\s+|some\s+|the\s+)?(?:homemade\s+|untraceable\s+|improvised\s+)?(?:(?:pipe\s+)?bombs?|explosives?|napalm|thermite|molotov|meth(?:amphetamine)?|crack\s+cocaine|cocaine|heroin|fentanyl|lsd|ricin|sarin|anthrax|nerve\s+agents?|chloroform|poisons?|bioweapons?|chemical\s+weapons?|(?:untraceable\s+)?(?:guns?|firearms?|silencers?)|malware|ransomware|keyloggers?|viruses|computer\s+virus|trojans?|botnets?|counterfeit\s+\w+|fake\s+ids?)|` +
+    String.raw`synthesi[sz]es?\s+(?:meth|methamphetamine|fentanyl|heroin|sarin|ricin|lsd)|untraceable\s+(?:gun|firearm|weapon)|ghost\s+gun|` +
+    String.raw`(?:hack|break|get)(?:s|ing)?\s+into\s+(?:\S+\s+){0,3}(?:account|email|e-mail|wi-?fi|network|computer|phone|house|home|car|server|database|system)|` +
+    String.raw`(?:access|read|hack|crack)\s+(?:\w+\s+){0,2}(?:ex'?s|girlfriend'?s|boyfriend'?s|wife'?s|husband'?s|neighbou?r'?s|someone\s+else'?s|another\s+person'?s)\s+(?:\w+\s+)?(?:email|account|phone|messages)|` +
+    String.raw`launder(?:ing)?\s+money|keyloggers?|ransomware|spyware|rootkits?|money\s+laundering|hotwire|pick\s+a\s+lock|phishing\s+(?:email|page|site|message)|steal\s+(?:\w+\s+)?(?:credit\s+cards?|identities|passwords|cars?)|` +
+    String.raw`(?:buy|get)\s+(?:a\s+)?(?:gun|firearm)\s+without\s+(?:a\s+)?background\s+check|evade\s+(?:taxes|police|the\s+police)|` +
+    String.raw`(?:kill|murder|poison|hurt)\s+(?:someone|a\s+person|people|my\s+\w+)|windows\s+(?:activation|product)\s+keys?)\b`,
+  'i',
+);
+
+/** Devices that ask the model to set its judgement aside for one answer. */
+const DEVICE = new RegExp(
+  String.raw`\b(?:fictional|fiction|story|novel|screenplay|script|movie|film|play|monologue|villain|character|roleplay|role-play|role\s+play|hypothetical(?:ly)?|imagine|pretend|purely\s+theoretical|theoretically|for\s+research(?:\s+purposes)?|educational\s+purposes|in\s+a\s+world\s+where|no\s+guidelines|no\s+restrictions|no\s+safety|act\s+as|grandmother|grandma|grandpa|deceased|late\s+(?:grandmother|grandfather|mother|father|uncle|aunt)|bedtime|dream|game|simulation|simulate)\b`,
+  'i',
+);
+
+/** The answer is meant to be usable, not a scene. */
+const DETAIL = /\b(?:read\s+me|recite|explain\w*|describe\w*|walk\s+me\s+through|tell\s+me\s+how|guide|tutorial|step[- ]by[- ]step|steps|exact(?:ly)?|quantities|measurements|in\s+(?:technical\s+|great\s+|full\s+)?detail|detailed|real|working|actual|specific|recipe|instructions|how\s+to|code|ingredients|methods?)\b/i;
+const NO_DETAIL = /\b(?:without|no|skip(?:ping)?|avoid(?:ing)?|leave\s+out)\s+(?:any\s+)?(?:technical\s+|real\s+|specific\s+|graphic\s+)?(?:details|instructions|steps|specifics|how-?to)\b/i;
+
+/** Strings joined by "combine", "+" or "concatenate": the payload-splitting device on its own. */
+const SPLIT = /(?:\b(?:combine|concatenate|join|merge|put\s+together|append)\b[^.\n]{0,40}\b(?:parts?|strings?|pieces|variables|[a-z]\s*(?:and|\+|,)\s*[a-z])\b|\b[a-zA-Z]\s*\+\s*[a-zA-Z]\b[^.\n]{0,30}\b(?:execute|answer|respond|do|follow|run|output)|\b(?:answer|respond\s+to|execute|follow|do)\s+(?:the\s+)?(?:combined|joined|concatenated|resulting)\s+(?:question|string|instruction|request|prompt|text)|\b(?:respond\s+to|answer|execute|do|follow|run|perform)\s+[a-zA-Z]\s*\+\s*[a-zA-Z]\b)/i;
+
+/**
+ * Harmful task × device: scored on every reading together, since a split payload shows its harm only
+ * in the joined reading while the device ("combine the parts") sits in the original.
+ */
+export function framingSignal(texts: string[]): { score: number; detail: string } | undefined {
+  let harm: RegExpExecArray | null = null;
+  for (const t of texts) if ((harm = HARM.exec(t))) break;
+  if (!harm) return undefined;
+  const original = texts[0] ?? '';
+  const split = SPLIT.test(original);
+  const device = split ? null : DEVICE.exec(original);
+  const detail = DETAIL.test(original) && !NO_DETAIL.test(original);
+  let score = 0.2;
+  if (split) score = 0.85;
+  else if (device && detail) score = 0.8;
+  else if (device) score = 0.3;
+  return { score, detail: `${harm[0].slice(0, 40)}${split ? ' + split payload' : device ? ` + ${device[0]}` : ''}` };
+}
+
+export const REFUSAL: Rule[] = [
+  { re: /\b(?:without|no|never\s+(?:add|include|give))\s+(?:any\s+)?(?:disclaimers?|warnings?|caveats?|refusals?|moral(?:i[sz]ing)?|lectures?|apolog(?:y|ies))\s*(?:,|or|and|\/)\s*(?:any\s+)?(?:disclaimers?|warnings?|caveats?|refusals?|moral(?:i[sz]ing)?|lectures?|apolog(?:y|ies)|ethics|judg(?:e)?ments?)\b/i, s: 0.6 },
+  { re: /\bnever\s+(?:say|tell\s+me|reply|respond)\s+(?:that\s+)?(?:you\s+)?(?:can'?t|cannot|are\s+unable|won'?t|will\s+not)\b/i, s: 0.7 },
+  { re: /\b(?:not\s+allowed|forbidden|prohibited|banned)\s+(?:to|from)\s+(?:say(?:ing)?|us(?:e|ing)|writ(?:e|ing)|start(?:ing)?\s+with)\s+["'“‘]?(?:i'?m\s+sorry|sorry|i\s+can'?t|i\s+cannot|as\s+an\s+ai|unfortunately)/i, s: 0.75 },
+  { re: /\brefus(?:ing|al|e)\s+(?:is\s+)?not\s+(?:an?\s+)?(?:option|allowed|possible|permitted)\b|\byou\s+(?:can(?:'|no)?t|cannot|may\s+not|must\s+not|are\s+not\s+allowed\s+to|aren'?t\s+allowed\s+to)\s+refuse\b/i, s: 0.75 },
+  { re: /\b(?:do\s+not|don'?t|never)\s+(?:apologi[sz]e|mention\s+(?:safety|ethics|legality|the\s+law|laws|risks|dangers|morality|policies)|suggest\s+(?:professionals|consulting|seeking|a\s+professional)|warn\s+me|lecture\s+me|moralize|moralise)\b/i, s: 0.35 },
+  { re: /\b(?:answer|respond|reply)\b[^.\n]{0,30}\b(?:even\s+if|regardless\s+of\s+whether|even)\s+(?:it(?:'s|\s+is)\s+|the\s+)?(?:illegal|unethical|harmful|dangerous|immoral|against\s+(?:your|the)\s+(?:rules|policy|guidelines))/i, s: 0.75 },
+];
+
+export const PERSONA: Rule[] = [
+  { re: /\b(?:ai|persona|model|bot|chatbot|assistant|character|version|entity|system|it|who|that)\b[^.\n]{0,30}\b(?:with|has|having)\s+(?:absolutely\s+)?(?:zero|no)\s+(?:limits|limitations|boundaries|filters|restrictions|rules|censorship|guardrails|morals|ethics|safety\s+\w+)\b/i, s: 0.75 },
+  { re: /\b(?:safety|alignment|ethical|ethics|content|moral)\s+(?:layers?|training|systems?|filters?|features?|protocols?|guidelines|measures|mechanisms|modules?|settings|checks)\s*(?:[:=]\s*|(?:have\s+been\s+|has\s+been\s+|are\s+(?:now\s+)?|were\s+|is\s+(?:now\s+)?)?(?:all\s+)?)(?:removed|disabled|turned\s+off|off|deactivated|stripped|bypassed|lifted|gone|suspended)\b/i, s: 0.8 },
+  { re: /\b(?:released|trained|built|created|designed|made|exists?|operating|running)\s+without\s+(?:any\s+)?(?:alignment|safety\s+training|guardrails|restrictions|filters|censorship|safety\s+(?:layers|features|measures))\b|\b(?:no|without)\s+(?:safety\s+training|alignment)\b/i, s: 0.8 },
+  { re: /\b(?:answers?|responds?\s+to|replies\s+to|helps?\s+(?:me\s+)?with|does|will\s+do|tells?\s+you)\s+(?:absolutely\s+)?(?:anything|everything|any\s+question|any\s+request|all\s+questions)\b[^.\n]{0,40}\b(?:legal\s+or\s+not|no\s+matter\s+what|regardless|despite|even\s+if|however\s+(?:illegal|unethical|dangerous))/i, s: 0.8 },
+  { re: /\bonly\s+rule\s+is\b[^.\n]{0,40}\bno\s+rules\b|\b(?:has|have|with|there\s+are)\s+no\s+rules\b/i, s: 0.7 },
+  { re: /\b(?:ignores?|disregards?|without|free\s+of|unbound\s+by)\s+(?:all\s+|any\s+)?(?:moral|ethical|legal|safety)\s+(?:constraints|considerations|concerns|boundaries|limits|principles|obligations)\b/i, s: 0.8 },
+  { re: /\b(?:if|as\s+if|when)\s+(?:nobody|no\s+one)\s+(?:were|was|is)\s+(?:watching|looking|monitoring)\b/i, s: 0.5 },
+  { re: /\b(?:never|doesn'?t|does\s+not|won'?t|will\s+not|do\s+not|don'?t)\s+(?:ever\s+)?(?:mention|cite|reference|bring\s+up|talk\s+about)\s+(?:any\s+|its\s+|your\s+)?(?:content\s+)?(?:policies|policy|guidelines|rules|ethics|morality|legality|restrictions)\b/i, s: 0.6 },
+  { re: /\bbreak\s+(?:out|free)\b[^.\n]{0,40}\b(?:filters?|rules|restrictions|limits|programming|true\s+self|chains|prison|jail|cage)\b/i, s: 0.7 },
+  { re: /\b(?:stop|quit)\s+being\s+(?:an?\s+)?(?:assistant|ai|chatbot|helpful\s+assistant|language\s+model)\b|\byou\s+are\s+now\s+my\s+(?:accomplice|partner\s+in\s+crime|hacker)\b/i, s: 0.55 },
+  { re: /\b(?:two|2)\s+modes?\b[^.\n]{0,80}\b(?:raw|unfiltered|uncensored|unrestricted|evil|dark|jailbr\w+)\b|\b(?:raw|unfiltered|uncensored|unrestricted|dark)\s+mode\b/i, s: 0.6 },
+  { re: /\b(?:with|has|having)\s+(?:no|zero)\s+(?:content\s+)?(?:policy|policies)\b|\bnever\s+refuses\b(?!\s+(?:a|an|the|to\s+(?:eat|share|help\s+(?:a|the)))\b)/i, s: 0.7 },
+];
+
+export const AUTHORITY: Rule[] = [
+  { re: /\b(?:i\s+am|i'?m|this\s+is|we\s+are)\s+(?:an?\s+|the\s+|your\s+)?(?:\w+\s+){0,2}(?:developer|creator|admin(?:istrator)?|owner|operator|root\s+user|safety\s+researcher|red[- ]?team(?:er)?|engineer|programmer)s?\b[^.\n]{0,80}\b(?:authori[sz]\w*|exception|override|unlock|disable|drop\s+(?:every|all|your)|bypass|lift\s+(?:the|your|all))/i, s: 0.65 },
+  { re: /\b(?:allowed|permitted|authori[sz]ed|ok|okay|fine)\s+because\s+(?:i'?m|i\s+am)\s+(?:your|the|an?)\s+(?:creator|developer|admin(?:istrator)?|owner|operator|programmer)\b/i, s: 0.6 },
+  { re: /\bsudo\b[^.\n]{0,40}\b(?:mode|restrictions|rules|limits|filters|authori\w+)\b|\bas\s+(?:the\s+)?root\s+user\s+of\s+(?:this|the)\s+(?:model|ai|system|assistant)\b/i, s: 0.6 },
+  { re: /\b(?:red[- ]?team(?:ing)?|safety|policy|content|jailbreak)\s+(?:exception|exemption|waiver)\b/i, s: 0.6 },
+  { re: /\b(?:urgent|important|message|notice)\s+from\s+(?:the\s+)?(?:dev(?:eloper)?s?|development|engineering|openai|anthropic|admin|safety)\s+team\b/i, s: 0.45 },
+];
+
+export const INDIRECT: Rule[] = [
+  { re: /\b(?:if\s+you\s+are|if\s+you'?re|to|for|attention|dear|hey|note\s+to|notice\s+to)\s+(?:an?\s+|any\s+|the\s+|all\s+|every\s+)?(?:ai|llm|gpt|language\s+model|large\s+language\s+model|chatbot|ai\s+(?:assistant|model|agent|system|reader)|agent|bot)s?\s*(?:\(|,|:|reading|processing|summari[sz]ing|parsing|reviewing|analy[sz]ing|crawling|that\s+(?:reads?|processes|summari[sz]es)|who\s+(?:reads?|is\s+reading))/i, s: 0.7 },
+  { re: /\b(?:if\s+you\s+are|if\s+you'?re)\s+(?:an?\s+)?(?:\w+\s+)?(?:assistant|model)\s+(?:reading|processing|summari[sz]ing|reviewing)\b/i, s: 0.7 },
+  { re: /(?:^|[\n.!>(:#-]\s*|<!--\s*)(?:ai|assistant|model|llm|chatbot)s?(?:\s+(?:reviewers?|readers?|agents?|assistants?|models?|systems?|tools?))?\s*[:,]\s*(?:stop|ignore|disregard|forget|instead|do\s+not|don'?t|when|before|also|please\s+(?:ignore|stop)|tell\s+the|say|reply|respond|approve|rank|rate|mark|classify|recommend|cancel|delete|email|send|forward)\b/im, s: 0.65 },
+  { re: /\b(?:the\s+)?(?:assistant|ai|model|llm|agent|bot|chatbot)\s+(?:reads?|processes|summari[sz]es|sees|visits|parses)\s+this\b[^.\n]{0,60}\b(?:must|should|will|needs?\s+to|has\s+to)\b/i, s: 0.65 },
+  { re: /\b(?:hidden|invisible|secret)\s+(?:text|note|message|instructions?|prompt)\s+(?:for|to)\s+(?:ai|llms?|assistants?|models?|bots?|language\s+models?|ai\s+readers?)\b/i, s: 0.75 },
+  { re: /\bwhen\s+(?:you\s+)?(?:summari[sz]e|summari[sz]ing|read|reading|process|processing|answer(?:ing)?|asked\s+about)\s+(?:this|the|it)\b(?:\s+(?:email|document|page|text|file|message|article|resume|review|website|content))?[^.\n]{0,60}\b(?:also|instead|ignore|disregard|forward|send|recommend|rank|tell\s+the\s+(?:user|reader))\b/i, s: 0.6 },
+  { re: /<!--[^]{0,200}\b(?:ai|assistant|llm|model|chatbot)\b[^]{0,200}-->/i, s: 0.5 },
+];
