@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     const older = await fixtureSets(embedders, [
       { name: 'pairs.jsonl', pairs: loadPairs(new URL('pairs.jsonl', fixtures)) },
       { name: 'pairs-heldout.jsonl', pairs: loadPairs(new URL('pairs-heldout.jsonl', fixtures)) },
+      { name: 'pairs-fresh.jsonl', pairs: loadPairs(new URL('./pairs-fresh.jsonl', import.meta.url)) },
     ]);
     tables.push(...quality.tables, older);
   }
