@@ -7,18 +7,15 @@
  * project's embedding cache: a chunk text seen in any earlier setting or run is
  * never embedded twice.
  */
-import { resolve } from 'node:path';
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ConfigInput } from '../config/index.js';
-import { createLogger, IncontextError, sha256, stableId, toIncontextError } from '../core/index.js';
+import { createLogger, IncontextError, stableId } from '../core/index.js';
 import { resolveEmbedder, withEmbeddingCache, type Embedder } from '../embed/index.js';
 import {
   answerInTop,
   createCorpusJudge,
   dedupeRanking,
   documentKeys,
-  loadCorpusJsonl,
   loadEvalSet,
   meanScores,
   pairedPermutationTest,
@@ -28,10 +25,11 @@ import {
   type EvalSet,
   type RetrievalScores,
 } from '../eval/index.js';
-import { loadFile, walk, type LoadedDocument } from '../ingest/index.js';
+import type { LoadedDocument } from '../ingest/index.js';
 import type { RetrieveMode } from '../retrieve/index.js';
 import { openSqliteStore } from '../store/index.js';
 import { createIncontext, type Incontext } from './incontext.js';
+import { prepareCorpus, type PreparedCorpus } from './experiment-corpus.js';
 import { buildEntries, type IngestFailure } from './ingest.js';
 
 export const CHUNKING_STRATEGIES = ['recursive', 'sentence', 'markdown', 'semantic', 'parent', 'auto'] as const;
@@ -157,85 +155,6 @@ function validate(strategies: readonly string[], sizes: readonly number[], depth
   }
 }
 
-/** One corpus record as a loaded document: its id is its source, so judgements can name it. */
-function recordDocuments(records: CorpusRecord[]): LoadedDocument[] {
-  // A title shared by every record (rag-dev's "Normans") only adds the same words to every document.
-  const titled = new Set(records.map((r) => r.title ?? '')).size > 1;
-  return records.map((r) => {
-    const text = titled && r.title ? `${r.title}\n\n${r.text}` : r.text;
-    return { origin: r.id, source: r.id, format: 'text', text, metadata: {}, contentHash: sha256(text), ...(titled && r.title ? { title: r.title } : {}) };
-  });
-}
-
-async function filesDocuments(ic: Incontext, path: string, cwd: string): Promise<{ docs: LoadedDocument[]; failed: IngestFailure[] }> {
-  const docs: LoadedDocument[] = [];
-  const failed: IngestFailure[] = [];
-  const fail = (p: string, e: unknown) => {
-    const err = toIncontextError(e);
-    failed.push({ path: p, code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
-  };
-  const { include, exclude, maxFileBytes, csvMode } = ic.config.ingest;
-  for await (const item of walk([path], { include, exclude })) {
-    if (item.error) fail(item.path, item.error);
-    else {
-      try {
-        // Sources relative to the working directory, as `incontext ingest` names them, so one set serves both.
-        docs.push(...(await loadFile(item.path, { root: cwd, maxBytes: maxFileBytes, csvMode })));
-      } catch (e) {
-        fail(item.path, e);
-      }
-    }
-  }
-  return { docs, failed };
-}
-
-async function storedDocuments(ic: Incontext): Promise<LoadedDocument[]> {
-  const docs: LoadedDocument[] = [];
-  for (let offset = 0; ; offset += 500) {
-    const page = await ic.listDocuments({ limit: 500, offset });
-    for (const d of page) {
-      docs.push({ origin: d.origin, source: d.source, format: d.format as LoadedDocument['format'], text: d.text, metadata: d.metadata, contentHash: d.contentHash, ...(d.title ? { title: d.title } : {}) });
-    }
-    if (page.length < 500) return docs;
-  }
-}
-
-interface PreparedCorpus {
-  name: string;
-  docs: LoadedDocument[];
-  failed: IngestFailure[];
-}
-
-async function prepareCorpus(ic: Incontext, corpus: ChunkingExperimentOptions['corpus'], fromSet: string | undefined, cwd: string): Promise<PreparedCorpus> {
-  if (Array.isArray(corpus)) return { name: 'records', docs: recordDocuments(corpus), failed: [] };
-  const path = corpus ?? fromSet;
-  if (path === undefined) {
-    const docs = await storedDocuments(ic);
-    if (docs.length === 0) {
-      throw new IncontextError('NOT_FOUND', `Project "${ic.config.project}" has no documents to experiment on`, {
-        input: { key: 'corpus' },
-        hint: 'Ingest the documents first (incontext ingest ./docs), or pass --corpus <dir | corpus.jsonl>.',
-      });
-    }
-    return { name: `project ${ic.config.project}`, docs, failed: [] };
-  }
-  let isFile: boolean;
-  try {
-    isFile = statSync(resolve(cwd, path)).isFile();
-  } catch (e) {
-    throw new IncontextError('FILE_UNREADABLE', `Corpus not found: ${path}`, { input: { path }, hint: 'Pass a directory of documents or a JSONL corpus of {"_id", "title", "text"} lines.', cause: e });
-  }
-  if (isFile && /\.(jsonl|ndjson)$/i.test(path)) return { name: path, docs: recordDocuments(loadCorpusJsonl(resolve(cwd, path))), failed: [] };
-  const { docs, failed } = await filesDocuments(ic, resolve(cwd, path), cwd);
-  if (docs.length === 0) {
-    throw new IncontextError('FILE_EMPTY', `No document could be loaded from ${path}`, {
-      input: { path },
-      hint: failed[0] ? `First failure: ${failed[0].path}: ${failed[0].message}` : 'The folder holds no supported files (see incontext ingest --help).',
-    });
-  }
-  return { name: path, docs, failed };
-}
-
 /** Counts the texts that reach the real embedder, i.e. missed the cache. */
 function counting(embedder: Embedder): Embedder & { count: number } {
   const c = {
@@ -252,25 +171,20 @@ function counting(embedder: Embedder): Embedder & { count: number } {
   return c;
 }
 
-export async function runChunkingExperiment(ic: Incontext, options: ChunkingExperimentOptions): Promise<ChunkingExperimentResult> {
-  const strategies = options.strategies ?? DEFAULT_STRATEGIES;
-  const sizes = options.sizes ?? DEFAULT_SIZES;
-  const depth = options.depth ?? 30;
-  validate(strategies, sizes, depth);
-  const mode = options.mode ?? ic.config.retrieve.mode;
-  const fromCwd = (p: string) => (options.cwd === undefined ? p : resolve(options.cwd, p));
-  const set = typeof options.dataset === 'string' ? loadEvalSet(fromCwd(options.dataset), options.qrels !== undefined ? { qrels: fromCwd(options.qrels) } : {}) : options.dataset;
-  const corpus = await prepareCorpus(ic, options.corpus, 'corpus' in set && typeof set.corpus === 'string' ? set.corpus : undefined, options.cwd ?? process.cwd());
-  const project = ic.config.project;
+interface Judged {
+  q: EvalQuery;
+  rel: Map<string, number>;
+}
 
-  // Judge once against the corpus: the same documents under every chunking.
+/** Judge every question once against the corpus: the same documents under every chunking. */
+function judgeSet(set: EvalSet, corpus: PreparedCorpus, project: string): { judged: Judged[]; byAnswers: number; warnings: string[] } {
   const judge = createCorpusJudge(
     corpus.docs.map((d) => {
       const id = stableId('doc', project, d.source);
       return { id, keys: documentKeys({ id, source: d.source, origin: d.origin }), text: d.text };
     }),
   );
-  const judged: Array<{ q: EvalQuery; rel: Map<string, number> }> = [];
+  const judged: Judged[] = [];
   const unmatched = new Set<string>();
   let byAnswers = 0;
   for (const q of set.queries) {
@@ -280,93 +194,146 @@ export async function runChunkingExperiment(ic: Incontext, options: ChunkingExpe
     if (j.by === 'answers') byAnswers++;
     judged.push({ q, rel: j.relevant });
   }
-  const warnings: string[] = [];
-  if (unmatched.size) warnings.push(`${unmatched.size} document name(s) in the set match no corpus document, e.g. ${[...unmatched].slice(0, 3).map((n) => JSON.stringify(n)).join(', ')}`);
   if (judged.length === 0) {
     throw new IncontextError('BAD_REQUEST', `None of the ${set.queries.length} questions of ${set.path} can be judged against the corpus (${corpus.name})`, {
       input: { path: set.path },
       hint: `The set's "relevant" entries must be document ids or sources of the corpus (e.g. ${JSON.stringify(corpus.docs[0]?.source ?? '')}), or its answers must occur in the documents.`,
     });
   }
+  const warnings: string[] = [];
+  if (unmatched.size) warnings.push(`${unmatched.size} document name(s) in the set match no corpus document, e.g. ${[...unmatched].slice(0, 3).map((n) => JSON.stringify(n)).join(', ')}`);
   if (judged.length < set.queries.length) warnings.push(`${set.queries.length - judged.length} of ${set.queries.length} questions left out: nothing they name is in the corpus`);
+  return { judged, byAnswers, warnings };
+}
 
-  const base = options.embedder ?? (await resolveEmbedder(ic.config.embed.model, options.env ?? process.env, join(ic.homeDir, 'cache')));
-  const raw = counting(base);
-  const embedder = withEmbeddingCache(raw, ic.store.embeddingCache, { batchSize: ic.config.embed.batchSize });
-  const settings = strategies.flatMap((strategy) => sizes.map((size) => ({ strategy, size })));
-  options.onProgress?.({ phase: 'start', documents: corpus.docs.length, questions: set.queries.length, judged: judged.length, settings: settings.length });
+interface SettingContext {
+  ic: Incontext;
+  embedder: Embedder;
+  /** Texts that reached the real embedder so far. */
+  embedded: () => number;
+  mode: RetrieveMode;
+  depth: number;
+  byOrigin: Map<string, LoadedDocument[]>;
+  judged: Judged[];
+  onProgress: ChunkingExperimentOptions['onProgress'];
+}
 
-  const byOrigin = new Map<string, LoadedDocument[]>();
-  for (const d of corpus.docs) byOrigin.set(d.origin, [...(byOrigin.get(d.origin) ?? []), d]);
-  const k = ic.config.retrieve.k;
-  /** A throwaway project with the config of one setting: the project's config with `chunk` (and the mode) replaced. */
-  const open = (chunk: ChunkSection): Incontext => {
-    const config = { ...(JSON.parse(JSON.stringify(ic.config)) as ConfigInput), home: ic.homeDir, logLevel: 'silent', chunk, retrieve: { ...ic.config.retrieve, mode } } as ConfigInput;
-    return createIncontext({ config, store: openSqliteStore({ path: ':memory:' }), embedder, cwd: ic.homeDir, logger: createLogger('silent') });
-  };
-  const ingest = async (sub: Incontext, docs: LoadedDocument[], origin: string) => {
-    const deps = { store: sub.store, embedder: await sub.embedder(), chunk: sub.config.chunk, load: {}, cwd: ic.homeDir };
-    await sub.store.replaceOrigin(project, origin, await buildEntries(deps, project, docs));
-  };
-  // Load the embedder's and the reranker's word vectors before any clock runs: otherwise the first row pays for them.
-  const warm = open(chunkSection('recursive', 256));
+/** A throwaway project with the config of one setting: the project's config with `chunk` (and the mode) replaced. */
+function openSetting(c: SettingContext, chunk: ChunkSection): Incontext {
+  const base = JSON.parse(JSON.stringify(c.ic.config)) as ConfigInput;
+  const config = { ...base, home: c.ic.homeDir, logLevel: 'silent', chunk, retrieve: { ...base.retrieve, mode: c.mode } } satisfies ConfigInput;
+  return createIncontext({ config, store: openSqliteStore({ path: ':memory:' }), embedder: c.embedder, cwd: c.ic.homeDir, logger: createLogger('silent') });
+}
+
+/** The ingest code path minus loading: chunk and embed with the setting's config, one atomic write per origin. */
+async function ingestInto(sub: Incontext, origin: string, docs: LoadedDocument[]): Promise<void> {
+  const project = sub.config.project;
+  const deps = { store: sub.store, embedder: await sub.embedder(), chunk: sub.config.chunk, load: {}, cwd: sub.homeDir };
+  await sub.store.replaceOrigin(project, origin, await buildEntries(deps, project, docs));
+}
+
+/** Load the embedder's and the reranker's word vectors before any clock runs: otherwise the first row pays for them. */
+async function warmUp(c: SettingContext): Promise<void> {
+  const warm = openSetting(c, chunkSection('recursive', 256));
   try {
-    const [origin, docs] = [...byOrigin][0]!;
-    await ingest(warm, docs, origin);
-    await warm.search(judged[0]!.q.query, { k: depth, mode });
+    const [origin, docs] = [...c.byOrigin][0]!;
+    await ingestInto(warm, origin, docs);
+    await warm.search(c.judged[0]!.q.query, { k: c.depth, mode: c.mode });
   } finally {
     await warm.close();
   }
+}
+
+async function measureSetting(c: SettingContext, strategy: ChunkingStrategyName, size: number, at: { setting: number; settings: number }): Promise<{ row: ChunkingRow; ndcg: number[] }> {
+  const chunk = chunkSection(strategy, size);
+  const sub = openSetting(c, chunk);
+  const where = { strategy, size, ...at };
+  try {
+    const embeddedBefore = c.embedded();
+    let t = performance.now();
+    let done = 0;
+    const total = [...c.byOrigin.values()].reduce((n, d) => n + d.length, 0);
+    for (const [origin, docs] of c.byOrigin) {
+      await ingestInto(sub, origin, docs);
+      done += docs.length;
+      c.onProgress?.({ phase: 'ingest', ...where, done, total });
+    }
+    const ingestSeconds = (performance.now() - t) / 1000;
+    const chunks = (await sub.store.stats(sub.config.project)).chunks;
+    t = performance.now();
+    const k = c.ic.config.retrieve.k;
+    const scores: RetrievalScores[] = [];
+    const inContext: number[] = [];
+    let tokens = 0;
+    for (const [n, { q, rel }] of c.judged.entries()) {
+      const hits = await sub.search(q.query, { k: c.depth, mode: c.mode });
+      scores.push(scoreRanking(dedupeRanking(hits.map((h) => h.document.id)), rel));
+      const top = hits.slice(0, k);
+      const a = answerInTop(top.map((h) => h.chunk.text), q, k);
+      if (a !== undefined) inContext.push(a);
+      tokens += top.reduce((sum, h) => sum + h.chunk.tokenCount, 0);
+      if ((n + 1) % 25 === 0 || n + 1 === c.judged.length) c.onProgress?.({ phase: 'query', ...where, done: n + 1, total: c.judged.length });
+    }
+    const row: ChunkingRow = {
+      strategy,
+      size,
+      overlap: chunk.overlap,
+      chunks,
+      ...meanScores(scores),
+      answerInContext: inContext.length ? inContext.reduce((sum, x) => sum + x, 0) / inContext.length : null,
+      contextTokens: tokens / c.judged.length,
+      ingestSeconds,
+      querySeconds: (performance.now() - t) / 1000,
+      embedded: c.embedded() - embeddedBefore,
+      pVsBest: null,
+      chunk,
+    };
+    return { row, ndcg: scores.map((x) => x.ndcg10) };
+  } finally {
+    await sub.close();
+  }
+}
+
+export async function runChunkingExperiment(ic: Incontext, options: ChunkingExperimentOptions): Promise<ChunkingExperimentResult> {
+  const strategies = options.strategies ?? DEFAULT_STRATEGIES;
+  const sizes = options.sizes ?? DEFAULT_SIZES;
+  const depth = options.depth ?? 30;
+  validate(strategies, sizes, depth);
+  const mode = options.mode ?? ic.config.retrieve.mode;
+  const fromCwd = (p: string) => (options.cwd === undefined ? p : resolve(options.cwd, p));
+  const set = typeof options.dataset === 'string' ? loadEvalSet(fromCwd(options.dataset), options.qrels !== undefined ? { qrels: fromCwd(options.qrels) } : {}) : options.dataset;
+  const corpus = await prepareCorpus(ic, options.corpus, 'corpus' in set && typeof set.corpus === 'string' ? set.corpus : undefined, options.cwd ?? process.cwd());
+  const { judged, byAnswers, warnings } = judgeSet(set, corpus, ic.config.project);
+
+  const raw = counting(options.embedder ?? (await resolveEmbedder(ic.config.embed.model, options.env ?? process.env, join(ic.homeDir, 'cache'))));
+  const byOrigin = new Map<string, LoadedDocument[]>();
+  for (const d of corpus.docs) {
+    const list = byOrigin.get(d.origin);
+    if (list) list.push(d);
+    else byOrigin.set(d.origin, [d]);
+  }
+  const c: SettingContext = {
+    ic,
+    // The project's cache, persistent in its SQLite file: a text embedded by any setting or earlier run is reused.
+    embedder: withEmbeddingCache(raw, ic.store.embeddingCache, { batchSize: ic.config.embed.batchSize }),
+    embedded: () => raw.count,
+    mode,
+    depth,
+    byOrigin,
+    judged,
+    onProgress: options.onProgress,
+  };
+  const settings = strategies.flatMap((strategy) => sizes.map((size) => ({ strategy, size })));
+  options.onProgress?.({ phase: 'start', documents: corpus.docs.length, questions: set.queries.length, judged: judged.length, settings: settings.length });
+  await warmUp(c);
+
   const rows: ChunkingRow[] = [];
   const perQuery = new Map<ChunkingRow, number[]>();
   for (const [i, { strategy, size }] of settings.entries()) {
-    const chunk = chunkSection(strategy, size);
-    const sub = open(chunk);
-    try {
-      const at = { strategy, size, setting: i + 1, settings: settings.length };
-      const embeddedBefore = raw.count;
-      let t = performance.now();
-      let done = 0;
-      for (const [origin, docs] of byOrigin) {
-        await ingest(sub, docs, origin);
-        done += docs.length;
-        options.onProgress?.({ phase: 'ingest', ...at, done, total: corpus.docs.length });
-      }
-      const ingestSeconds = (performance.now() - t) / 1000;
-      const chunks = (await sub.store.stats(project)).chunks;
-      t = performance.now();
-      const scores: RetrievalScores[] = [];
-      const inContext: number[] = [];
-      let tokens = 0;
-      for (const [n, { q, rel }] of judged.entries()) {
-        const hits = await sub.search(q.query, { k: depth, mode });
-        scores.push(scoreRanking(dedupeRanking(hits.map((h) => h.document.id)), rel));
-        const top = hits.slice(0, k);
-        const a = answerInTop(top.map((h) => h.chunk.text), q, k);
-        if (a !== undefined) inContext.push(a);
-        tokens += top.reduce((s, h) => s + h.chunk.tokenCount, 0);
-        if ((n + 1) % 25 === 0 || n + 1 === judged.length) options.onProgress?.({ phase: 'query', ...at, done: n + 1, total: judged.length });
-      }
-      const row: ChunkingRow = {
-        strategy,
-        size,
-        overlap: chunk.overlap,
-        chunks,
-        ...meanScores(scores),
-        answerInContext: inContext.length ? inContext.reduce((s, x) => s + x, 0) / inContext.length : null,
-        contextTokens: tokens / judged.length,
-        ingestSeconds,
-        querySeconds: (performance.now() - t) / 1000,
-        embedded: raw.count - embeddedBefore,
-        pVsBest: null,
-        chunk,
-      };
-      rows.push(row);
-      perQuery.set(row, scores.map((x) => x.ndcg10));
-      options.onProgress?.({ phase: 'row', row, setting: i + 1, settings: settings.length });
-    } finally {
-      await sub.close();
-    }
+    const { row, ndcg } = await measureSetting(c, strategy, size, { setting: i + 1, settings: settings.length });
+    rows.push(row);
+    perQuery.set(row, ndcg);
+    options.onProgress?.({ phase: 'row', row, setting: i + 1, settings: settings.length });
   }
   const best = [...rows].sort((a, b) => b.ndcg10 - a.ndcg10 || b.mrr - a.mrr || b.hit1 - a.hit1 || a.contextTokens - b.contextTokens)[0]!;
   for (const r of rows) if (r !== best) r.pVsBest = pairedPermutationTest(perQuery.get(r)!, perQuery.get(best)!);
@@ -374,7 +341,7 @@ export async function runChunkingExperiment(ic: Incontext, options: ChunkingExpe
     dataset: { name: set.name, path: set.path, questions: set.queries.length, judged: judged.length, byAnswers, unjudged: set.queries.length - judged.length },
     corpus: { name: corpus.name, documents: corpus.docs.length, failed: corpus.failed },
     mode,
-    k,
+    k: ic.config.retrieve.k,
     depth,
     rows,
     best,
