@@ -7,3 +7,15 @@ export { loadInjectionModel, type LinearModel, type LinearModelFile } from './cl
 export { spotlight, createCanary, detectCanaryLeak, detectSystemPromptLeak, type SystemPromptLeakOptions } from './spotlight.js';
 export * from './pii/index.js';
 export * from './output/index.js';
+export {
+  classifyWithLlm,
+  createLlmInjectionCheck,
+  parseVerdict,
+  checkBand,
+  type LlmVerdict,
+  type LlmClassification,
+  type LlmClassifyOptions,
+  type LlmCheckOptions,
+  type LlmCheckedResult,
+  type LlmInjectionCheck,
+} from './llm.js';
