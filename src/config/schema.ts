@@ -149,8 +149,18 @@ const guardInputSection = z.strictObject(
     injection: inputInjection.default('flag'),
     /** PII in the user's message: flag, redact (tokenized before any model sees it, restored in the answer) or block. */
     pii: guardAction.default('off'),
+    /**
+     * A language model as a second opinion on injection, asked only when the local score is inside `band`.
+     * `model`: a provider:model spec or alias; the guarded call's own model when absent.
+     */
+    injectionLlm: z
+      .strictObject({
+        model: z.string().min(1).optional(),
+        band: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).refine(([lo, hi]) => lo <= hi, 'band is [low, high] with low <= high').default([0.25, 0.75]),
+      })
+      .optional(),
   },
-  { error: sectionError('input', 'injection, pii') },
+  { error: sectionError('input', 'injection, pii, injectionLlm') },
 );
 const guardRetrievalSection = z.strictObject(
   {
