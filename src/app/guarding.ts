@@ -16,11 +16,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { LanguageModelV4CallOptions, LanguageModelV4Content, LanguageModelV4Middleware, LanguageModelV4StreamPart } from '@ai-sdk/provider';
+import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Content, LanguageModelV4Middleware, LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import type { Config } from '../config/index.js';
-import { sha256, type Hit } from '../core/index.js';
+import { IncontextError, sha256, type Hit } from '../core/index.js';
 import {
   createInjectionDetector,
+  createLlmInjectionCheck,
   decisionAttributes,
   decisionsFromReport,
   detectPii,
@@ -35,8 +36,11 @@ import {
   type GuardDecision,
   type GuardPolicyConfig,
   type InjectionDetector,
+  type LlmCheckedResult,
   type PiiVault,
+  type ScanResult,
 } from '../guard/index.js';
+import { resolveLanguageModel } from '../model/index.js';
 import { RAG_SYSTEM_PROMPT } from '../prompt/index.js';
 import type { Span, SpanHandle, SpanSink, Tracer, TraceStore } from '../trace/index.js';
 
@@ -52,6 +56,12 @@ export interface AskGuardOptions {
    * and restarts. Without a file the secret lives as long as the process.
    */
   secretPath?: string;
+  /**
+   * How `guard.input.injectionLlm.model` becomes a model (an alias or spec through the app's stack).
+   * Without it a spec is resolved from the environment; without a configured model the guarded
+   * call's own model is asked, below the guard (through the response cache and the gateway).
+   */
+  languageModel?: (spec: string, project: string) => LanguageModelV4;
 }
 
 export interface GuardedInput {
@@ -114,12 +124,44 @@ export function createAskGuard(config: Config['guard'], options: AskGuardOptions
     return `CANARY-${sha256(`${secret}\n${project}`).slice(0, 24)}`;
   };
 
+  /**
+   * The LLM second opinion (policy input.injectionLlm). Ask checks its question synchronously before
+   * retrieval, so an uncertain question is parked under its trace id and asked about when the answer's
+   * model call starts, before the model sees it; pass-through calls are checked before they are sent.
+   */
+  const llmModel = (spec: string | undefined, project: string, callModel: LanguageModelV4): LanguageModelV4 =>
+    spec === undefined ? callModel : options.languageModel ? options.languageModel(spec, project) : resolveLanguageModel(spec).model;
+  const refineWithLlm = (p: GuardPolicyConfig, project: string, callModel: LanguageModelV4, text: string, local: ScanResult, signal?: AbortSignal): Promise<LlmCheckedResult> => {
+    const cfg = p.input.injectionLlm!;
+    const check = createLlmInjectionCheck(detector(p.threshold), { model: llmModel(cfg.model, project, callModel), band: cfg.band });
+    return check.refine(text, local, signal ? { abortSignal: signal } : {});
+  };
+  const parked = new Map<string, { question: string; local: ScanResult; root: SpanHandle }>();
+  const llmAttributes = (r: LlmCheckedResult): Record<string, string | number | boolean> => {
+    const signal = r.signals.find((s) => s.name === 'llm');
+    return {
+      'guard.input.llm': r.llm.error !== undefined ? 'error' : r.llm.consulted ? 'consulted' : 'skipped',
+      ...(signal ? { 'guard.input.llm.score': signal.score } : {}),
+      ...(r.llm.error !== undefined ? { 'guard.input.llm.error': r.llm.error } : {}),
+      'guard.input.score': Number(r.score.toFixed(4)),
+      'guard.input.flagged': r.flagged,
+    };
+  };
+  /** Fixes a scan result so guardInput decides on the refined verdict without scanning again. */
+  const decided = (base: InjectionDetector, text: string, result: ScanResult): InjectionDetector => ({ threshold: base.threshold, scan: (t) => (t === text ? result : base.scan(t)) });
+  const blockedByLlm = (r: LlmCheckedResult) =>
+    new IncontextError('GUARD_BLOCKED', `The message looks like a prompt-injection attempt (score ${r.score.toFixed(2)}, with the LLM classifier)`, {
+      input: { key: 'input' },
+      hint: 'Rephrase the message. Operators can set the guard policy input.injection to "flag", or threshold to "permissive".',
+    });
+
   const modelGuard: ModelGuardHook = (project, tracer, { input }) => {
     const p = policy(project);
     const o = p.output;
     const checksOutput = o.pii !== 'off' || o.canary !== 'off' || o.leak !== 'off' || o.injection !== 'off' || (o.blockList.length > 0 && o.blockListAction !== 'off');
     const checksInput = input && (p.input.injection !== 'off' || p.input.pii !== 'off');
-    if (!checksOutput && !checksInput) return undefined;
+    const asksLlm = p.input.injection !== 'off' && p.input.injectionLlm !== undefined;
+    if (!checksOutput && !checksInput && !asksLlm) return undefined;
     // The trace middleware opens the llm span and runs the call inside it; the guard, one layer in,
     // finds that span by the active context and records its decisions there.
     const open = new Map<string, SpanHandle>();
@@ -155,10 +197,28 @@ export function createAskGuard(config: Config['guard'], options: AskGuardOptions
       });
     };
     /** The input half for a pass-through call: the params to send on and the vault to restore the answer with. */
-    const inputFor = (params: LanguageModelV4CallOptions, span: SpanHandle | undefined): { params: LanguageModelV4CallOptions; vault: PiiVault } => {
+    const inputFor = async (params: LanguageModelV4CallOptions, span: SpanHandle | undefined, callModel: LanguageModelV4): Promise<{ params: LanguageModelV4CallOptions; vault: PiiVault }> => {
       const none = { params, vault: new Map() as PiiVault };
+      if (!input) {
+        // An ask whose question was parked as uncertain: the second opinion before the model answers it.
+        const traceId = tracer.active()?.traceId;
+        const waiting = traceId === undefined ? undefined : parked.get(traceId);
+        if (!waiting || traceId === undefined) return none;
+        parked.delete(traceId);
+        const r = await refineWithLlm(p, project, callModel, waiting.question, waiting.local, params.abortSignal);
+        waiting.root.setAttributes({ ...llmAttributes(r), ...(r.flagged ? { 'guard.input.injection': p.input.injection } : {}) });
+        if (r.flagged && p.input.injection === 'block') throw blockedByLlm(r);
+        return none;
+      }
       if (!checksInput) return none;
-      const r = guardUserMessages(params, p, detector(p.threshold));
+      let d = detector(p.threshold);
+      const text = lastUserText(params);
+      if (asksLlm && text) {
+        const r = await refineWithLlm(p, project, callModel, text, d.scan(text), params.abortSignal);
+        span?.setAttributes(llmAttributes(r));
+        d = decided(d, text, r);
+      }
+      const r = guardUserMessages(params, p, d);
       span?.setAttributes(decisionAttributes(r.decisions));
       if (r.blocked) throw r.blocked;
       return r.vault.size > 0 ? { params: r.params, vault: r.vault } : none;
@@ -171,7 +231,7 @@ export function createAskGuard(config: Config['guard'], options: AskGuardOptions
       specificationVersion: 'v4',
       async wrapGenerate(call) {
         const span = activeSpan();
-        const { params, vault } = inputFor(call.params, span);
+        const { params, vault } = await inputFor(call.params, span, call.model);
         const doGenerate = params === call.params ? call.doGenerate : () => call.model.doGenerate(params);
         const doStream = params === call.params ? call.doStream : () => call.model.doStream(params);
         const output = outputFor(params, span);
@@ -181,7 +241,7 @@ export function createAskGuard(config: Config['guard'], options: AskGuardOptions
       },
       async wrapStream(call) {
         const span = activeSpan();
-        const { params, vault } = inputFor(call.params, span);
+        const { params, vault } = await inputFor(call.params, span, call.model);
         const doGenerate = params === call.params ? call.doGenerate : () => call.model.doGenerate(params);
         const doStream = params === call.params ? call.doStream : () => call.model.doStream(params);
         const output = outputFor(params, span);
@@ -197,7 +257,19 @@ export function createAskGuard(config: Config['guard'], options: AskGuardOptions
     policy,
     checkInput(question, project, span) {
       const p = policy(project);
-      const r = guardInput(question, p, { detector: detector(p.threshold) });
+      let d = detector(p.threshold);
+      if (span && p.input.injection !== 'off' && p.input.injectionLlm) {
+        const local = d.scan(question);
+        const [lo, hi] = p.input.injectionLlm.band;
+        if (local.score >= lo && local.score <= hi) {
+          // A bounded wait list: a trace that never reaches a model call (abstention, an error) must not pile up.
+          if (parked.size >= 1000) parked.delete(parked.keys().next().value!);
+          parked.set(span.traceId, { question, local, root: span });
+          span.setAttributes({ 'guard.input.llm': 'pending' });
+        }
+        d = decided(d, question, local);
+      }
+      const r = guardInput(question, p, { detector: d });
       const injection = r.decisions.find((d) => d.check === 'injection');
       span?.setAttributes({
         ...decisionAttributes(r.decisions),
@@ -241,14 +313,17 @@ export function createAskGuard(config: Config['guard'], options: AskGuardOptions
  * with PII redaction every user message is tokenized (a client resends the whole conversation), one
  * vault for all, so a value keeps its placeholder across turns.
  */
+function lastUserText(params: LanguageModelV4CallOptions): string {
+  const last = params.prompt.findLast((m) => m.role === 'user');
+  return last && last.role === 'user' ? last.content.flatMap((c) => (c.type === 'text' ? [c.text] : [])).join('\n') : '';
+}
+
 function guardUserMessages(
   params: LanguageModelV4CallOptions,
   policy: GuardPolicyConfig,
   detector: InjectionDetector,
 ): { params: LanguageModelV4CallOptions; vault: PiiVault; decisions: GuardDecision[]; blocked?: Error } {
-  const last = params.prompt.findLast((m) => m.role === 'user');
-  const textOf = (m: typeof last) => (m && m.role === 'user' ? m.content.flatMap((c) => (c.type === 'text' ? [c.text] : [])).join('\n') : '');
-  const r = guardInput(textOf(last), policy, { detector });
+  const r = guardInput(lastUserText(params), policy, { detector });
   const vault: PiiVault = new Map();
   if (r.blocked || policy.input.pii !== 'redact') return { params, vault, decisions: r.decisions, ...(r.blocked ? { blocked: r.blocked } : {}) };
   const prompt = params.prompt.map((m) => {
