@@ -165,6 +165,25 @@ describe('in-memory keyword index', () => {
     expect(fast.keywordIndexStatus()).toMatchObject({ ready: true, builds: 2 });
   });
 
+  it('answers from SQL while the index is still being read, then from memory, the same either way', async () => {
+    await seed(fast, ['A', 'B']);
+    const slow = openSqliteStore({ path: join(dir, 'store.db'), keywordIndex: { buildBudgetMs: 0 } });
+    try {
+      const qs = queries(lines, 200, 12);
+      let whileBuilding = 0;
+      for (const q of qs) {
+        const ready = slow.keywordIndexStatus()!.ready;
+        const want = await reference.keywordSearch({ projectId: 'B', query: q, k: 20 });
+        expect(view(await slow.keywordSearch({ projectId: 'B', query: q, k: 20 })), q).toEqual(view(want));
+        if (!ready) whileBuilding++;
+      }
+      expect(whileBuilding).toBeGreaterThan(1);
+      expect(slow.keywordIndexStatus()).toMatchObject({ ready: true, builds: 1 });
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('builds in slices under a time budget, and answers like FTS5 once complete', async () => {
     await seed(fast, ['A', 'B']);
     const db = new Database(join(dir, 'store.db'), { readonly: true });

@@ -23,10 +23,13 @@ export interface SqliteStoreOptions {
   /** HNSW index for large collections (default 'auto': exact below a measured size). Off for ':memory:' unless `ann.dir` is set. */
   ann?: AnnOptions;
   /**
-   * Keyword search from an in-memory copy of the FTS5 postings (default true): the same
-   * ranking and scores as FTS5's bm25() at a fraction of the time; false keeps every query in SQL.
+   * Keyword search from an in-memory copy of the FTS5 postings (default on): the same ranking
+   * and scores as FTS5's bm25() at a fraction of the time; false keeps every query in SQL.
+   * `buildBudgetMs` (default 100) is what one search may spend reading the postings while SQL
+   * answers, so neither a one-shot CLI query nor the first query after another process's write
+   * waits for the whole read (seconds at 100k chunks).
    */
-  keywordIndex?: boolean;
+  keywordIndex?: boolean | { buildBudgetMs?: number };
 }
 
 export interface SqliteStore extends Store {
@@ -50,6 +53,8 @@ const SLICE = 499;
  * would be; 1M × 384-d would not, and re-scores from SQLite).
  */
 const RESCORE_SHARE = 4;
+/** Like the ANN index's build budget: what one search may spend building while SQL answers. */
+const DEFAULT_KEYWORD_BUILD_BUDGET_MS = 100;
 /** Page cache per connection, in KiB (SQLite allocates it as pages are read, not up front). */
 const PAGE_CACHE_KIB = 64 * 1024;
 const DOC_COLUMNS = `d.*, (SELECT count(*) FROM chunks c WHERE c.project_id = d.project_id AND c.document_id = d.id) AS chunk_count`;
@@ -85,7 +90,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.close();
     throw wrap(err, path, 'open the store');
   }
-  return new SqliteStoreImpl(db, path, readonly, options.vectorCacheBytes, options.ann, options.keywordIndex ?? true);
+  const keywords = options.keywordIndex ?? true;
+  const keywordBudget = keywords === false ? undefined : ((keywords === true ? undefined : keywords.buildBudgetMs) ?? DEFAULT_KEYWORD_BUILD_BUDGET_MS);
+  return new SqliteStoreImpl(db, path, readonly, options.vectorCacheBytes, options.ann, keywordBudget);
 }
 
 function wrap(err: unknown, path: string, doing: string): IncontextError {
@@ -118,11 +125,11 @@ class SqliteStoreImpl implements SqliteStore {
     private readonly readonly: boolean,
     vectorCacheBytes: number | undefined,
     ann: AnnOptions | undefined,
-    keywordIndex: boolean,
+    keywordBudgetMs: number | undefined,
   ) {
     this.vectors = new VectorCache(db, vectorCacheBytes);
     this.rescoreBytes = (vectorCacheBytes ?? DEFAULT_VECTOR_CACHE_BYTES) / RESCORE_SHARE;
-    this.keywords = keywordIndex ? new KeywordIndex(db) : undefined;
+    this.keywords = keywordBudgetMs === undefined ? undefined : new KeywordIndex(db, keywordBudgetMs);
     try {
       this.ann = path === ':memory:' && ann?.dir === undefined ? undefined : new AnnManager(db, path, readonly, ann);
     } catch (err) {
