@@ -20,6 +20,7 @@ import { createAskGuard, redactingSink, redactingTraceStore } from './guarding.j
 import { createModelStack, type CallContext } from './models.js';
 import { projectStats, type ProjectStats } from './stats.js';
 import { createTenancy, MASTER_KEY_ENV, type Tenancy } from '../tenancy/index.js';
+import { createProjectAdapters, type AdapterInfo, type AdapterTrainOptions, type AdapterTrainReport } from './adapter.js';
 
 export interface CreateIncontextOptions extends LoadConfigOptions {
   /** A config object to use instead of reading files/env (still validated). */
@@ -68,6 +69,8 @@ export interface Explanation {
   abstain: boolean;
   /** USD for input + max output at the model's list price; 0 for local models; null when the price is unknown. */
   estimatedCostUsd: number | null;
+  /** Version of the project's query adapter that embedded the question, when one is stored. */
+  queryAdapter?: string;
 }
 
 export interface LanguageModelOptions {
@@ -110,6 +113,14 @@ export interface Incontext {
   stats(options?: { project?: string; days?: number; to?: number }): Promise<ProjectStats>;
   /** Projects, API keys, the secret vault and the audit log, in the same SQLite file (opened on first use). */
   tenancy(): Tenancy;
+  /**
+   * Learn a linear adapter for the project's query embeddings from positive feedback, an eval-style
+   * JSONL file or synthetic questions; measured on held-apart questions and saved only when it helps (or forced).
+   */
+  trainAdapter(options: AdapterTrainOptions): Promise<AdapterTrainReport>;
+  /** The project's stored query adapter for the current embedder, if any. */
+  adapterInfo(options?: { project?: string }): Promise<AdapterInfo | undefined>;
+  removeAdapter(options?: { project?: string }): Promise<boolean>;
   /** Wait until every span recorded so far is in the trace store. */
   flushTraces(): Promise<void>;
   close(): Promise<void>;
@@ -172,17 +183,24 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     const { model } = stack.model(config.model.default, { project: projectId }, tracing.tracer(projectId));
     return (await generateText({ model, prompt, maxRetries: 0, ...(signal ? { abortSignal: signal } : {}) })).text;
   };
-  const retrieval = createRetrieval({
+  // Query vectors go through the project's adapter, applied after the embedding cache so the cache keeps raw vectors.
+  const adapters = createProjectAdapters({ store, traces: readYourWrites(traces, () => tracing.flush()), embedder, homeDir, generate: generateFor });
+  const retrievalDeps = {
     config,
     store,
-    embedder,
     generate: generateFor,
     cacheDir: join(homeDir, 'cache'),
     ...(config.retrieve.rerankModel ? { rerankingModel: resolveRerankingModel(config.retrieve.rerankModel, env).model } : {}),
-  });
+  };
+  const retrievals = new Map<string, ReturnType<typeof createRetrieval>>();
+  const retrievalFor = (projectId: string) => {
+    let r = retrievals.get(projectId);
+    if (!r) retrievals.set(projectId, (r = createRetrieval({ ...retrievalDeps, embedder: () => adapters.queryEmbedder(projectId) })));
+    return r;
+  };
   const runRetrieval = async (query: string, o: QueryOptions & { signal?: AbortSignal } = {}): Promise<RetrievalRun> => {
     if (!query.trim()) throw new IncontextError('BAD_REQUEST', 'The query is empty', { input: { key: 'query' }, hint: 'Pass a question or search terms.' });
-    return retrieval({
+    return retrievalFor(project(o))({
       projectId: project(o),
       query,
       k: o.k ?? config.retrieve.k,
@@ -292,6 +310,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
         inputTokens: render.inputTokens,
         maxOutputTokens,
         estimatedCostUsd: cost ?? null,
+        ...queryAdapterOf(await adapters.queryEmbedder(project(o))),
       };
     },
     async ask(question, o = {}) {
@@ -324,6 +343,9 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     },
     traces: readYourWrites(traces, () => tracing.flush()),
     flushTraces: () => tracing.flush(),
+    trainAdapter: (o) => adapters.train(project(o), o),
+    adapterInfo: (o = {}) => adapters.info(project(o)),
+    removeAdapter: (o = {}) => adapters.remove(project(o)),
     tenancy() {
       tenancyHandle ??= createTenancy({
         path: options.store ? ':memory:' : join(homeDir, 'incontext.db'),
@@ -401,6 +423,10 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
   }
 
   return api;
+}
+
+function queryAdapterOf(e: Embedder): { queryAdapter?: string } {
+  return 'adapterVersion' in e && typeof e.adapterVersion === 'string' ? { queryAdapter: e.adapterVersion } : {};
 }
 
 function modelError(e: unknown, model: string): IncontextError {

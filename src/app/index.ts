@@ -7,6 +7,7 @@ export type { Store, StoredDocument } from '../store/index.js';
 export type { Embedder } from '../embed/index.js';
 export type { ProjectStats, Drift } from './stats.js';
 export type { CallContext } from './models.js';
+export type { AdapterTrainOptions, AdapterTrainReport, AdapterInfo, AdapterSource, RankingMetrics } from './adapter.js';
 export type { Tenancy, Principal, Scope, KeyLimits } from '../tenancy/index.js';
 export {
   runChunkingExperiment,

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './admin.js';
+import { registerAdapterCommands } from './adapter.js';
 import { registerCommands } from './commands.js';
 import { registerExperimentCommands } from './experiment.js';
 import { registerGuardCommands } from './guard.js';
@@ -20,6 +21,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     exitCode = c;
   });
   registerTraceCommands(program);
+  registerAdapterCommands(program, (c) => {
+    exitCode = c;
+  });
   registerGuardCommands(program);
   registerExperimentCommands(program);
   registerAdminCommands(program, (c) => {

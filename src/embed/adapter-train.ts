@@ -22,7 +22,7 @@ import { makeAdapter, type AdapterTrainingSummary, type LinearAdapter } from './
 export interface AdapterPair {
   query: Float32Array;
   positive: Float32Array;
-  /** Pairs and corpus vectors of one group (usually one document) are never negatives of each other. */
+  /** Pairs and corpus vectors of one group (the positive's document) are never negatives of each other. */
   group?: string;
 }
 
@@ -54,10 +54,15 @@ export interface TrainAdapterOptions {
   learningRate?: number;
   /** Cosine multiplier inside the softmax (default 20, as MultipleNegativesRankingLoss). */
   scale?: number;
-  /** L2 pull of W toward the identity and of the bias toward zero (default 0.01). */
+  /** L2 pull of W toward the identity and of the bias toward zero (default 0.5: small, noisy per-project data needs it). */
   weightDecay?: number;
-  /** Share of the pairs (by group) held apart for early stopping (default 0.15; none under 8 pairs). */
+  /** Share of the pairs held apart for early stopping (default 0.15; none when fewer than 4 would be). */
   validation?: number;
+  /**
+   * 'group' (default): whole groups go to validation, which measures documents never trained on;
+   * 'pair': single pairs, for real questions about documents that other questions also ask about.
+   */
+  validationSplit?: 'group' | 'pair';
   seed?: number;
   onEpoch?: (epoch: AdapterEpoch) => void;
 }
@@ -80,7 +85,7 @@ export function trainLinearAdapter(pairs: AdapterPair[], options: TrainAdapterOp
   const data = pack(pairs, options);
   const { d } = data;
   const rand = prng(o.seed);
-  const { train, valid } = split(data.g, pairs.length, o.validation, rand);
+  const { train, valid } = split(o.validationSplit === 'group' ? data.g : undefined, pairs.length, o.validation, rand);
   const hard = o.hardNegatives > 0 && data.m > 0 ? mineHard(data, train, o.hardNegatives, rand) : new Map<number, Int32Array>();
   const validNegatives = sample(data.m, Math.min(VALIDATION_NEGATIVES, data.m), rand);
 
@@ -136,8 +141,9 @@ function settle(options: TrainAdapterOptions) {
     patience: options.patience ?? 3,
     learningRate: options.learningRate ?? 0.002,
     scale: options.scale ?? 20,
-    weightDecay: options.weightDecay ?? 0.01,
+    weightDecay: options.weightDecay ?? 0.5,
     validation: options.validation ?? 0.15,
+    validationSplit: options.validationSplit ?? 'group',
     seed: options.seed ?? 1,
     onEpoch: options.onEpoch,
   };
@@ -218,14 +224,13 @@ function checkVector(v: Float32Array, d: number, key: string): void {
   }
 }
 
-/** Split by group so no document has questions on both sides; returns index arrays. */
-function split(g: Int32Array, n: number, share: number, rand: () => number): { train: Uint32Array; valid: Uint32Array } {
+/** Split by group (no document on both sides) or, without groups, by pair; returns index arrays. */
+function split(g: Int32Array | undefined, n: number, share: number, rand: () => number): { train: Uint32Array; valid: Uint32Array } {
   const want = Math.round(n * share);
   if (want < 4 || n - want < 4) return { train: Uint32Array.from({ length: n }, (_, i) => i), valid: new Uint32Array(0) };
   const byGroup = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
-    // Pairs with no group at all (-1) each stand alone.
-    const key = g[i] === -1 ? -1_000_000 - i : g[i]!;
+    const key = g ? g[i]! : i;
     const list = byGroup.get(key);
     if (list) list.push(i);
     else byGroup.set(key, [i]);
