@@ -225,10 +225,14 @@ function openSetting(c: SettingContext, chunk: ChunkSection): Incontext {
   return createIncontext({ config, store: openSqliteStore({ path: ':memory:' }), embedder: c.embedder, cwd: c.ic.homeDir, logger: createLogger('silent') });
 }
 
-/** The ingest code path minus loading: chunk and embed with the setting's config, one atomic write per origin. */
-async function ingestInto(sub: Incontext, origin: string, docs: LoadedDocument[]): Promise<void> {
+/**
+ * The ingest code path minus loading: chunk and embed with the setting's config, one atomic write
+ * per origin. It embeds through the project's cache directly: `sub.embedder()` would put a second,
+ * throwaway cache in front of it and write every vector twice.
+ */
+async function ingestInto(sub: Incontext, embedder: Embedder, origin: string, docs: LoadedDocument[]): Promise<void> {
   const project = sub.config.project;
-  const deps = { store: sub.store, embedder: await sub.embedder(), chunk: sub.config.chunk, load: {}, cwd: sub.homeDir };
+  const deps = { store: sub.store, embedder, chunk: sub.config.chunk, load: {}, cwd: sub.homeDir };
   await sub.store.replaceOrigin(project, origin, await buildEntries(deps, project, docs));
 }
 
@@ -237,7 +241,7 @@ async function warmUp(c: SettingContext): Promise<void> {
   const warm = openSetting(c, chunkSection('recursive', 256));
   try {
     const [origin, docs] = [...c.byOrigin][0]!;
-    await ingestInto(warm, origin, docs);
+    await ingestInto(warm, c.embedder, origin, docs);
     await warm.search(c.judged[0]!.q.query, { k: c.depth, mode: c.mode });
   } finally {
     await warm.close();
@@ -254,7 +258,7 @@ async function measureSetting(c: SettingContext, strategy: ChunkingStrategyName,
     let done = 0;
     const total = [...c.byOrigin.values()].reduce((n, d) => n + d.length, 0);
     for (const [origin, docs] of c.byOrigin) {
-      await ingestInto(sub, origin, docs);
+      await ingestInto(sub, c.embedder, origin, docs);
       done += docs.length;
       c.onProgress?.({ phase: 'ingest', ...where, done, total });
     }
