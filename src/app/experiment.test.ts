@@ -151,6 +151,25 @@ describe('chunking experiment', () => {
     expect(r.rows[0]!.answerInContext).toBe(1);
   });
 
+  it('reads a BEIR folder: its corpus.jsonl is the default corpus, its graded qrels judge', async () => {
+    const beir = join(root, 'beir');
+    mkdirSync(join(beir, 'qrels'), { recursive: true });
+    writeFileSync(join(beir, 'corpus.jsonl'), TURBINES.map((t) => JSON.stringify({ _id: t.name.toLowerCase(), title: `${t.name} turbine`, text: turbineDoc(t) })).join('\n'));
+    writeFileSync(join(beir, 'queries.jsonl'), QUESTIONS.map((q, i) => JSON.stringify({ _id: `q${i}`, text: q.query })).join('\n'));
+    const qrels = QUESTIONS.map((q, i) => {
+      const first = q.relevant[0]!;
+      const id = typeof first === 'string' ? first : first.id;
+      return `q${i}\t${id.replace(/\.md$/, '')}\t${typeof first === 'string' ? 1 : first.grade}`;
+    });
+    writeFileSync(join(beir, 'qrels', 'test.tsv'), `query-id\tcorpus-id\tscore\n${qrels.join('\n')}\n`);
+    const ic = openProject();
+    const r = await runChunkingExperiment(ic, { dataset: beir, strategies: ['recursive'], sizes: [512], mode: 'keyword' });
+    expect(r.corpus).toMatchObject({ name: join(beir, 'corpus.jsonl'), documents: 5 });
+    expect(r.dataset).toMatchObject({ name: 'beir', questions: 6, judged: 6 });
+    // The same ranking as the folder corpus above, so the same perfect scores.
+    expect(r.rows[0]).toMatchObject({ chunks: 5, hit1: 1, ndcg10: 1 });
+  });
+
   it('fails with a hint when the set names nothing in the corpus, or the project is empty', async () => {
     const ic = openProject({ project: 'empty' });
     const foreign = join(root, 'foreign.jsonl');
