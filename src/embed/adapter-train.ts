@@ -36,7 +36,7 @@ export interface AdapterEpoch {
 export interface TrainAdapterOptions {
   /** Id of the embedder that made the vectors; the adapter is only valid for it. */
   embedder: string;
-  /** Add a bias vector to `W q` (default true). */
+  /** Add a bias vector to `W q` (default false: a bias is a document prior, and pseudo-queries teach a wrong one). */
   bias?: boolean;
   /** Chunk vectors of the collection, used as negatives; `groups` (same order) keep a query's own document out. */
   corpus?: { vectors: Float32Array[]; groups?: string[] };
@@ -133,7 +133,7 @@ export function trainLinearAdapter(pairs: AdapterPair[], options: TrainAdapterOp
 
 function settle(options: TrainAdapterOptions) {
   const o = {
-    bias: options.bias ?? true,
+    bias: options.bias ?? false,
     negativesPerBatch: options.negativesPerBatch ?? 128,
     hardNegatives: options.hardNegatives ?? 4,
     batchSize: options.batchSize ?? 64,
