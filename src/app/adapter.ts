@@ -193,7 +193,7 @@ export function createProjectAdapters(deps: AdapterDeps): ProjectAdapters {
           hint: options.from === 'feedback' ? 'Give positive feedback on more cited answers, or train from a file or --from synthetic.' : 'Add more questions or documents.',
         });
       }
-      const { train, held } = splitQuestions(questions, holdOut, seed, options.from === 'synthetic');
+      const { train, held } = splitQuestions(questions, holdOut, seed);
       const vectors = await embedQuestions(embedder, [...train, ...held]);
       // A pair's group is its positive's document: other chunks of it are never its negatives.
       const pairs: AdapterPair[] = train.flatMap((q) =>
@@ -205,9 +205,10 @@ export function createProjectAdapters(deps: AdapterDeps): ProjectAdapters {
         embedder: embedder.id,
         seed,
         validationSplit: cloze ? 'group' : 'pair',
+        corpus: { vectors: chunkVectors, groups: chunks.map((c) => c.documentId) },
         // Cloze positives are remainders, one sentence short of a stored chunk: full chunks as
-        // negatives would teach "shorter wins", so cloze pairs learn from each other only.
-        ...(cloze ? {} : { corpus: { vectors: chunkVectors, groups: chunks.map((c) => c.documentId) } }),
+        // training negatives would teach "shorter wins", so they only serve the validation there.
+        ...(cloze ? { negativesPerBatch: 0, hardNegatives: 0 } : {}),
       });
       const measured = held.filter((q) => q.relevant.size > 0);
       const rank = (q: Question, vector: Float32Array) => rankDocuments(deps.store, projectId, embedder, vector, q, vectors);
@@ -270,23 +271,18 @@ async function collect(deps: AdapterDeps, projectId: string, o: AdapterTrainOpti
 }
 
 /**
- * Held-apart questions. Cloze questions split by document (questions cut from one
- * document are near-duplicates); real questions split one by one, since users do ask
- * again about the documents earlier questions were about.
+ * Held-apart questions, one by one: the adapter will serve new questions about the same
+ * documents, so that is what is measured (a cloze question's own sentence is never trained on).
  */
-function splitQuestions(questions: Question[], share: number, seed: number, byGroup: boolean): { train: Question[]; held: Question[] } {
+function splitQuestions(questions: Question[], share: number, seed: number): { train: Question[]; held: Question[] } {
   const rand = prng(seed ^ 0x5eed);
-  const keyOf = (q: Question, i: number) => (byGroup ? q.group : String(i));
-  const keys = [...new Set(questions.map(keyOf))];
-  for (let i = keys.length - 1; i > 0; i--) {
+  const order = questions.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
-    [keys[i], keys[j]] = [keys[j]!, keys[i]!];
+    [order[i], order[j]] = [order[j]!, order[i]!];
   }
-  const heldKeys = new Set(keys.slice(0, Math.round(keys.length * share)));
-  const train: Question[] = [];
-  const held: Question[] = [];
-  questions.forEach((q, i) => (heldKeys.has(keyOf(q, i)) ? held : train).push(q));
-  return { train, held };
+  const held = new Set(order.slice(0, Math.round(order.length * share)));
+  return { train: questions.filter((_, i) => !held.has(i)), held: questions.filter((_, i) => held.has(i)) };
 }
 
 interface QuestionVectors {
