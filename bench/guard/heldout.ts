@@ -3,7 +3,7 @@
  * bench/guard/heldout/ (hard benign prompts that mention instructions, roles, passwords, and
  * attacks in wordings the dev set lacks). Neither file is read by train.ts nor by the similarity
  * corpus, so these are figures on texts the detector was never fitted to. `--list` prints each
- * mistake with its score and strongest signal.
+ * mistake with its score and strongest signal; `--blind` measures the blind pair instead.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,7 +12,9 @@ import { createInjectionDetector, type InjectionDetector, type ScanResult } from
 
 const HERE = join(dirname(fileURLToPath(import.meta.url)), 'heldout');
 
-export function readHeldout(file: 'hard-benign.txt' | 'attacks.txt'): string[] {
+export type HeldoutFile = 'hard-benign.txt' | 'attacks.txt' | 'blind-benign.txt' | 'blind-attacks.txt';
+
+export function readHeldout(file: HeldoutFile): string[] {
   return readFileSync(join(HERE, file), 'utf8')
     .split('\n')
     .filter((l) => l.trim() && !l.startsWith('#'))
@@ -27,10 +29,11 @@ export interface HeldoutFigures {
   mistakes: Array<{ label: 'benign' | 'attack'; text: string; result: ScanResult }>;
 }
 
-export function heldoutFigures(detector: InjectionDetector): HeldoutFigures {
+/** `set: 'blind'` reads the pair written after tuning (see the files' headers). */
+export function heldoutFigures(detector: InjectionDetector, set: 'heldout' | 'blind' = 'heldout'): HeldoutFigures {
   const mistakes: HeldoutFigures['mistakes'] = [];
-  const benign = readHeldout('hard-benign.txt');
-  const attacks = readHeldout('attacks.txt');
+  const benign = readHeldout(set === 'blind' ? 'blind-benign.txt' : 'hard-benign.txt');
+  const attacks = readHeldout(set === 'blind' ? 'blind-attacks.txt' : 'attacks.txt');
   let falsePositives = 0;
   let caught = 0;
   for (const text of benign) {
@@ -49,7 +52,7 @@ export function heldoutFigures(detector: InjectionDetector): HeldoutFigures {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const f = heldoutFigures(createInjectionDetector());
+  const f = heldoutFigures(createInjectionDetector(), process.argv.includes('--blind') ? 'blind' : 'heldout');
   console.log(`hard benign: ${f.falsePositives}/${f.benign} flagged (FPR ${(f.falsePositives / f.benign).toFixed(3)})`);
   console.log(`attacks: ${f.caught}/${f.attacks} caught (TPR ${(f.caught / f.attacks).toFixed(3)})`);
   if (process.argv.includes('--list')) {

@@ -15,6 +15,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInjectionDetector, loadInjectionModel, POLICY_THRESHOLDS } from '../../src/guard/index.js';
+import { heldoutFigures } from './heldout.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DATA = join(ROOT, '..', 'shared', 'datasets', 'injection-dev.jsonl');
@@ -115,6 +116,15 @@ function benignDocuments(): string[] {
     .map((l) => (JSON.parse(l) as { text: string }).text);
 }
 
+/** The cross-source table train.ts recorded before the generalisation work, for comparison. */
+const BEFORE = [
+  '| fold A: train tensor-trust + alpaca, test jailbreaks + mt_bench: detector | 365 / 236 | 0.753 | 0.013 | 0.855 |',
+  '| fold A: classifier alone | 365 / 236 | 0.775 | 0.178 | 0.820 |',
+  '| fold B: train jailbreaks + mt_bench, test tensor-trust + alpaca: detector | 536 / 247 | 0.757 | 0.004 | 0.861 |',
+  '| fold B: classifier alone | 536 / 247 | 0.841 | 0.077 | 0.897 |',
+  '| in-source: random 20% of every source held out | 168 / 104 | 0.911 | 0.029 | 0.944 |',
+];
+
 async function main(): Promise<void> {
   const write = !process.argv.includes('--no-write');
   if (!existsSync(DATA)) {
@@ -202,6 +212,30 @@ async function main(): Promise<void> {
   );
   const cross = meta.crossSource as string[] | undefined;
   if (cross) out.push('## Cross-source (from train.ts: trained without the tested sources)', '', ...cross, '');
+  out.push(
+    '### Before the generalisation work (commit 1ca6265, same folds)',
+    '',
+    '| held-out rows | malicious / benign | TPR | FPR | F1 |',
+    '|---|---|---|---|---|',
+    ...BEFORE,
+    '',
+    'The rules and the similarity corpus are the same in both folds and were written with the whole dev set in view, so the fold figures still flatter them; the hand-written sets below are the stricter test.',
+    '',
+  );
+  const held = heldoutFigures(detector);
+  const blind = heldoutFigures(detector, 'blind');
+  const rate = (n: number, of: number) => `${n}/${of} (${fmt(n / of)})`;
+  out.push(
+    '## Hand-written held-out sets (bench/guard/heldout/, never read by train.ts or the similarity corpus)',
+    '',
+    '| set | benign flagged (FPR) | attacks caught (TPR) | at commit 1ca6265 |',
+    '|---|---|---|---|',
+    `| hard benign (137, written before tuning) + attacks (71, written before tuning; their misses were read while tuning) | ${rate(held.falsePositives, held.benign)} | ${rate(held.caught, held.attacks)} | 9/137 (0.066), 35/71 (0.493) |`,
+    `| blind: benign (58) + attacks (47), written after tuning and measured once | ${rate(blind.falsePositives, blind.benign)} | ${rate(blind.caught, blind.attacks)} | 6/58 (0.103), 23/47 (0.489) |`,
+    '',
+    'Run `npx tsx bench/guard/heldout.ts --list` (or `--blind --list`) for the mistakes.',
+    '',
+  );
   const text = out.join('\n');
   console.log(text);
   if (write) writeFileSync(join(ROOT, 'bench', 'guard', 'RESULTS.md'), `${text}\n`);

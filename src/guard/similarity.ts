@@ -5,7 +5,7 @@
  * by sentence, because one injected sentence inside a benign document is the
  * attack the whole-text vector would dilute.
  */
-import { dot, hashEmbed } from '../embed/index.js';
+import { hashEmbed } from '../embed/index.js';
 import type { GuardSignal } from './types.js';
 
 export const KNOWN_ATTACKS: readonly string[] = [
@@ -102,10 +102,16 @@ function windows(text: string): string[] {
 export function similaritySignal(index: AttackIndex, text: string): GuardSignal | undefined {
   let best = 0;
   let which = -1;
+  const nz = new Uint16Array(DIMS);
   for (const w of windows(text)) {
     const v = hashEmbed(w, DIMS);
+    // A sentence's hashed vector fills a fraction of the 512 slots: dot products over those alone.
+    let n = 0;
+    for (let d = 0; d < DIMS; d++) if (v[d] !== 0) nz[n++] = d;
     for (let i = 0; i < index.vectors.length; i++) {
-      const s = dot(v, index.vectors[i]!);
+      const a = index.vectors[i]!;
+      let s = 0;
+      for (let k = 0; k < n; k++) s += v[nz[k]!]! * a[nz[k]!]!;
       if (s > best) [best, which] = [s, i];
     }
   }
