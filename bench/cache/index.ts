@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   process.stdout.write(`\n== Summary ==\n${summary.join('\n')}\n`);
   if (write) {
     const intro = [
-      `\`npm run bench:cache -- --write\` on ${new Date().toISOString().slice(0, 10)} (${(msSince(started) / 1000).toFixed(0)} s). Data: bench/cache/pairs.jsonl, 200 hand-written question pairs (100 paraphrases, 100 non-paraphrases that share most of their words: direction, negation, numbers, entities, question word, antonyms, qualifiers). No public paraphrase set (PAWS, QQP, MRPC) ships in an npm package or in ../shared/datasets; these pairs were written for this benchmark and were not used to tune the cache.`,
+      `\`npm run bench:cache -- --write\` on ${new Date().toISOString().slice(0, 10)} (${(msSince(started) / 1000).toFixed(0)} s). Data: bench/cache/pairs.jsonl, 200 hand-written question pairs (100 paraphrases, 100 non-paraphrases that share most of their words: direction, negation, numbers, entities, question word, antonyms, qualifiers). No public paraphrase set (PAWS, QQP, MRPC) ships in an npm package or in ../shared/datasets; these pairs were written for this benchmark. They and src/cache/__fixtures__/pairs.jsonl are the development sets the hit verifier was built on; src/cache/__fixtures__/pairs-heldout.jsonl and bench/cache/pairs-fresh.jsonl were run only after its rules and the default threshold were fixed (table "development and held-out sets").`,
       '',
       ...machineLines(),
     ];

@@ -25,7 +25,7 @@ import {
   type CacheEvent,
 } from '../../src/cache/index.js';
 import type { Embedder } from '../../src/embed/index.js';
-import { fmt, log, type Table } from '../lib.js';
+import { log, type Table } from '../lib.js';
 import type { Pair } from './data.js';
 
 export const THRESHOLDS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.98];
@@ -250,7 +250,7 @@ export async function measureQuality(embedders: Embedder[], pairs: Pair[]): Prom
   });
   const def = embedders[0] ? atDefault[embedders[0].id] : undefined;
   if (def && tables[0]) {
-    tables[0].summary = `Semantic cache quality (${pairs.length} hand-written pairs, default embedder ${embedders[0]!.id}, threshold ${DEFAULT_SEMANTIC_THRESHOLD} + ${DEFAULT_GUARD} guard): precision ${fmt(def.precision, 3)} (false-hit rate ${fmt(def.falseHitRate, 3)}), recall ${fmt(def.recall, 3)}, ${pct(Math.round(def.negativesAnswered * negatives), negatives)} of non-paraphrases answered.`;
+    tables[0].summary = `Semantic cache quality (${pairs.length} hand-written pairs, default embedder ${embedders[0]!.id}, threshold ${DEFAULT_SEMANTIC_THRESHOLD} + ${DEFAULT_GUARD} guard): precision ${def.precision.toFixed(3)} (false-hit rate ${def.falseHitRate.toFixed(3)}), recall ${def.recall.toFixed(3)}, ${pct(Math.round(def.negativesAnswered * negatives), negatives)} of non-paraphrases answered.`;
   }
   return { tables, atDefault };
 }
