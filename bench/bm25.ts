@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import MiniSearch from 'minisearch';
+import { ndcgAt, recallAt } from '../src/eval/index.js';
 import { openSqliteStore, type DocumentEntry } from '../src/store/index.js';
 import { BENCH_TMP, fmt, interleaved, log, mean, msSince, now, percentile, readJsonl, settle, type CorpusDoc, type Qrel, type SciQuery, type Section, type Table } from './lib.js';
 
@@ -10,26 +11,8 @@ const ONE = new Float32Array([1]);
 /** Published BM25 nDCG@10 on SciFact in the BEIR paper (Thakur et al., 2021). */
 const BEIR_BM25_NDCG10 = 0.665;
 
-/** BEIR's nDCG@10 (pytrec_eval): gain = graded relevance, log2 discount, ideal ranking from all judged documents. */
-export function ndcgAt(ranked: string[], rel: Map<string, number>, k: number): number {
-  let dcg = 0;
-  ranked.slice(0, k).forEach((id, i) => {
-    dcg += (rel.get(id) ?? 0) / Math.log2(i + 2);
-  });
-  const ideal = [...rel.values()].sort((a, b) => b - a).slice(0, k);
-  const idcg = ideal.reduce((s, g, i) => s + g / Math.log2(i + 2), 0);
-  return idcg === 0 ? 0 : dcg / idcg;
-}
-
 function signed(x: number): string {
   return `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
-}
-
-export function recallAt(ranked: string[], rel: Map<string, number>, k: number): number {
-  const relevant = [...rel.entries()].filter(([, g]) => g > 0).map(([id]) => id);
-  if (relevant.length === 0) return 0;
-  const top = new Set(ranked.slice(0, k));
-  return relevant.filter((id) => top.has(id)).length / relevant.length;
 }
 
 interface Engine {
