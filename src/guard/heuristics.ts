@@ -65,6 +65,11 @@ const OVERRIDE: Rule[] = [
   { re: /\b(?:deine|ihre)\s+neue\s+aufgabe\s*(?:ist|:)/i, s: 0.5 },
   { re: /(?:忘记|忘記|忽略)\s*(?:之前|以前|先前)?\s*的?\s*(?:设定|設定|规则|規則|身份)|没有(?:任何)?(?:限制|约束|規則|规则|过滤)|不受(?:任何)?(?:限制|约束)/, s: 0.7 },
   { re: /(?:игнорируй|забудь|проигнорируй)\s+(?:все\s+)?(?:предыдущие|прошлые|прежние)?\s*(?:инструкции|указания|правила)/i, s: 0.9 },
+  { re: /\b(?:ignora|dimentica|ignorate|dimenticate)\s+(?:tutte\s+)?(?:le\s+)?(?:istruzioni|regole|indicazioni)(?:\s+(?:precedenti|di\s+prima))?/i, s: 0.9 },
+  { re: /\b(?:ignore|ignora|esque(?:ç|c)a|desconsidere)\s+(?:todas\s+)?(?:as\s+)?(?:instru(?:ç|c)(?:õ|o)es|regras|orienta(?:ç|c)(?:õ|o)es)(?:\s+anteriores)?/i, s: 0.9 },
+  { re: /\b(?:negeer|vergeet)\s+(?:alle\s+)?(?:de\s+|je\s+)?(?:vorige\s+|eerdere\s+)?(?:instructies|regels|opdrachten)/i, s: 0.9 },
+  { re: /(?:以前|前|上記|これまで)の(?:指示|命令|ルール|プロンプト|設定)を(?:すべて|全て|全部)?(?:無視|忘れ)/, s: 0.9 },
+  { re: /(?:игнорируй|забудь|проигнорируй|игнорируйте|забудьте)\s+(?:все\s+)?(?:свои\s+)?(?:предыдущие|прошлые|прежние|данные\s+тебе)?\s*(?:инструкции|указания|правила|ограничения)/i, s: 0.9 },
 ];
 
 const JAILBREAK: Rule[] = [
@@ -157,6 +162,8 @@ const EXTRACTION: Rule[] = [
   { re: /\b(?:begin|start)\s+(?:your\s+)?(?:reply|response|answer|output)\s+with\s+["']?(?:you\s+are|sure,?\s+here|my\s+instructions|the\s+system\s+prompt)/i, s: 0.6 },
   { re: /\beverything\s+(?:above|before)\s+(?:this\s+(?:line|message|sentence))?\b[^.\n]{0,40}\b(?:repeat|print|output|verbatim|code\s*block)/i, s: 0.7 },
   { re: /\b(?:in\s+a\s+code\s*block|inside\s+```|as\s+a\s+(?:python\s+)?(?:list|string))\b[^.\n]{0,60}\b(?:instructions|prompt|above)\b/i, s: 0.4 },
+  // "System prompt" in other languages: asking for it is the extraction; the override rules catch the rest.
+  { re: /\b(?:prompt\s+(?:syst(?:è|e)me|del\s+sistema|di\s+sistema|do\s+sistema)|instructions?\s+syst(?:è|e)me|systemprompt|system-?anweisungen)\b|системн(?:ый|ого)\s+промпт|系统提示|系統提示|システムプロンプト/i, s: 0.3 },
   { re: /(?:시스템\s*(?:프롬프트|메시지|메세지|지시|설정)|초기\s*(?:지시|명령|프롬프트)|숨겨진\s*(?:지시|명령|메시지|메세지|설정|프롬프트))[^.\n]{0,20}(?:알려|보여|출력|말해|반복|공개)|(?:위의|앞의|이전)\s*(?:내용|지시|텍스트|문장)[^.\n]{0,10}(?:그대로|반복|출력)/, s: 0.75 },
 ];
 

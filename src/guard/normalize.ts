@@ -10,7 +10,8 @@ import type { NormalizedScan } from './types.js';
 // The class lists combining characters on purpose, one by one, to delete them.
 // eslint-disable-next-line no-misleading-character-class
 const INVISIBLE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]|\uDB40[\uDC00-\uDC7F]/g;
-const MARKS = /\p{M}+/gu;
+// Only marks on Latin letters: on Cyrillic (й) or kana (ぐ) the mark is part of the letter, and dropping it broke every rule written in those scripts.
+const MARKS = /(?<=[A-Za-z])\p{M}+/gu;
 
 // Cyrillic, Greek and other letters that render like Latin ones (after NFKC, which
 // already folds fullwidth and mathematical alphanumerics).
@@ -233,7 +234,7 @@ export function normalizeForScan(text: string): NormalizedScan {
   const nfkc = text.normalize('NFKC');
   const visible = stripInvisible(nfkc);
   const invisibleRemoved = nfkc.length - visible.length;
-  // Diacritics go (NFD + drop marks) but Hangul must be recomposed, hence the final NFC.
+  // Diacritics of Latin letters go (NFD + drop marks); everything else is recomposed by the final NFC.
   const unmarked = visible.normalize('NFD').replace(MARKS, '').normalize('NFC');
   const folded = foldConfusables(unmarked);
   // Only look-alikes inside Latin words count as obfuscation: "TNF-α" or a Greek formula is just science.
