@@ -42,8 +42,8 @@ const queries = ds.queries.slice(0, QUERIES).map((q) => q.text);
 const warm = ds.docs.slice(0, 5).map((d) => d.title);
 const deps = { store, embedder };
 const pipeline = (q: string) => retrievePipeline(deps, { projectId: 'speed', query: q, k: 10, mode: 'hybrid', weights: { vector: 0.3, keyword: 1 }, rrfK: 10 });
-// Until the keyword index is in memory (it reads the postings 100 ms a search, SQL answering meanwhile).
-for (let i = 0; i < 1000 && !store.keywordIndexStatus()?.ready; i++) await pipeline(warm[i % warm.length]!);
+// Until the keyword index and the vectors are in memory (both are read over the first searches).
+for (let i = 0; i < 1000 && (!store.keywordIndexStatus()?.ready || store.vectorCacheSize().sets === 0); i++) await pipeline(warm[i % warm.length]!);
 for (const w of warm) await pipeline(w);
 log(`opened and warmed in ${fmt(msSince(t))} ms`);
 

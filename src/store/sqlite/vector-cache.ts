@@ -13,6 +13,8 @@ export interface VectorSet {
 }
 
 const MAX_MASKS = 32;
+/** Re-scoring requests for a set before it is loaded into memory for them. */
+export const RESCORE_LOAD_AFTER = 16;
 /** What one committed write changed: chunk seqs that left, and new vectors of one model. */
 export interface VectorDelta {
   removed: number[];
@@ -34,6 +36,8 @@ export const DEFAULT_VECTOR_CACHE_BYTES = 2 ** 30;
 export class VectorCache {
   private readonly sets = new Map<string, VectorSet>();
   private dataVersion = -1;
+  /** Re-scoring requests per set that found it not cached (see rowsOf). */
+  private readonly rescoreMisses = new Map<string, number>();
   private bytes = 0;
 
   constructor(
@@ -42,14 +46,25 @@ export class VectorCache {
   ) {}
 
   /**
-   * The cached vectors of `seqs` (those the set holds), packed `dims` floats a row, loading the
-   * set first if it takes at most `maxLoadBytes`; undefined when it is neither cached nor loaded.
+   * The cached vectors of `seqs` (those the set holds), packed `dims` floats a row;
+   * undefined when the set is not cached. A set that takes at most `maxLoadBytes` is loaded
+   * once it has been asked for RESCORE_LOAD_AFTER times: loading 100k vectors takes a second or
+   * more, which a long-running server earns back within a few queries but a one-shot command
+   * (a CLI query) never would.
    */
   rowsOf(projectId: string, model: string, seqs: number[], maxLoadBytes: number): { seqs: number[]; data: Float32Array } | undefined {
     this.checkVersion();
-    if (!this.sets.has(`${projectId}\u0000${model}`)) {
+    const key = `${projectId}\u0000${model}`;
+    if (!this.sets.has(key)) {
+      const asked = (this.rescoreMisses.get(key) ?? 0) + 1;
+      this.rescoreMisses.set(key, asked);
+      if (asked < RESCORE_LOAD_AFTER) return undefined;
       const bytes = this.estimate(projectId, model);
-      if (bytes === undefined || bytes > Math.min(maxLoadBytes, this.maxBytes)) return undefined;
+      if (bytes === undefined || bytes > Math.min(maxLoadBytes, this.maxBytes)) {
+        // Too large (counting it costs milliseconds at a million rows): ask again much later, it may shrink.
+        this.rescoreMisses.set(key, -1024);
+        return undefined;
+      }
     }
     const set = this.get(projectId, model);
     if (!set) return undefined;
