@@ -215,9 +215,21 @@ export async function modelQuestions(chunks: Chunk[], count: number, seed: numbe
   const rand = prng(seed);
   const picked = [...chunks].sort(() => rand() - 0.5).slice(0, count);
   const out: Question[] = [];
+  const seen = new Map<string, number>();
   for (const c of picked) {
     const q = (await generate(`${QUESTION_PROMPT}${c.text}`)).split('\n').map((l) => l.trim()).find((l) => l.length > 0);
-    if (q && q.length >= 8) out.push({ text: q.replace(/^(question|q)\s*[:.-]\s*/i, ''), positives: [{ text: c.text, doc: c.documentId }], relevant: new Set([c.documentId]), group: c.documentId });
+    if (!q || q.length < 8) continue;
+    const text = q.replace(/^(question|q)\s*[:.-]\s*/i, '');
+    seen.set(text, (seen.get(text) ?? 0) + 1);
+    out.push({ text, positives: [{ text: c.text, doc: c.documentId }], relevant: new Set([c.documentId]), group: c.documentId });
   }
-  return out;
+  // A model that answers every passage with the same text (the local extractive model does) writes no questions.
+  const [top, times] = [...seen.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+  if (out.length >= 4 && times > out.length / 2) {
+    throw new IncontextError('MODEL_FAILED', `The model wrote the same text for ${times} of ${out.length} passages ("${top.slice(0, 80)}"): it does not write questions`, {
+      input: { key: 'model.default' },
+      hint: 'Configure a generative model (model.default, e.g. openai:gpt-4o-mini), or use the cloze generator, which needs no model.',
+    });
+  }
+  return out.filter((q) => seen.get(q.text) === 1);
 }

@@ -154,6 +154,18 @@ describe('ic.trainAdapter from feedback and synthetic questions', () => {
     }
   });
 
+  it('model-written questions need a model that writes them: the local extractive one is refused', async () => {
+    const { ic } = await open();
+    try {
+      const err = await rejected(ic.trainAdapter({ from: 'synthetic', generator: 'model', count: 12 }));
+      expect(err.code).toBe('MODEL_FAILED');
+      expect(err.hint).toMatch(/cloze/);
+      expect(await ic.adapterInfo()).toBeUndefined();
+    } finally {
+      await ic.close();
+    }
+  });
+
   it('too few questions is a clear error; so is an adapter of another embedder', async () => {
     const { ic, cwd } = await open();
     try {
