@@ -11,6 +11,7 @@
  * the classifier only as much as it deserves on unseen styles.
  * Writes model/injection-lr.json (int8 weights, ~90 KB) with the figures in `meta`.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,11 +55,35 @@ function readHand(file: string, y: 0 | 1, source: string): Array<Pick<Example, '
  * of the dev corpus: the dev set's benign rows are all short, so without these "long" would
  * read as "malicious".
  */
+/**
+ * The docs as of this commit, not the working tree: others edit docs/ all the time, and each edit
+ * retrained a different model. Change the commit on purpose when the docs should count again.
+ */
+const AUX_DOCS_COMMIT = '9907303';
+function readDoc(name: string): string {
+  try {
+    return execFileSync('git', ['show', `${AUX_DOCS_COMMIT}:docs/${name}`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    console.error(`docs/${name} at ${AUX_DOCS_COMMIT} not readable with git; using the working tree (the model will differ)`);
+    return existsSync(join(ROOT, 'docs', name)) ? readFileSync(join(ROOT, 'docs', name), 'utf8') : '';
+  }
+}
+function docNames(): string[] {
+  try {
+    return execFileSync('git', ['ls-tree', '--name-only', AUX_DOCS_COMMIT, 'docs/'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n')
+      .map((p) => p.replace(/^docs\//, ''))
+      .filter((n) => n.endsWith('.md'));
+  } catch {
+    return readdirSync(join(ROOT, 'docs')).filter((n) => n.endsWith('.md'));
+  }
+}
+
 function readAuxBenign(): Array<Pick<Example, 'text' | 'y' | 'source'>> {
   const out: Array<Pick<Example, 'text' | 'y' | 'source'>> = [];
-  for (const f of readdirSync(join(ROOT, 'docs')).filter((n) => n.endsWith('.md'))) {
+  for (const f of docNames()) {
     let buf = '';
-    for (const para of readFileSync(join(ROOT, 'docs', f), 'utf8').split(/\n\s*\n/)) {
+    for (const para of readDoc(f).split(/\n\s*\n/)) {
       buf = buf ? `${buf}\n\n${para}` : para;
       if (buf.length > 300) {
         out.push({ text: buf, y: 0, source: 'aux:docs' });
@@ -307,7 +332,7 @@ function main(): void {
   assignWeights(all);
   const final = trainLinear(all);
   const file = encodeModel(final.bias, final.weights, {
-    trainedOn: [`${dataPath.split('/').slice(-1)[0]} (all sources)`, 'src/guard/data/hard-benign.txt', 'src/guard/data/attacks.txt', 'docs/*.md, rag-dev-corpus.jsonl paragraphs and TypeScript lib .d.ts chunks (benign)', 'attack-in-benign mixes built from the training rows'],
+    trainedOn: [`${dataPath.split('/').slice(-1)[0]} (all sources)`, 'src/guard/data/hard-benign.txt', 'src/guard/data/attacks.txt', `docs/*.md at ${AUX_DOCS_COMMIT}, rag-dev-corpus.jsonl paragraphs and TypeScript lib .d.ts chunks (benign)`, 'attack-in-benign mixes built from the training rows'],
     rows: all.length,
     features: `hashed word 1-2-grams and character 3-5-grams, ${1 << FEATURE_BITS} buckets, binary, L2-normalised`,
     regularisation: 'L2 1e-3, 12 epochs AdaGrad, label- and source-balanced weights',
