@@ -148,7 +148,11 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
   });
   // Replicas sharing a cache share the canary secret (env, or derived from the vault's master key); one process keeps it in its home.
   const guardSecret = env['INCONTEXT_GUARD_SECRET'] ?? (env[MASTER_KEY_ENV] ? sha256(`incontext guard canary\n${env[MASTER_KEY_ENV]}`) : undefined);
-  const guard = createAskGuard(config.guard, guardSecret ? { secret: guardSecret } : options.store ? {} : { secretPath: join(homeDir, 'guard-canary.key') });
+  const guard = createAskGuard(config.guard, {
+    ...(guardSecret ? { secret: guardSecret } : options.store ? {} : { secretPath: join(homeDir, 'guard-canary.key') }),
+    // guard.input.injectionLlm.model goes through the same stack (aliases, gateway, budget, trace) as every call.
+    languageModel: (spec, project) => stack.model(spec, { project }, tracing.tracer(project)).model,
+  });
 
   let embedderP: Promise<Embedder> | undefined;
   const embedder = (): Promise<Embedder> => {
