@@ -237,7 +237,8 @@ function printExplain(x: Awaited<ReturnType<Incontext['explain']>>, json: boolea
     return;
   }
   const cost = x.estimatedCostUsd === null ? 'unknown price' : `$${x.estimatedCostUsd.toFixed(6)}`;
-  process.stdout.write(`model ${x.model} · template ${x.template} · ${x.inputTokens} input tokens (+ up to ${x.maxOutputTokens} output) · est. ${cost}\n\nretrieval steps:\n`);
+  const adapter = x.queryAdapter ? `query adapter ${x.queryAdapter}\n` : '';
+  process.stdout.write(`model ${x.model} · template ${x.template} · ${x.inputTokens} input tokens (+ up to ${x.maxOutputTokens} output) · est. ${cost}\n${adapter}\nretrieval steps:\n`);
   for (const s of x.steps) {
     const detail = Object.entries(s.detail).filter(([, v]) => typeof v !== 'object' || v === null).map(([k, v]) => `${k}=${String(v)}`).join(' ');
     process.stdout.write(`  ${s.name.padEnd(16)} ${String(s.in).padStart(4)} → ${String(s.out).padEnd(4)} ${s.ms.toFixed(1).padStart(7)} ms  ${detail}${s.warnings.length ? `  warnings: ${s.warnings.join('; ')}` : ''}\n`);
