@@ -12,7 +12,9 @@
  *  - pairs of one group (one document) are never each other's negatives;
  *  - the query is re-normalised inside the loss, exactly as it is at search time;
  *  - weight decay toward the identity, early stopping on a held-apart split of the
- *    pairs (by group), and the identity kept when no epoch beats it;
+ *    pairs (by group or by pair): the kept epoch has the lowest validation loss among
+ *    those whose validation MRR is no worse than the identity's (a lower loss alone can be
+ *    flatter scores, not better ranking), and the identity is kept when none qualifies;
  *  - a seed, so the same pairs give the same adapter.
  * Pure TypeScript on typed arrays: a few thousand pairs at 100–384 dimensions train in seconds.
  */
@@ -110,7 +112,8 @@ export function trainLinearAdapter(pairs: AdapterPair[], options: TrainAdapterOp
     const v = evaluateNow();
     o.onEpoch?.({ epoch, trainLoss: lossSum / Math.max(1, train.length), validationLoss: v?.loss ?? null, validationMrr: v?.mrr ?? null });
     if (!v) continue;
-    if (v.loss < best.loss - 1e-6) {
+    // A lower loss alone can be calibration (flatter scores) rather than ranking: the positives must not rank worse than with the identity.
+    if (v.loss < best.loss - 1e-6 && v.mrr >= (before?.mrr ?? 0)) {
       best = { w: Float64Array.from(state.w), b: Float64Array.from(state.b), loss: v.loss, mrr: v.mrr, epoch };
       stale = 0;
     } else if (++stale >= o.patience) break;

@@ -71,15 +71,16 @@ describe('trainLinearAdapter', () => {
     expect(adapterDrift(adapter)).toBeGreaterThan(0);
   });
 
-  it('keeps the weights of the epoch with the lowest validation loss, and stops when it stops improving', async () => {
+  it('keeps the epoch with the lowest validation loss among those that rank no worse than the identity, and stops when it stops improving', async () => {
     const qv = await embedder.embed(questions.map((q) => q.query), { kind: 'query' });
     const dv = await embedder.embed(docs.map((d) => d.text), { kind: 'document' });
     const byId = new Map(docs.map((d, i) => [d.id, dv[i]!]));
     const pairs = qv.map((q, i) => ({ query: q, positive: byId.get(questions[i]!.doc)!, group: questions[i]!.doc }));
-    const seen: Array<{ epoch: number; loss: number }> = [];
-    const adapter = trainLinearAdapter(pairs, { embedder: embedder.id, seed: 5, patience: 2, learningRate: 0.01, onEpoch: (e) => seen.push({ epoch: e.epoch, loss: e.validationLoss! }) });
+    const seen: Array<{ epoch: number; loss: number; mrr: number }> = [];
+    const adapter = trainLinearAdapter(pairs, { embedder: embedder.id, seed: 5, patience: 2, learningRate: 0.01, onEpoch: (e) => seen.push({ epoch: e.epoch, loss: e.validationLoss!, mrr: e.validationMrr! }) });
     const t = adapter.training!;
-    const best = seen.reduce((m, e) => (e.loss < m.loss ? e : m), { epoch: 0, loss: t.validationLossBefore! });
+    const best = seen.filter((e) => e.mrr >= t.validationMrrBefore! - 1e-4).reduce((m, e) => (e.loss < m.loss ? e : m), { epoch: 0, loss: t.validationLossBefore! });
+    expect(best.epoch).toBeGreaterThan(0);
     expect(t.bestEpoch).toBe(best.epoch);
     expect(t.validationLossAfter).toBeCloseTo(best.loss, 3);
     // Patience 2: it ran exactly two epochs past the best one (or to the end).
