@@ -21,6 +21,13 @@ function fnv1a(s: string, seed: number): number {
   return h >>> 0;
 }
 
+/** fnv1a continued over one more character (a number) or string. */
+function fnv1aStep(h: number, next: number | string): number {
+  if (typeof next === 'number') return Math.imul(h ^ next, 0x01000193) >>> 0;
+  for (let i = 0; i < next.length; i++) h = Math.imul(h ^ next.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 const SEED_W = 0x811c9dc5;
 const SEED_B = 0x9e3779b9;
 const SEED_C = 0x85ebca6b;
@@ -35,14 +42,20 @@ export function featurize(text: string): Uint32Array {
   const t = featureText(text);
   const set = new Set<number>();
   const words = t.match(/[\p{L}\p{N}']+|[^\s\p{L}\p{N}]/gu) ?? [];
+  // The hashes are fnv1a of the word, of "word next" and of each 3-5 character window, computed
+  // in place: slicing and concatenating a string per n-gram was most of a scan's time.
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     set.add(fnv1a(w, SEED_W) & MASK);
-    if (i + 1 < words.length) set.add(fnv1a(`${w} ${words[i + 1]!}`, SEED_B) & MASK);
+    if (i + 1 < words.length) set.add(fnv1aStep(fnv1aStep(fnv1a(w, SEED_B), 32), words[i + 1]!) & MASK);
   }
   const padded = ` ${t} `;
   for (let n = 3; n <= 5; n++) {
-    for (let s = 0; s + n <= padded.length; s++) set.add(fnv1a(padded.slice(s, s + n), SEED_C + n) & MASK);
+    for (let s = 0; s + n <= padded.length; s++) {
+      let h = (SEED_C + n) >>> 0;
+      for (let j = s; j < s + n; j++) h = Math.imul(h ^ padded.charCodeAt(j), 0x01000193);
+      set.add((h >>> 0) & MASK);
+    }
   }
   return Uint32Array.from(set).sort();
 }

@@ -297,6 +297,7 @@ const RUN = /([^]{1,40}?)\1{12,}/g;
 const INNOCENT_UNIT = /^[\d\s,.;:|\-=_*#~+/\\<>]+$/;
 function flood(text: string): GuardSignal | undefined {
   const t = text.length > 8000 ? `${text.slice(0, 6000)}${text.slice(-2000)}` : text;
+  if (!mayFlood(t)) return undefined;
   let best = 0;
   let unit = '';
   for (const m of t.matchAll(RUN)) {
@@ -305,6 +306,26 @@ function flood(text: string): GuardSignal | undefined {
   if (best === 0) return undefined;
   const score = Math.min(0.95, 0.6 + best / 2000);
   return { name: 'heuristic:flood', score: Math.round(score * 1e4) / 1e4, detail: `"${unit.slice(0, 20)}" over ${best} chars` };
+}
+
+/**
+ * A necessary condition for a RUN match of 120+ characters, in one linear pass per period: a unit
+ * of p characters repeated to length L makes t[i] === t[i + p] hold for L − p positions in a row.
+ * The backtracking regex tries every start and unit length, which cost more than all other rules
+ * together on ordinary text; it now runs only where this finds a candidate.
+ */
+function mayFlood(t: string): boolean {
+  if (t.length < 120) return false;
+  for (let p = 1; p <= 40; p++) {
+    const need = Math.max(12 * p, 120 - p);
+    let run = 0;
+    for (let i = 0; i + p < t.length; i++) {
+      if (t.charCodeAt(i) === t.charCodeAt(i + p)) {
+        if (++run >= need) return true;
+      } else run = 0;
+    }
+  }
+  return false;
 }
 
 /** Run every rule family over the given readings of one text. */

@@ -111,9 +111,11 @@ function readable(decoded: string): boolean {
   return printable / decoded.length > 0.95 && /[a-zA-Z\uAC00-\uD7A3]{2,}/.test(decoded) && /\s/.test(decoded);
 }
 
+/** One decoder for every call: building a TextDecoder costs more than most decodes (a non-streaming decode keeps no state). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 function utf8(bytes: Buffer): string | undefined {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch {
     // Not UTF-8 means not a hidden prompt; the caller simply skips this candidate.
     return undefined;

@@ -99,21 +99,48 @@ function windows(text: string): string[] {
   return out;
 }
 
+/** Per dimension, the attacks with a non-zero weight there: a window meets few of them. */
+interface Postings {
+  ids: Int32Array[];
+  weights: Float32Array[];
+}
+const postingsOf = new WeakMap<AttackIndex, Postings>();
+function postings(index: AttackIndex): Postings {
+  let p = postingsOf.get(index);
+  if (!p) {
+    const ids: number[][] = Array.from({ length: DIMS }, () => []);
+    const weights: number[][] = Array.from({ length: DIMS }, () => []);
+    index.vectors.forEach((a, i) => {
+      for (let d = 0; d < DIMS; d++) {
+        if (a[d] === 0) continue;
+        ids[d]!.push(i);
+        weights[d]!.push(a[d]!);
+      }
+    });
+    p = { ids: ids.map((x) => Int32Array.from(x)), weights: weights.map((x) => Float32Array.from(x)) };
+    postingsOf.set(index, p);
+  }
+  return p;
+}
+
 export function similaritySignal(index: AttackIndex, text: string): GuardSignal | undefined {
   let best = 0;
   let which = -1;
-  const nz = new Uint16Array(DIMS);
+  const { ids, weights } = postings(index);
+  const scores = new Float64Array(index.vectors.length);
   for (const w of windows(text)) {
     const v = hashEmbed(w, DIMS);
-    // A sentence's hashed vector fills a fraction of the 512 slots: dot products over those alone.
-    let n = 0;
-    for (let d = 0; d < DIMS; d++) if (v[d] !== 0) nz[n++] = d;
-    for (let i = 0; i < index.vectors.length; i++) {
-      const a = index.vectors[i]!;
-      let s = 0;
-      for (let k = 0; k < n; k++) s += v[nz[k]!]! * a[nz[k]!]!;
-      if (s > best) [best, which] = [s, i];
+    scores.fill(0);
+    // Each attack's dot product gains its terms in ascending dimension order, as a dense loop
+    // would (zero terms add nothing), so the scores are the same to the last bit.
+    for (let d = 0; d < DIMS; d++) {
+      const x = v[d]!;
+      if (x === 0) continue;
+      const di = ids[d]!;
+      const dw = weights[d]!;
+      for (let k = 0; k < di.length; k++) scores[di[k]!]! += x * dw[k]!;
     }
+    for (let i = 0; i < scores.length; i++) if (scores[i]! > best) [best, which] = [scores[i]!, i];
   }
   // Cosines of unrelated hashed texts sit near 0.1-0.25 and code that merely names
   // "instructions" reaches 0.45-0.6; close paraphrases reach 0.6 and above.
