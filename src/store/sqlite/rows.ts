@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Chunk, Metadata } from '../../core/index.js';
 import type { ScoredChunk, StoredDocument } from '../types.js';
 
@@ -91,4 +92,36 @@ export function inSlices<T, R>(items: T[], size: number, fn: (slice: T[]) => R[]
   const out: R[] = [];
   for (let i = 0; i < items.length; i += size) out.push(...fn(items.slice(i, i + size)));
   return out;
+}
+
+/** At most 500 bound parameters per statement. */
+const HIT_SLICE = 499;
+
+/** Search hits by chunk seq, in the order given, with the scores given; seqs whose chunk is gone are dropped. */
+export class HitReader {
+  private readonly statements = new Map<number, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  bySeq(seqs: number[], scores: number[]): ScoredChunk[] {
+    const rows = new Map<number, HitRow>();
+    inSlices(seqs, HIT_SLICE, (slice) => this.statement(slice.length).all(...slice) as HitRow[]).forEach((r) => rows.set(r.seq, r));
+    return seqs.flatMap((seq, i) => {
+      const row = rows.get(seq);
+      return row ? [toHit(row, scores[i]!)] : [];
+    });
+  }
+
+  /** Every search hydrates the same few list lengths (k, the candidate count): compile each once. */
+  private statement(n: number): Database.Statement {
+    let stmt = this.statements.get(n);
+    if (!stmt) {
+      stmt = this.db.prepare(
+        `SELECT ${HIT_COLUMNS} FROM chunks c JOIN documents d ON d.project_id = c.project_id AND d.id = c.document_id WHERE c.seq IN (${Array.from({ length: n }, () => '?').join(',')})`,
+      );
+      if (this.statements.size >= 64) this.statements.clear();
+      this.statements.set(n, stmt);
+    }
+    return stmt;
+  }
 }

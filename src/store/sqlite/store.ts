@@ -8,7 +8,7 @@ import type { DocumentEntry, KeywordQuery, OriginState, ScoredChunk, Store, Stor
 import { checkK, checkPage, checkQueryVector, dimensionMismatch, normalised, originHash, validateEntries } from '../validate.js';
 import { filterToSql } from './filter-sql.js';
 import { migrate } from './migrations.js';
-import { HIT_COLUMNS, blobVector, inSlices, toChunk, toDocument, toHit, vectorBlob, type ChunkRow, type DocumentRow, type HitRow } from './rows.js';
+import { HIT_COLUMNS, HitReader, blobVector, inSlices, toChunk, toDocument, toHit, vectorBlob, type ChunkRow, type DocumentRow, type HitRow } from './rows.js';
 import { DEFAULT_VECTOR_CACHE_BYTES, VectorCache, type VectorDelta } from './vector-cache.js';
 import { KeywordIndex, type KeywordDelta, type KeywordIndexStatus } from './keyword-index.js';
 import { AnnManager, type AnnIndexes } from '../ann/manager.js';
@@ -115,7 +115,7 @@ class SqliteStoreImpl implements SqliteStore {
   readonly embeddingCache: EmbeddingCacheBackend;
   private readonly vectors: VectorCache;
   private readonly keywords: KeywordIndex | undefined;
-  private readonly hitStatements = new Map<number, Database.Statement>();
+  private readonly hits: HitReader;
   private readonly rescoreBytes: number;
   readonly ann: AnnManager | undefined;
 
@@ -128,6 +128,7 @@ class SqliteStoreImpl implements SqliteStore {
     keywordBudgetMs: number | undefined,
   ) {
     this.vectors = new VectorCache(db, vectorCacheBytes);
+    this.hits = new HitReader(db);
     this.rescoreBytes = (vectorCacheBytes ?? DEFAULT_VECTOR_CACHE_BYTES) / RESCORE_SHARE;
     this.keywords = keywordBudgetMs === undefined ? undefined : new KeywordIndex(db, keywordBudgetMs);
     try {
@@ -317,7 +318,7 @@ class SqliteStoreImpl implements SqliteStore {
         // Candidates are re-scored from memory when the set is small enough to keep there.
         (seqs) => this.vectors.rowsOf(query.projectId, query.model, seqs, this.rescoreBytes),
       );
-      if (viaAnn) return this.hitsBySeq(viaAnn.seqs, viaAnn.scores);
+      if (viaAnn) return this.hits.bySeq(viaAnn.seqs, viaAnn.scores);
       const set = this.vectors.get(query.projectId, query.model);
       if (!set) return [];
       if (set.vectors.dims !== query.vector.length) throw dimensionMismatch(query.model, set.vectors.dims, query.vector.length);
@@ -331,30 +332,8 @@ class SqliteStoreImpl implements SqliteStore {
       }
       const top = set.vectors.search(normalised(query.vector), query.k, allowed);
       const seqs = Array.from(top.rows, (r) => set.seqs[r]!);
-      return this.hitsBySeq(seqs, Array.from(top.scores));
+      return this.hits.bySeq(seqs, Array.from(top.scores));
     });
-  }
-
-  private hitsBySeq(seqs: number[], scores: number[]): ScoredChunk[] {
-    const rows = new Map<number, HitRow>();
-    inSlices(seqs, SLICE, (slice) => this.hitStatement(slice.length).all(...slice) as HitRow[]).forEach((r) => rows.set(r.seq, r));
-    return seqs.flatMap((seq, i) => {
-      const row = rows.get(seq);
-      return row ? [toHit(row, scores[i]!)] : [];
-    });
-  }
-
-  /** Every search hydrates the same few list lengths (k, the candidate count): compile each once. */
-  private hitStatement(n: number): Database.Statement {
-    let stmt = this.hitStatements.get(n);
-    if (!stmt) {
-      stmt = this.db.prepare(
-        `SELECT ${HIT_COLUMNS} FROM chunks c JOIN documents d ON d.project_id = c.project_id AND d.id = c.document_id WHERE c.seq IN (${Array.from({ length: n }, () => '?').join(',')})`,
-      );
-      if (this.hitStatements.size >= 64) this.hitStatements.clear();
-      this.hitStatements.set(n, stmt);
-    }
-    return stmt;
   }
 
   async keywordSearch(query: KeywordQuery): Promise<ScoredChunk[]> {
@@ -376,7 +355,7 @@ class SqliteStoreImpl implements SqliteStore {
               seqs: () => this.db.prepare(`SELECT c.seq FROM chunks c WHERE c.project_id = ? AND ${where.sql}`).pluck().all(query.projectId, ...where.params) as number[],
             },
       );
-      if (found) return this.hitsBySeq(found.seqs, found.scores);
+      if (found) return this.hits.bySeq(found.seqs, found.scores);
       const rows = this.db
         .prepare(
           `SELECT ${HIT_COLUMNS}, -bm25(chunks_fts) AS score FROM chunks_fts
