@@ -165,22 +165,40 @@ export function createLexicon(files: LexiconFiles): Lexicon {
   };
 
   /** Synsets of a word's base forms; `limit` keeps each lemma's most frequent senses only. */
+  // Lookups parse text out of the files; a cache answers the same few hundred words again and again.
+  const synsetMemo = new Map<string, Set<number>>();
   const synsets = (word: string, pos: WordPos, limit = Infinity): Set<number> => {
+    const key = `${pos}${limit}:${word}`;
+    const hit = synsetMemo.get(key);
+    if (hit) return hit;
     const out = new Set<number>();
     for (const lemma of lemmas(word).get(pos) ?? []) {
       const fields = index[pos].find(lemma);
       if (fields) for (const o of synsetsOf(fields).slice(0, limit)) out.add(o);
     }
+    if (synsetMemo.size > 50_000) synsetMemo.clear();
+    synsetMemo.set(key, out);
     return out;
   };
 
+  const pointerMemo = new Map<string, number[]>();
   const widen = (set: Set<number>, pos: WordPos): Set<number> => {
     if (pos !== 'a' && pos !== 'v') return set;
     const data = files.data[pos];
     const out = new Set(set);
-    for (const o of set) for (const t of pointers(data, o, pos === 'a' ? '&' : '@')) out.add(t);
+    for (const o of set) {
+      const key = `${pos}${o}`;
+      let targets = pointerMemo.get(key);
+      if (!targets) {
+        targets = pointers(data, o, pos === 'a' ? '&' : '@');
+        if (pointerMemo.size > 50_000) pointerMemo.clear();
+        pointerMemo.set(key, targets);
+      }
+      for (const t of targets) out.add(t);
+    }
     return out;
   };
+  const synonymMemo = new Map<string, boolean>();
 
   return {
     lemmas,
@@ -191,25 +209,35 @@ export function createLexicon(files: LexiconFiles): Lexicon {
     },
     synonyms(a, b) {
       if (a === b) return true;
-      for (const pos of POS) {
-        const sa = synsets(a, pos);
-        if (!sa.size) continue;
-        const sb = synsets(b, pos);
-        if (!sb.size) continue;
-        for (const o of sa) if (sb.has(o)) return true;
-        // A step along a pointer only from a word's commonest senses: "deep" is listed as similar to
-        // "large" in its eleventh sense ("deep cuts in the budget"), which no reader of "deepest" means.
-        const [ta, tb] = [synsets(a, pos, WIDEN_SENSES), synsets(b, pos, WIDEN_SENSES)];
-        const [wa, wb] = [widen(ta, pos), widen(tb, pos)];
-        // One step from either side, never two: a satellite adjective and its head, a verb and its direct
-        // hypernym ("delete" is a way to "remove"). Two steps would join siblings: "upload"/"download" are
-        // both ways to "transfer", "large"/"deep" are both satellites of "great".
-        for (const o of wa) if (tb.has(o)) return true;
-        for (const o of wb) if (ta.has(o)) return true;
-      }
-      return false;
+      const key = a < b ? `${a} ${b}` : `${b} ${a}`;
+      const known = synonymMemo.get(key);
+      if (known !== undefined) return known;
+      const answer = related(a, b);
+      if (synonymMemo.size > 50_000) synonymMemo.clear();
+      synonymMemo.set(key, answer);
+      return answer;
     },
   };
+
+  function related(a: string, b: string): boolean {
+    for (const pos of POS) {
+      const sa = synsets(a, pos);
+      if (!sa.size) continue;
+      const sb = synsets(b, pos);
+      if (!sb.size) continue;
+      for (const o of sa) if (sb.has(o)) return true;
+      // A step along a pointer only from a word's commonest senses: "deep" is listed as similar to
+      // "large" in its eleventh sense ("deep cuts in the budget"), which no reader of "deepest" means.
+      const [ta, tb] = [synsets(a, pos, WIDEN_SENSES), synsets(b, pos, WIDEN_SENSES)];
+      const [wa, wb] = [widen(ta, pos), widen(tb, pos)];
+      // One step from either side, never two: a satellite adjective and its head, a verb and its direct
+      // hypernym ("delete" is a way to "remove"). Two steps would join siblings: "upload"/"download" are
+      // both ways to "transfer", "large"/"deep" are both satellites of "great".
+      for (const o of wa) if (tb.has(o)) return true;
+      for (const o of wb) if (ta.has(o)) return true;
+    }
+    return false;
+  }
 }
 
 let shared: Promise<Lexicon> | undefined;
