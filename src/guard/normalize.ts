@@ -3,6 +3,7 @@
  * letters, invisible characters, leetspeak and encodings; every detector downstream
  * sees the folded text, and decoded payloads are scanned as texts of their own.
  */
+import { isUtf8 } from 'node:buffer';
 import type { NormalizedScan } from './types.js';
 
 // Zero-width characters, soft hyphen, word joiners, BOM and the bidi embeddings,
@@ -113,13 +114,9 @@ function readable(decoded: string): boolean {
 
 /** One decoder for every call: building a TextDecoder costs more than most decodes (a non-streaming decode keeps no state). */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
+/** Not UTF-8 means not a hidden prompt: the caller skips the candidate (checked first, since a thrown decode error costs a stack trace). */
 function utf8(bytes: Buffer): string | undefined {
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    // Not UTF-8 means not a hidden prompt; the caller simply skips this candidate.
-    return undefined;
-  }
+  return isUtf8(bytes) ? UTF8.decode(bytes) : undefined;
 }
 
 /** Decode base64, hex and URL-encoded runs and a rot13 reading when they yield readable text. */
