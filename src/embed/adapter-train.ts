@@ -353,17 +353,51 @@ function newState(d: number): State {
   return { d, w, b: new Float64Array(d), mw: new Float64Array(d * d), vw: new Float64Array(d * d), mb: new Float64Array(d), vb: new Float64Array(d) };
 }
 
+/** The rows' query vectors side by side (n×d, doubles): the blocked loops below read them four at a time. */
+function gather(q: Float32Array, rows: Uint32Array, d: number): Float64Array {
+  const out = new Float64Array(rows.length * d);
+  rows.forEach((row, t) => {
+    for (let k = 0; k < d; k++) out[t * d + k] = q[row * d + k]!;
+  });
+  return out;
+}
+
 /**
- * Z[t] = normalize(W q[rows[t]] + b) for every row at once, W's rows in the outer loop so each
- * stays in cache while the (few) queries stream past it. Returns 1/‖W q + b‖ per row.
+ * Z[t] = normalize(W q_t + b) for every gathered query, W's rows in the outer loop and four
+ * queries per pass, so each weight is loaded once for four products. Returns 1/‖W q + b‖ per query.
  */
-function projectMany(state: State, q: Float32Array, rows: Uint32Array, z: Float64Array): Float64Array {
+function projectMany(state: State, qb: Float64Array, n: number, z: Float64Array): Float64Array {
   const { d, w, b } = state;
-  const n = rows.length;
   for (let r = 0; r < d; r++) {
     const wr = r * d;
     const br = b[r]!;
-    for (let t = 0; t < n; t++) z[t * d + r] = br + dotMixed(w, wr, q, rows[t]! * d, d);
+    let t = 0;
+    for (; t + 3 < n; t += 4) {
+      const q0 = t * d;
+      const q1 = q0 + d;
+      const q2 = q1 + d;
+      const q3 = q2 + d;
+      let a0 = br;
+      let a1 = br;
+      let a2 = br;
+      let a3 = br;
+      for (let k = 0; k < d; k++) {
+        const wk = w[wr + k]!;
+        a0 += wk * qb[q0 + k]!;
+        a1 += wk * qb[q1 + k]!;
+        a2 += wk * qb[q2 + k]!;
+        a3 += wk * qb[q3 + k]!;
+      }
+      z[q0 + r] = a0;
+      z[q1 + r] = a1;
+      z[q2 + r] = a2;
+      z[q3 + r] = a3;
+    }
+    for (; t < n; t++) {
+      let a = br;
+      for (let k = 0; k < d; k++) a += w[wr + k]! * qb[t * d + k]!;
+      z[t * d + r] = a;
+    }
   }
   const inv = new Float64Array(n);
   for (let t = 0; t < n; t++) {
@@ -374,6 +408,35 @@ function projectMany(state: State, q: Float32Array, rows: Uint32Array, z: Float6
     for (let k = 0; k < d; k++) z[t * d + k] = z[t * d + k]! * f;
   }
   return inv;
+}
+
+/** grads.w = Σ_t gu_t q_tᵀ and grads.b = Σ_t gu_t, four queries per pass over each gradient row. */
+function outerSum(gu: Float64Array, qb: Float64Array, n: number, d: number, grads: { w: Float64Array; b: Float64Array }): void {
+  const gw = grads.w;
+  gw.fill(0);
+  for (let r = 0; r < d; r++) {
+    const row = r * d;
+    let sb = 0;
+    let t = 0;
+    for (; t + 3 < n; t += 4) {
+      const f0 = gu[t * d + r]!;
+      const f1 = gu[(t + 1) * d + r]!;
+      const f2 = gu[(t + 2) * d + r]!;
+      const f3 = gu[(t + 3) * d + r]!;
+      sb += f0 + f1 + f2 + f3;
+      const q0 = t * d;
+      const q1 = q0 + d;
+      const q2 = q1 + d;
+      const q3 = q2 + d;
+      for (let k = 0; k < d; k++) gw[row + k] = gw[row + k]! + f0 * qb[q0 + k]! + f1 * qb[q1 + k]! + f2 * qb[q2 + k]! + f3 * qb[q3 + k]!;
+    }
+    for (; t < n; t++) {
+      const f = gu[t * d + r]!;
+      sb += f;
+      for (let k = 0; k < d; k++) gw[row + k] = gw[row + k]! + f * qb[t * d + k]!;
+    }
+    grads.b[r] = sb;
+  }
 }
 
 /** Candidate rows of one query, the positive first: row offsets into the pairs' positives or the corpus. Preallocated, reused. */
@@ -429,7 +492,8 @@ function batchGradient(data: Packed, state: State, batch: Uint32Array, shared: I
   const { d, q, g, cg } = data;
   const n = batch.length;
   const z = new Float64Array(n * d);
-  const inv = projectMany(state, q, batch, z);
+  const qb = gather(q, batch, d);
+  const inv = projectMany(state, qb, n, z);
   // d loss / d u per query, through the normalisation: (gz − z (z·gz)) / ‖u‖.
   const gu = new Float64Array(n * d);
   const gz = new Float64Array(d);
@@ -451,18 +515,7 @@ function batchGradient(data: Packed, state: State, batch: Uint32Array, shared: I
     for (let k = 0; k < d; k++) zg += z[t * d + k]! * gz[k]!;
     for (let k = 0; k < d; k++) gu[t * d + k] = (gz[k]! - z[t * d + k]! * zg) * inv[t]!;
   }
-  grads.w.fill(0);
-  grads.b.fill(0);
-  for (let r = 0; r < d; r++) {
-    let sb = 0;
-    for (let t = 0; t < n; t++) {
-      const f = gu[t * d + r]!;
-      if (f === 0) continue;
-      sb += f;
-      addScaled(grads.w, r * d, f, q, batch[t]! * d, d);
-    }
-    grads.b[r] = sb;
-  }
+  outerSum(gu, qb, n, d, grads);
   return total / n;
 }
 
@@ -497,7 +550,7 @@ function adamStep(state: State, grads: { w: Float64Array; b: Float64Array }, cou
 function evaluate(data: Packed, state: State, valid: Uint32Array, negatives: Int32Array, scale: number): { loss: number; mrr: number } {
   const { d, q, g, cg } = data;
   const z = new Float64Array(valid.length * d);
-  projectMany(state, q, valid, z);
+  projectMany(state, gather(q, valid, d), valid.length, z);
   const cands = new Candidates(valid.length + negatives.length);
   const logits = new Float64Array(cands.at.length);
   let loss = 0;
