@@ -21,7 +21,7 @@ describe('trace outside cache', () => {
     const tag = (n: number) => ({ incontext: { user: `call${n}` } });
     await generateText({ model, prompt: ask('What is the capital of France?'), providerOptions: tag(1) });
     await generateText({ model, prompt: ask('What is the capital of France?'), providerOptions: tag(2) });
-    await streamText({ model, prompt: ask('what is the capital city of France'), providerOptions: tag(3) }).consumeStream();
+    await streamText({ model, prompt: ask("What's the capital of France?"), providerOptions: tag(3) }).consumeStream();
     await tracer.flush();
     const { traces } = await store.listTraces('p', { limit: 10 });
     const spans = (await Promise.all(traces.map((t) => store.getTrace('p', t.traceId)))).flat().sort((a, b) => String(a.attributes.user).localeCompare(String(b.attributes.user)));
