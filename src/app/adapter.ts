@@ -215,13 +215,7 @@ export function createProjectAdapters(deps: AdapterDeps): ProjectAdapters {
       const before = await metrics(measured, (q) => rank(q, vectors.query.get(q)!));
       const adapted = withQueryAdapter(embedder, adapter);
       const after = await metrics(measured, (q) => rank(q, adapted.apply(vectors.query.get(q)!)));
-      const helps = measured.length > 0 && after.ndcg10 > before.ndcg10;
-      const saved = helps || options.force === true;
-      const reason = measured.length === 0
-        ? `no held-apart question could be measured${saved ? '; saved because forced' : '; not saved (pass force to save anyway)'}`
-        : helps
-          ? `nDCG@10 on ${measured.length} held-apart questions ${before.ndcg10.toFixed(3)} → ${after.ndcg10.toFixed(3)}: saved`
-          : `nDCG@10 on ${measured.length} held-apart questions ${before.ndcg10.toFixed(3)} → ${after.ndcg10.toFixed(3)}: ${saved ? 'no gain, saved because forced' : 'no gain, not saved'}`;
+      const { saved, reason } = decide(before, after, options.force === true);
       const training: AdapterTrainingSummary = {
         ...adapter.training!,
         notes: { source: options.from, heldOut: measured.length, ndcg10Before: before.ndcg10, ndcg10After: after.ndcg10, mrrBefore: before.mrr, mrrAfter: after.mrr, hit5Before: before.hit5, hit5After: after.hit5 },
@@ -248,6 +242,14 @@ export function createProjectAdapters(deps: AdapterDeps): ProjectAdapters {
       };
     },
   };
+}
+
+/** Saved when nDCG@10 on the held-apart questions improves, or when forced; the reason in one sentence. */
+function decide(before: RankingMetrics, after: RankingMetrics, force: boolean): { saved: boolean; reason: string } {
+  if (before.questions === 0) return { saved: force, reason: `no held-apart question could be measured; ${force ? 'saved because forced' : 'not saved (pass force to save anyway)'}` };
+  const helps = after.ndcg10 > before.ndcg10;
+  const figures = `nDCG@10 on ${before.questions} held-apart questions ${before.ndcg10.toFixed(3)} → ${after.ndcg10.toFixed(3)}`;
+  return { saved: helps || force, reason: `${figures}: ${helps ? 'saved' : force ? 'no gain, saved because forced' : 'no gain, not saved'}` };
 }
 
 async function collect(deps: AdapterDeps, projectId: string, o: AdapterTrainOptions, chunks: Awaited<ReturnType<typeof projectChunks>>, embedder: Embedder, seed: number): Promise<{ questions: Question[]; skipped: number }> {
