@@ -56,8 +56,8 @@ store:
 
 cache:
   exact: false            # answer identical requests from the cache
-  semantic: false         # and paraphrases above threshold (measured false hits: bench/RESULTS.md)
-  threshold: 0.85
+  semantic: false         # and paraphrases the hit verifier accepts (measured: bench/RESULTS.md)
+  threshold: 0.5
 
 trace:
   privacy: full           # full | hash | none: what of prompts and answers the trace keeps
