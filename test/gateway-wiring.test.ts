@@ -101,6 +101,24 @@ describe('cascade from the config', () => {
     expect(spans.find((s) => s.kind === 'llm')?.attributes.answeredBy).toBe('openai:gpt-4o');
     expect(spans.filter((s) => s.name.startsWith('cascade tier')).map((s) => s.attributes.passed)).toEqual([false, true]);
   });
+
+  it('verify: judge asks the configured judge model; its FAIL escalates, and every call is an attempt span', async () => {
+    const { ic } = await setup({
+      gateway: { rules: [{ name: 'auto', when: { model: 'auto' }, cascade: { tiers: ['openai:gpt-4o-mini', 'openai:gpt-4o'], verify: ['answered', 'judge'], judge: 'openai:gpt-4.1-nano' } }] },
+    });
+    upstream.setHandler((req) => {
+      const model = (req.body as { model: string }).model;
+      return { text: model === 'gpt-4o-mini' ? 'William invaded in 1067 [1].' : model === 'gpt-4.1-nano' ? 'FAIL: the passage says 1066.' : 'In 1066 [1].' };
+    });
+    const a = await ic.ask('When did William invade England?', { model: 'auto' });
+    upstream.setHandler(undefined);
+    expect(a.answer).toBe('In 1066 [1].');
+    expect(upstream.requests.map((r) => (r.body as { model: string }).model)).toEqual(['gpt-4o-mini', 'gpt-4.1-nano', 'gpt-4o']);
+    const spans = await lastTrace(ic);
+    expect(spans.filter((s) => s.kind === 'llm.attempt').map((s) => s.attributes.model)).toEqual(['openai:gpt-4o-mini', 'openai:gpt-4.1-nano', 'openai:gpt-4o']);
+    expect(spans.find((s) => s.name === 'cascade tier 0')?.attributes).toMatchObject({ passed: false, reason: expect.stringMatching(/^judge: FAIL/) });
+    expect(spans.find((s) => s.kind === 'llm')?.attributes.answeredBy).toBe('openai:gpt-4o');
+  });
 });
 
 describe('/v1 pass-through goes through the same stack', () => {

@@ -19,7 +19,7 @@ import { IncontextError, type Logger } from '../core/index.js';
 import type { Embedder } from '../embed/index.js';
 import { PROVIDER_SECRET_NAMES, resolveLanguageModel } from '../model/index.js';
 import { MASTER_KEY_ENV, openProjectSecrets, type ProjectSecretsReader } from '../tenancy/index.js';
-import { allOf, createGateway, MemoryBudgetStore, MemoryRateLimitStore, nonAbstentionVerifier, RedisBudgetStore, RedisRateLimitStore, SqliteBudgetStore, type BudgetLimit, type BudgetOptions, type Gateway, type GatewayEvent, type GatewayOptions, type RateLimit, type RateLimitOptions, type RouteRule, type Target } from '../gateway/index.js';
+import { allOf, createGateway, judgeVerifier, selfConsistencyVerifier, MemoryBudgetStore, MemoryRateLimitStore, nonAbstentionVerifier, RedisBudgetStore, RedisRateLimitStore, SqliteBudgetStore, type BudgetLimit, type BudgetOptions, type Gateway, type GatewayEvent, type GatewayOptions, type RateLimit, type RateLimitOptions, type RouteRule, type Target } from '../gateway/index.js';
 import { cacheMiddleware, createMemoryCacheBackend, openRedisCacheBackend, openSqliteCacheBackend, type CacheBackend, type CacheEvent } from '../cache/index.js';
 import { traceMiddleware, type Tracer } from '../trace/index.js';
 import type { ModelGuardHook } from './guarding.js';
@@ -353,9 +353,21 @@ function plain<T>(value: unknown): T {
 /** Config rules → gateway rules: a cascade's verifiers are named in the config and built here. */
 function routeRules(rules: Config['gateway']['rules']): RouteRule[] {
   return rules.map((r) => {
-    const { cascade, ...rest } = plain<Omit<RouteRule, 'cascade'> & { cascade?: { tiers: string[]; verify: Array<'answered' | 'json'> } }>(r);
+    type CascadeConfig = NonNullable<Config['gateway']['rules'][number]['cascade']>;
+    const { cascade, ...rest } = plain<Omit<RouteRule, 'cascade'> & { cascade?: CascadeConfig }>(r);
     if (!cascade) return rest;
-    const verifiers = cascade.verify.map((name) => (name === 'json' ? jsonVerifier : nonAbstentionVerifier()));
+    const verifiers = cascade.verify.map((name) => {
+      switch (name) {
+        case 'json':
+          return jsonVerifier;
+        case 'judge':
+          return judgeVerifier(cascade.judge ? { model: cascade.judge } : {});
+        case 'consistent':
+          return selfConsistencyVerifier({ samples: cascade.samples });
+        default:
+          return nonAbstentionVerifier();
+      }
+    });
     return { ...rest, cascade: { tiers: cascade.tiers, verify: allOf(...verifiers) } };
   });
 }

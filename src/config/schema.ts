@@ -277,11 +277,18 @@ const gateway = z.strictObject({
         targets: z.array(z.union([z.string().min(1), z.strictObject({ model: z.string().min(1), weight: z.number().positive() })])).optional(),
         fallbacks: z.array(z.string().min(1)).optional(),
         /**
-         * Cheap tier first; escalate only when the verifier rejects its answer: `answered` (not
-         * empty, not an abstention), `json` (parses as JSON) or both.
+         * Cheap tier first; escalate only when a verifier rejects its answer, checked in order:
+         * `answered` (not empty, not an abstention), `json` (parses as JSON), `judge` (a model
+         * reads request and answer and says PASS or FAIL: the tier's own, or `judge`), or
+         * `consistent` (`samples` answers of the tier at temperature 0.8 mostly agree).
          */
         cascade: z
-          .strictObject({ tiers: z.array(z.string().min(1)).min(2), verify: z.array(z.enum(['answered', 'json'])).min(1).default(['answered']) })
+          .strictObject({
+            tiers: z.array(z.string().min(1)).min(2),
+            verify: z.array(z.enum(['answered', 'json', 'judge', 'consistent'])).min(1).default(['answered']),
+            judge: z.string().min(1).optional(),
+            samples: z.number().int().min(2).max(10).default(3),
+          })
           .optional(),
       }),
     )

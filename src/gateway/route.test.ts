@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { NO_ANSWER } from '../core/index.js';
 import { useFakeProviders } from './__fixtures__/providers.js';
-import { createGateway, nonAbstentionVerifier, orderTargets, schemaVerifier, type GatewayOptions } from './index.js';
+import { answersAgree, createGateway, judgeVerifier, nonAbstentionVerifier, orderTargets, schemaVerifier, selfConsistencyVerifier, type GatewayOptions } from './index.js';
 import { manualClock, recorder } from './__fixtures__/helpers.js';
 
 const fake = useFakeProviders();
@@ -135,5 +135,60 @@ describe('cascade', () => {
     fake.upstream.script({ error: { status: 401 } }, { text: 'strong says hi' });
     const result = await generateText({ model: gateway('auto'), prompt: 'q', maxRetries: 0 });
     expect(result.text).toBe('strong says hi');
+  });
+});
+
+describe('cascade verifiers that ask a model', () => {
+  const cascade = (verify: ReturnType<typeof judgeVerifier>) =>
+    setup({ route: { rules: [{ name: 'cascade', when: { model: 'auto' }, cascade: { tiers: ['openai:cheap', 'openai:strong'], verify } }] } });
+  const bodyOf = (i: number) => JSON.stringify(fake.upstream.requests[i]!.body);
+
+  it('judge: the tier model grades its own answer; PASS keeps it, and the judge call is an attempt of its own', async () => {
+    const { gateway, events } = cascade(judgeVerifier());
+    fake.upstream.script({ text: 'Paris is the capital of France.' }, { text: 'PASS - correct and direct.' });
+    const result = await generateText({ model: gateway('auto'), prompt: 'What is the capital of France?', maxRetries: 0 });
+    expect(result.text).toBe('Paris is the capital of France.');
+    expect(modelsAsked()).toEqual(['cheap', 'cheap']);
+    // The judge saw the request and the answer as delimited data.
+    expect(bodyOf(1)).toMatch(/capital of France\?[\s\S]*Answer:[\s\S]*Paris is the capital/);
+    expect(events.filter((e) => e.type === 'attempt')).toHaveLength(2);
+    expect((result.providerMetadata?.incontext as { answeredBy: string; tier: number })).toMatchObject({ answeredBy: 'openai:cheap', tier: 0 });
+  });
+
+  it('judge: FAIL, or no clear verdict, pays for the strong tier', async () => {
+    const { gateway, events } = cascade(judgeVerifier());
+    fake.upstream.script({ text: 'I am not sure.' }, { text: 'FAIL: it does not answer.' }, { text: 'Paris.' });
+    expect((await generateText({ model: gateway('auto'), prompt: 'Capital of France?', maxRetries: 0 })).text).toBe('Paris.');
+    expect(modelsAsked()).toEqual(['cheap', 'cheap', 'strong']);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'cascade', tier: 0, passed: false, reason: expect.stringMatching(/^judge: FAIL/) }));
+    fake.upstream.reset();
+    fake.upstream.script({ text: 'Paris.' }, { text: 'Looks fine to me' }, { text: 'Paris!' });
+    expect((await generateText({ model: gateway('auto'), prompt: 'Capital of France?', maxRetries: 0 })).text).toBe('Paris!');
+  });
+
+  it('judge with its own model: the judge call goes to that model', async () => {
+    const { gateway } = cascade(judgeVerifier({ model: 'openai:judge' }));
+    fake.upstream.script({ text: 'Paris.' }, { text: 'PASS' });
+    await generateText({ model: gateway('auto'), prompt: 'Capital of France?', maxRetries: 0 });
+    expect(modelsAsked()).toEqual(['cheap', 'judge']);
+  });
+
+  it('self-consistency: agreeing samples keep the cheap answer, scattered ones escalate', async () => {
+    const { gateway } = cascade(selfConsistencyVerifier({ samples: 3 }));
+    fake.upstream.script({ text: 'Paris' }, { text: 'It is Paris.' }, { text: 'Lyon' });
+    expect((await generateText({ model: gateway('auto'), prompt: 'Capital of France?', maxRetries: 0 })).text).toBe('Paris');
+    expect(modelsAsked()).toEqual(['cheap', 'cheap', 'cheap']);
+    expect(fake.upstream.requests.slice(1).map((r) => (r.body as { temperature?: number }).temperature)).toEqual([0.8, 0.8]);
+    fake.upstream.reset();
+    fake.upstream.script({ text: 'Paris' }, { text: 'Lyon' }, { text: 'Marseille' }, { text: 'Paris.' });
+    expect((await generateText({ model: gateway('auto'), prompt: 'Capital of France?', maxRetries: 0 })).text).toBe('Paris.');
+    expect(modelsAsked()).toEqual(['cheap', 'cheap', 'cheap', 'strong']);
+  });
+
+  it('answersAgree compares content words of the shorter answer', () => {
+    expect(answersAgree('Paris', 'It is Paris.')).toBe(true);
+    expect(answersAgree('The meeting is on Tuesday at 3pm', 'Tuesday, 3pm')).toBe(true);
+    expect(answersAgree('Paris', 'Lyon')).toBe(false);
+    expect(answersAgree('42', '42')).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ import type {
   LanguageModelV4,
   LanguageModelV4CallOptions,
   LanguageModelV4GenerateResult,
+  LanguageModelV4Prompt,
   LanguageModelV4StreamResult,
 } from '@ai-sdk/provider';
 
@@ -95,6 +96,19 @@ export interface GatewayMiddleware {
 export interface VerifierInput {
   text: string;
   call: GatewayCall;
+  /**
+   * Ask a model again from below the cascade, so retries, the breaker and the budget apply and
+   * every attempt is traced: the same tier by default, or `model` (a spec or alias), with the
+   * prompt or sampling changed. Resolves to the answer's text.
+   */
+  ask(change: VerifierAsk): Promise<string>;
+}
+
+export interface VerifierAsk {
+  prompt?: LanguageModelV4Prompt;
+  temperature?: number;
+  maxOutputTokens?: number;
+  model?: string;
 }
 
 export type VerifierVerdict = { ok: true } | { ok: false; reason: string };
