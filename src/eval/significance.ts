@@ -4,18 +4,7 @@
  * "is system A better than B"). On a few hundred questions, nDCG gaps of 0.01 are
  * usually noise; this says so instead of letting a table pick a winner by luck.
  */
-
-/** Small, seedable PRNG (mulberry32): the same inputs give the same p-value on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../core/index.js';
 
 export interface PermutationOptions {
   /** Random sign assignments tried (default 10,000). */
@@ -32,7 +21,7 @@ export function pairedPermutationTest(a: readonly number[], b: readonly number[]
   const d = a.map((x, i) => x - b[i]!).filter((x) => x !== 0);
   if (d.length === 0) return 1;
   const rounds = options.rounds ?? 10_000;
-  const random = mulberry32(options.seed ?? 0x1c0e);
+  const random = prng(options.seed ?? 0x1c0e);
   const observed = Math.abs(d.reduce((s, x) => s + x, 0));
   // A tolerance, so sums equal to the observed one up to rounding count as "as extreme".
   const eps = 1e-9 * Math.max(1, observed);
