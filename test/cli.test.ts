@@ -1,23 +1,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CORPUS, tempDir, writeTree } from './helpers.js';
+import { CLI_BIN, CORPUS, runCli, tempDir, writeTree } from './helpers.js';
 
-const run = promisify(execFile);
-const BIN = join(import.meta.dirname, '..', 'bin', 'incontext.js');
-
-/** Runs the built CLI exactly as a user would (needs `npm run build` first, as the test command does). */
-async function cli(cwd: string, args: string[], env: Record<string, string> = {}) {
-  try {
-    const r = await run(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', INCONTEXT_EMBED_MODEL: 'local:hash', INCONTEXT_LOG_LEVEL: 'silent', ...env } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const BIN = CLI_BIN;
+const cli = runCli;
 
 let cwd: string;
 beforeAll(() => {

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createIncontext, type ConfigInput, type Incontext } from '../src/app/index.js';
 
 export function tempDir(prefix = 'ic-test-'): string {
@@ -43,4 +45,18 @@ export function openTemp(config: ConfigInput = {}, options: { cwd?: string; env?
     config: { home: join(cwd, '.incontext'), embed: { model: 'local:hash' }, logLevel: 'silent', ...config },
   });
   return { ic, cwd };
+}
+
+const run = promisify(execFile);
+export const CLI_BIN = join(import.meta.dirname, '..', 'bin', 'incontext.js');
+
+/** Runs the built CLI exactly as a user would (needs `npm run build` first, as the test command does). */
+export async function runCli(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(process.execPath, [CLI_BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', INCONTEXT_EMBED_MODEL: 'local:hash', INCONTEXT_LOG_LEVEL: 'silent', ...env } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
 }

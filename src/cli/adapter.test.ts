@@ -2,27 +2,14 @@
  * `incontext adapter train|show|remove` run from the built CLI (`npm run build` first,
  * as the test command does) on a temporary home, exactly as a user would.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli as cli } from '../../test/helpers.js';
 
-const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'incontext.js');
 const FIXTURES = join(ROOT, 'src', 'embed', '__fixtures__');
-
-async function cli(cwd: string, args: string[]) {
-  try {
-    const r = await run(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', INCONTEXT_EMBED_MODEL: 'local:hash', INCONTEXT_LOG_LEVEL: 'silent' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 let cwd: string;
 beforeAll(async () => {

@@ -1,23 +1,8 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'incontext.js');
-
-/** The built CLI as a user runs it (needs `npm run build` first, as the test command does). */
-async function cli(cwd: string, args: string[]) {
-  try {
-    const r = await run(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', INCONTEXT_EMBED_MODEL: 'local:hash', INCONTEXT_LOG_LEVEL: 'silent' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+import { runCli as cli } from '../../test/helpers.js';
 
 const DOCS: Record<string, string> = {
   'ingest.md': '# Ingesting\n\nRun incontext ingest with a folder. PDF files are read with unpdf, Word files with mammoth, and unchanged files are skipped by their content hash.\n',

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IncontextError } from '../core/index.js';
+import { thrownError } from '../testing/index.js';
 import {
   adapterDrift,
   applyAdapter,
@@ -32,16 +32,6 @@ const readJsonl = <T>(name: string): T[] =>
     .map((l) => JSON.parse(l) as T);
 const docs = readJsonl<{ id: string; text: string }>('adapter-corpus.jsonl');
 const questions = readJsonl<{ query: string; doc: string }>('adapter-questions.jsonl');
-
-function thrown(fn: () => unknown): IncontextError {
-  try {
-    fn();
-  } catch (e) {
-    if (IncontextError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected an IncontextError');
-}
 
 /** nDCG@10 with one relevant document: documents ranked by cosine. */
 function ndcg10(q: Float32Array, doc: string, docVectors: Float32Array[]): number {
@@ -100,7 +90,7 @@ describe('trainLinearAdapter', () => {
   });
 
   it('rejects vectors of different sizes, naming the pair', () => {
-    const err = thrown(() =>
+    const err = thrownError(() =>
       trainLinearAdapter(
         [
           { query: new Float32Array(4), positive: new Float32Array(4) },
@@ -134,7 +124,7 @@ describe('adapter format', () => {
   });
 
   it('names both embedders when loaded for another one', () => {
-    const err = thrown(() => parseAdapter(serializeAdapter(adapter()), { path: '/x/a.json', embedder: { id: 'openai:text-embedding-3-small', dimensions: 1536 } }));
+    const err = thrownError(() => parseAdapter(serializeAdapter(adapter()), { path: '/x/a.json', embedder: { id: 'openai:text-embedding-3-small', dimensions: 1536 } }));
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.message).toContain('local:hash-8');
     expect(err.message).toContain('openai:text-embedding-3-small');
@@ -146,10 +136,10 @@ describe('adapter format', () => {
     const text = serializeAdapter(adapter());
     const damaged = JSON.parse(text) as { weights: string };
     damaged.weights = Buffer.from(new Float32Array(64).fill(0.5).buffer).toString('base64');
-    expect(thrown(() => parseAdapter(JSON.stringify(damaged))).message).toMatch(/version hash/);
-    expect(thrown(() => parseAdapter(text.slice(0, 100), { path: 'a.json' })).code).toBe('PARSE_FAILED');
+    expect(thrownError(() => parseAdapter(JSON.stringify(damaged))).message).toMatch(/version hash/);
+    expect(thrownError(() => parseAdapter(text.slice(0, 100), { path: 'a.json' })).code).toBe('PARSE_FAILED');
     const newer = { ...(JSON.parse(text) as object), version: 99 };
-    expect(thrown(() => parseAdapter(JSON.stringify(newer))).code).toBe('UNSUPPORTED_FORMAT');
+    expect(thrownError(() => parseAdapter(JSON.stringify(newer))).code).toBe('UNSUPPORTED_FORMAT');
   });
 });
 
@@ -174,7 +164,7 @@ describe('withQueryAdapter', () => {
 
   it('refuses an adapter trained for another embedder', () => {
     const base = createHashingEmbedder({ dimensions: 16 });
-    const err = thrown(() => withQueryAdapter(base, identityAdapter('local:glove-sif-100d', 16)));
+    const err = thrownError(() => withQueryAdapter(base, identityAdapter('local:glove-sif-100d', 16)));
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.message).toContain('local:glove-sif-100d');
     expect(err.message).toContain(base.id);

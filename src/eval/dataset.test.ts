@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IncontextError } from '../core/index.js';
 import { answerInTop, containsAnswer, createCorpusJudge, documentKeys, loadCorpusJsonl, loadEvalSet, parseEvalJsonl, parseQrels } from './index.js';
+import { thrownError } from '../testing/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ic-eval-'));
 function file(name: string, text: string): string {
@@ -11,16 +11,6 @@ function file(name: string, text: string): string {
   mkdirSync(join(p, '..'), { recursive: true });
   writeFileSync(p, text);
   return p;
-}
-
-function failure(fn: () => unknown): IncontextError {
-  try {
-    fn();
-  } catch (e) {
-    if (IncontextError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected an IncontextError');
 }
 
 describe('evaluation sets', () => {
@@ -72,7 +62,7 @@ describe('evaluation sets', () => {
       ['{"query": "ok", "relevant": ["a"]}\n{"query": "x", "relevant": [true]}', /must be an id string or an object/, 'relevant'],
     ];
     for (const [text, message, key] of cases) {
-      const err = failure(() => parseEvalJsonl(text, 'set.jsonl'));
+      const err = thrownError(() => parseEvalJsonl(text, 'set.jsonl'));
       expect(err.code).toBe('PARSE_FAILED');
       expect(err.message).toMatch(message);
       expect(err.input).toEqual({ path: 'set.jsonl', line: 2, ...(key ? { key } : {}) });
@@ -81,10 +71,10 @@ describe('evaluation sets', () => {
   });
 
   it('fails on a missing or empty file with the path', () => {
-    const missing = failure(() => loadEvalSet(join(dir, 'nope.jsonl')));
+    const missing = thrownError(() => loadEvalSet(join(dir, 'nope.jsonl')));
     expect(missing.code).toBe('FILE_UNREADABLE');
     expect(missing.input?.path).toBe(join(dir, 'nope.jsonl'));
-    expect(failure(() => loadEvalSet(file('empty.jsonl', '\n\n'))).code).toBe('FILE_EMPTY');
+    expect(thrownError(() => loadEvalSet(file('empty.jsonl', '\n\n'))).code).toBe('FILE_EMPTY');
   });
 });
 
@@ -105,7 +95,7 @@ describe('BEIR queries and qrels', () => {
     );
     expect(parseQrels('q1 0 d1 3\n', 'qrels.txt')).toEqual(new Map([['q1', new Map([['d1', 3]])]]));
     expect(parseQrels('{"query-id": "q1", "corpus-id": "d9", "score": "2"}\n', 'q.jsonl')).toEqual(new Map([['q1', new Map([['d9', 2]])]]));
-    const err = failure(() => parseQrels('q1\td1\t1\nq2 d2\n', 'test.tsv'));
+    const err = thrownError(() => parseQrels('q1\td1\t1\nq2 d2\n', 'test.tsv'));
     expect(err.input).toEqual({ path: 'test.tsv', line: 2 });
     expect(err.message).toMatch(/3 \(BEIR\) or 4 \(TREC\) columns/);
   });
@@ -119,13 +109,13 @@ describe('BEIR queries and qrels', () => {
     expect(set.queries.map((q) => q.id)).toEqual(['q1']);
     expect(set.corpus).toBe(join(root, 'corpus.jsonl'));
     expect(loadCorpusJsonl(set.corpus!)).toEqual([{ id: 'rust', title: 'Rust', text: 'Ownership rules.', line: 1 }]);
-    expect(failure(() => loadEvalSet(join(dir))).code).toBe('NOT_FOUND');
+    expect(thrownError(() => loadEvalSet(join(dir))).code).toBe('NOT_FOUND');
   });
 
   it('a corpus record without text or with a duplicate id fails at its line', () => {
-    const noText = failure(() => loadCorpusJsonl(file('c1.jsonl', '{"_id": "a", "text": "x"}\n{"_id": "b", "body": "y"}\n')));
+    const noText = thrownError(() => loadCorpusJsonl(file('c1.jsonl', '{"_id": "a", "text": "x"}\n{"_id": "b", "body": "y"}\n')));
     expect(noText.input).toMatchObject({ line: 2, key: 'text' });
-    const dup = failure(() => loadCorpusJsonl(file('c2.jsonl', '{"doc_id": "a", "text": "x"}\n{"doc_id": "a", "text": "y"}\n')));
+    const dup = thrownError(() => loadCorpusJsonl(file('c2.jsonl', '{"doc_id": "a", "text": "x"}\n{"doc_id": "a", "text": "y"}\n')));
     expect(dup.message).toMatch(/Duplicate document id "a"/);
     expect(dup.input).toMatchObject({ line: 2 });
   });
