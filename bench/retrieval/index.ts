@@ -11,7 +11,7 @@ import { createGloveEmbedder, loadGloveCache } from '../../src/embed/index.js';
 import { createLexicon } from '../../src/retrieve/rerank/index.js';
 import { BENCH_TMP, log, machineLines, msSince, now, renderMarkdown, renderText, ROOT, settle, type Table } from '../lib.js';
 import { loadRagDev, loadSciFact } from './data.js';
-import { bestOurs, qualityRows, qualityTable, type Row } from './quality.js';
+import { BENCH_MODEL, bestOurs, MODEL_CONFIGS, qualityRows, qualityTable, type Row } from './quality.js';
 import { speedTable } from './speed.js';
 
 const PARTS = ['quality', 'speed'];
@@ -57,6 +57,9 @@ async function main(): Promise<void> {
         'Document-level metrics: a document ranks where its best chunk ranks. rag-dev gold = the question\'s paragraph (all 208 questions, unanswerable ones included).',
         'incontext rows run through retrievePipeline: hybrid = RRF keyword 1 / vector 0.3, k=10, 50 candidates per retriever; PRF = RM3-style feedback terms from the top 10 keyword hits, searched as a second query and fused by RRF; word neighbours = nearest GloVe words of each query word; rerank = the local learned reranker over the top 50 (weights trained on inverse-cloze pseudo-queries from the corpora, never on these queries).',
         'LangChain: RecursiveCharacterTextSplitter (1536/192 characters ≈ 384/48 tokens) + MemoryVectorStore, vector search only (its documented setup). Orama: the same chunks and vectors as incontext, hybrid mode.',
+        BENCH_MODEL
+          ? `HyDE and multi-query rows ask ${BENCH_MODEL} (INCONTEXT_BENCH_MODEL) at temperature 0; their latency includes the model call.`
+          : `HyDE and multi-query need a generative model and none ships offline (the local answerer is extractive), so their rows are absent here: set INCONTEXT_BENCH_MODEL=provider:model (e.g. openai:gpt-4o-mini with OPENAI_API_KEY) to add ${MODEL_CONFIGS.map((c) => `"${c.name}"`).join(', ')}.`,
         `Took ${(msSince(t) / 1000).toFixed(0)} s.`,
       ];
       process.stdout.write(`${renderText(table)}\n`);

@@ -4,7 +4,9 @@
  * through retrievePipeline, the code `ask` and `search` use.
  */
 import type { Embedder } from '../../src/embed/index.js';
-import { expansionStep, retrievePipeline, type PipelineRequest, type RetrievalStep } from '../../src/retrieve/index.js';
+import { generateText } from 'ai';
+import { resolveLanguageModel } from '../../src/model/index.js';
+import { expansionStep, hydeStep, multiQueryStep, retrievePipeline, type PipelineRequest, type RetrievalStep } from '../../src/retrieve/index.js';
 import { createNeighborExpander, prfStep } from '../../src/retrieve/expand/index.js';
 import { localRerankStep, type Lexicon } from '../../src/retrieve/rerank/index.js';
 import { fmt, log, msSince, now, percentile, settle, type Table } from '../lib.js';
@@ -41,6 +43,31 @@ export const CONFIGS: Config[] = [
   { name: 'hybrid + PRF + rerank', mode: 'hybrid', steps: (l) => [prf(l), rerank(l)] },
 ];
 
+/**
+ * Steps that ask a generative model. None ships offline (the local answerer is extractive), so
+ * these rows run only when INCONTEXT_BENCH_MODEL names one, e.g. `openai:gpt-4o-mini` with its
+ * key in the environment; answers are cached per prompt, so HyDE + rerank reuses HyDE's passages.
+ */
+export const BENCH_MODEL = process.env['INCONTEXT_BENCH_MODEL'];
+export const MODEL_CONFIGS: Config[] = [
+  { name: 'hybrid + HyDE', mode: 'hybrid', steps: () => [hydeStep()] },
+  { name: 'hybrid + multi-query', mode: 'hybrid', steps: () => [multiQueryStep()] },
+  { name: 'hybrid + HyDE + PRF + rerank', mode: 'hybrid', steps: (l) => [hydeStep(), prf(l), rerank(l)] },
+];
+
+function benchGenerate(spec: string): (prompt: string) => Promise<string> {
+  const { model } = resolveLanguageModel(spec, process.env);
+  const answers = new Map<string, Promise<string>>();
+  return (prompt) => {
+    let a = answers.get(prompt);
+    if (!a) {
+      a = generateText({ model, prompt, temperature: 0, maxRetries: 2 }).then((r) => r.text);
+      answers.set(prompt, a);
+    }
+    return a;
+  };
+}
+
 export interface Row {
   dataset: string;
   name: string;
@@ -55,8 +82,9 @@ export async function qualityRows(ds: IrDataset, embedder: Embedder, lexicon: Le
   log(`${ds.name}: ${ds.docs.length} documents as ${corpus.chunks} chunks in ${fmt(corpus.indexMs)} ms`);
   const rows: Row[] = [];
   try {
-    const deps = { store: corpus.store, embedder };
-    for (const c of CONFIGS.filter((x) => !only || only.some((o) => x.name.includes(o)))) {
+    const deps = { store: corpus.store, embedder, ...(BENCH_MODEL ? { generate: benchGenerate(BENCH_MODEL) } : {}) };
+    const configs = [...CONFIGS, ...(BENCH_MODEL ? MODEL_CONFIGS : [])];
+    for (const c of configs.filter((x) => !only || only.some((o) => x.name.includes(o)))) {
       const steps = c.steps(lexicon);
       const lat: number[] = [];
       const ranked: string[][] = [];
