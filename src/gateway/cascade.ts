@@ -15,6 +15,8 @@ export function cascadeMiddleware(deps: { emit: GatewayEventHandler; resolve: (s
     const target = change.model === undefined ? tierCall.target : deps.resolve(change.model);
     const { state } = tierCall;
     const kept = { answeredBy: state.answeredBy, degraded: state.degraded };
+    // A new prompt (a judge's) is plain text: the call's tools and response format belong to the old one.
+    const { tools: _tools, toolChoice: _toolChoice, responseFormat: _format, ...plain } = tierCall.params;
     try {
       const result = await next.generate({
         ...tierCall,
@@ -22,8 +24,7 @@ export function cascadeMiddleware(deps: { emit: GatewayEventHandler; resolve: (s
         targets: change.model === undefined ? tierCall.targets : [target],
         target,
         params: {
-          ...tierCall.params,
-          ...(change.prompt ? { prompt: change.prompt, responseFormat: { type: 'text' as const }, tools: [] } : {}),
+          ...(change.prompt ? { ...plain, prompt: change.prompt } : tierCall.params),
           ...(change.temperature === undefined ? {} : { temperature: change.temperature }),
           ...(change.maxOutputTokens === undefined ? {} : { maxOutputTokens: change.maxOutputTokens }),
         },

@@ -92,9 +92,9 @@ export function createTracer(options: TracerOptions): Tracer {
   };
 
   // Spans are written in batches: one SQLite transaction per BATCH_MS window instead of one per
-  // span or per request. Under load the commit was the proxy's largest single cost (8% of its CPU
-  // with one transaction per request). flush() writes at once, and the app's trace reads flush
-  // first, so nothing reads around the window.
+  // request, so under load many requests share a commit. flush() writes at once, and the app's
+  // trace reads flush first, so nothing reads around the window. The pending timer keeps a
+  // process that forgets close() alive just long enough to write.
   let batch: Span[] = [];
   let timer: NodeJS.Timeout | undefined;
   const writeBatch = () => {
