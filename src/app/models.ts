@@ -68,8 +68,10 @@ const MAX_PROJECT_GATEWAYS = 1000;
 export function createModelStack(deps: ModelStackDeps): ModelStack {
   const { config, env, logger } = deps;
   const g = config.gateway;
-  /** The call's tracer and project: gateway events and routing happen inside the call, in its async context. */
-  /** The call in progress; `lookupStart` times the cache lookup that is under way. */
+  /**
+   * The call's tracer and project: gateway events and routing happen inside the call, in its async
+   * context. `lookupStart` times the cache lookup under way.
+   */
   const current = new AsyncLocalStorage<{ tracer: Tracer; project: string; lookupStart?: number }>();
 
   /** Spec → target, cached per credential set; a failure (a missing key) is not cached, so a fix takes effect. */
