@@ -3,7 +3,7 @@
  * on answers and from synthetic questions, over the SQuAD "Normans" paragraphs (the
  * embed stage's fixtures), then used by search, ask and explain.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,15 +11,10 @@ import { IncontextError } from '../core/index.js';
 import { createHashingEmbedder, embeddingCacheKey, identityAdapter, serializeAdapter } from '../embed/index.js';
 import { createIncontext, type Incontext } from './index.js';
 import { adapterPath } from './adapter.js';
+import { ADAPTER_DOCS, ADAPTER_QUESTIONS } from '../embed/__fixtures__/adapter-data.js';
 
-const FIXTURES = join(import.meta.dirname, '..', 'embed', '__fixtures__');
-const readJsonl = <T>(name: string): T[] =>
-  readFileSync(join(FIXTURES, name), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as T);
-const docs = readJsonl<{ id: string; text: string }>('adapter-corpus.jsonl');
-const questions = readJsonl<{ query: string; doc: string }>('adapter-questions.jsonl');
+const docs = ADAPTER_DOCS;
+const questions = ADAPTER_QUESTIONS;
 const textOf = new Map(docs.map((d) => [d.id, d.text]));
 
 const dirs: string[] = [];

@@ -3,10 +3,9 @@
  * questions (rag-dev, CC BY-SA 4.0; copied into __fixtures__/adapter-*.jsonl),
  * embedded with the local hashing embedder.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { thrownError } from '../testing/index.js';
+import { ADAPTER_DOCS, ADAPTER_QUESTIONS } from './__fixtures__/adapter-data.js';
 import {
   adapterDrift,
   applyAdapter,
@@ -24,14 +23,8 @@ import {
   type LinearAdapter,
 } from './index.js';
 
-const FIXTURES = join(import.meta.dirname, '__fixtures__');
-const readJsonl = <T>(name: string): T[] =>
-  readFileSync(join(FIXTURES, name), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as T);
-const docs = readJsonl<{ id: string; text: string }>('adapter-corpus.jsonl');
-const questions = readJsonl<{ query: string; doc: string }>('adapter-questions.jsonl');
+const docs = ADAPTER_DOCS;
+const questions = ADAPTER_QUESTIONS;
 
 /** nDCG@10 with one relevant document: documents ranked by cosine. */
 function ndcg10(q: Float32Array, doc: string, docVectors: Float32Array[]): number {
