@@ -227,25 +227,25 @@ export function createAskGuard(config: Config['guard'], options: AskGuardOptions
       const active = tracer.active();
       return active ? open.get(active.spanId) : undefined;
     };
+    /** Input checks first; then the (possibly redacted) call, wrapped by the output checks. */
+    const guarded = async (call: Parameters<NonNullable<LanguageModelV4Middleware['wrapGenerate']>>[0]) => {
+      const span = activeSpan();
+      const { params, vault } = await inputFor(call.params, span, call.model);
+      const doGenerate = params === call.params ? call.doGenerate : () => call.model.doGenerate(params);
+      const doStream = params === call.params ? call.doStream : () => call.model.doStream(params);
+      return { call: { ...call, params, doGenerate, doStream }, vault, output: outputFor(params, span) };
+    };
     const middleware: LanguageModelV4Middleware = {
       specificationVersion: 'v4',
-      async wrapGenerate(call) {
-        const span = activeSpan();
-        const { params, vault } = await inputFor(call.params, span, call.model);
-        const doGenerate = params === call.params ? call.doGenerate : () => call.model.doGenerate(params);
-        const doStream = params === call.params ? call.doStream : () => call.model.doStream(params);
-        const output = outputFor(params, span);
-        const result = output?.wrapGenerate ? await output.wrapGenerate({ ...call, params, doGenerate, doStream }) : await doGenerate();
+      async wrapGenerate(original) {
+        const { call, vault, output } = await guarded(original);
+        const result = output?.wrapGenerate ? await output.wrapGenerate(call) : await call.doGenerate();
         if (vault.size === 0) return result;
         return { ...result, content: result.content.map((c) => restoreContent(c, vault)) };
       },
-      async wrapStream(call) {
-        const span = activeSpan();
-        const { params, vault } = await inputFor(call.params, span, call.model);
-        const doGenerate = params === call.params ? call.doGenerate : () => call.model.doGenerate(params);
-        const doStream = params === call.params ? call.doStream : () => call.model.doStream(params);
-        const output = outputFor(params, span);
-        const result = output?.wrapStream ? await output.wrapStream({ ...call, params, doGenerate, doStream }) : await doStream();
+      async wrapStream(original) {
+        const { call, vault, output } = await guarded(original);
+        const result = output?.wrapStream ? await output.wrapStream(call) : await call.doStream();
         if (vault.size === 0) return result;
         return { ...result, stream: result.stream.pipeThrough(restoreParts(vault)) };
       },
