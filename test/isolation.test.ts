@@ -74,7 +74,8 @@ async function betaState(): Promise<string> {
   const secretValue = await t.getSecret('beta', BETA_SECRET.name);
   const audit = (await t.listAudit({ project: 'beta', limit: 1000 })).map((e) => e.id);
   const project = await t.getProject('beta');
-  return JSON.stringify({ docs, traces, feedback, keyList, secrets, secretValue, audit, project });
+  const sessions = await ic.agent({ project: 'beta', builtins: false }).sessions();
+  return JSON.stringify({ docs, traces, feedback, keyList, secrets, secretValue, audit, project, sessions });
 }
 
 beforeAll(async () => {
@@ -101,6 +102,8 @@ beforeAll(async () => {
   beta.docIds.push(...((up.json.results as Array<{ documentIds: string[] }>)[0]?.documentIds ?? []));
   const asked = await send(keys.beta, 'POST', '/api/ask', { question: QUESTION });
   expect(asked.text).toContain(BETA_WORD);
+  // A conversation of beta's under a session id that alpha will use too.
+  expect((await send(keys.beta, 'POST', '/api/agent', { input: `Remember the ${BETA_WORD} keepers.`, session: 'shared-session' })).status).toBe(200);
   await ic.flushTraces();
   beta.traceIds = (await ic.traces.listTraces('beta')).traces.map((x) => x.traceId);
   expect(beta.traceIds.length).toBeGreaterThan(0);
@@ -137,6 +140,10 @@ describe('two projects, every route driven with project alpha', () => {
     expect(stream.text).toContain('event: done');
     const explain = await alpha('POST /api/ask', '/api/ask', { body: { question: QUESTION, explain: true } });
     expect(explain.status).toBe(200);
+    // Beta's session of the same id is not alpha's: alpha's run starts empty and its turn lands in alpha.
+    const agent = await alpha('POST /api/agent', '/api/agent', { body: { input: QUESTION, session: 'shared-session' } });
+    expect(agent.status).toBe(200);
+    expect((await ic.agent({ project: 'alpha', builtins: false }).history('shared-session'))[0]).toEqual({ role: 'user', content: QUESTION });
 
     await ic.flushTraces();
     const traces = await alpha('GET /api/traces', '/api/traces');

@@ -79,7 +79,7 @@ describe('MCP client over Streamable HTTP', () => {
       // Stateless: a server and transport per request, as the SDK's stateless example does.
       const mcp = new McpServer({ name: 'http-fixture', version: '2.0.0' });
       mcp.registerTool('shout', { description: 'Upper-case a word', inputSchema: { word: z.string() } }, async ({ word }) => ({ content: [{ type: 'text', text: word.toUpperCase() }] }));
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+      const transport = new StreamableHTTPServerTransport({});
       res.on('close', () => void transport.close());
       void mcp.connect(transport).then(() => transport.handleRequest(req, res));
     });

@@ -21,6 +21,7 @@ import { createModelStack, type CallContext } from './models.js';
 import { projectStats, type ProjectStats } from './stats.js';
 import { createTenancy, MASTER_KEY_ENV, type Tenancy } from '../tenancy/index.js';
 import { createProjectAdapters, type AdapterInfo, type AdapterTrainOptions, type AdapterTrainReport } from './adapter.js';
+import { createAgents, type Agent, type AgentOptions } from './agents.js';
 
 export interface CreateIncontextOptions extends LoadConfigOptions {
   /** A config object to use instead of reading files/env (still validated). */
@@ -121,6 +122,12 @@ export interface Incontext {
   /** The project's stored query adapter for the current embedder, if any. */
   adapterInfo(options?: { project?: string }): Promise<AdapterInfo | undefined>;
   removeAdapter(options?: { project?: string }): Promise<boolean>;
+  /**
+   * An agent over the project's documents (built-in `search` and `fetch_document` tools, your own
+   * tools, MCP servers' tools), with conversation memory per session. Every step's model call goes
+   * through the same stack as ask (budgets, rate limits, guards, cache, traces).
+   */
+  agent(options?: AgentOptions): Agent;
   /** Wait until every span recorded so far is in the trace store. */
   flushTraces(): Promise<void>;
   close(): Promise<void>;
@@ -275,6 +282,15 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     return { answer: text.trim(), citations: abstained ? [] : extractCitations(text, hits), hits, usage, model, abstained };
   };
 
+  const agents = createAgents({
+    config,
+    languageModel: (spec, context) => languageModel(spec, context),
+    tracer: (p) => tracing.tracer(p),
+    search: (query, o) => search(query, o),
+    getDocument: (p, id) => store.getDocument(p, id),
+    memoryPath: options.store ? ':memory:' : join(homeDir, 'incontext.db'),
+  });
+
   const api: Incontext = {
     config,
     homeDir,
@@ -345,6 +361,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     async deleteDocument(id, o = {}) {
       return store.deleteDocument(project(o), id);
     },
+    agent: (o) => agents.agent(o),
     traces: readYourWrites(traces, () => tracing.flush()),
     flushTraces: () => tracing.flush(),
     trainAdapter: (o) => adapters.train(project(o), o),
@@ -374,6 +391,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     async close() {
       await tracing.flush().catch((e: unknown) => logger.warn('trace write failed', { message: String(e) }));
       await otlp?.shutdown();
+      await agents.close();
       await stack.close();
       await tenancyHandle?.close();
       await store.close();

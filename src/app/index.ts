@@ -7,6 +7,25 @@ export type { Store, StoredDocument } from '../store/index.js';
 export type { Embedder } from '../embed/index.js';
 export type { ProjectStats, Drift } from './stats.js';
 export type { CallContext } from './models.js';
+export { BUILTIN_TOOLS, type Agent, type AgentOptions, type AgentRunOptions, type BuiltinTool } from './agents.js';
+export {
+  defineTool,
+  connectMcp,
+  parseMcpSpec,
+  AgentError,
+  type AgentTool,
+  type ToolContext,
+  type AgentResult,
+  type AgentStep,
+  type AgentStreamPart,
+  type AgentToolCall,
+  type AgentToolResult,
+  type StopReason,
+  type MemoryWindow,
+  type SessionInfo,
+  type McpServerSpec,
+  type McpConnection,
+} from '../agent/index.js';
 export type { AdapterTrainOptions, AdapterTrainReport, AdapterInfo, AdapterSource, RankingMetrics } from './adapter.js';
 export type { Tenancy, Principal, Scope, KeyLimits } from '../tenancy/index.js';
 export {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './admin.js';
 import { registerAdapterCommands } from './adapter.js';
+import { registerAgentCommands } from './agent.js';
 import { registerCommands } from './commands.js';
 import { registerExperimentCommands } from './experiment.js';
 import { registerGuardCommands } from './guard.js';
@@ -21,6 +22,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     exitCode = c;
   });
   registerTraceCommands(program);
+  registerAgentCommands(program, (c) => {
+    exitCode = c;
+  });
   registerAdapterCommands(program, (c) => {
     exitCode = c;
   });

@@ -27,6 +27,7 @@ export const ROUTE_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
   'DELETE /api/documents/:id': ['ingest'],
   'POST /api/search': ['query'],
   'POST /api/ask': ['query'],
+  'POST /api/agent': ['query'],
   'GET /api/traces': ['query'],
   'GET /api/traces/:id': ['query'],
   'POST /api/traces/:id/feedback': ['query'],

@@ -5,7 +5,7 @@ import type { AskOptions, Incontext, RetrieveMode } from '../app/index.js';
 import { requireProject, safeUploadName } from '../tenancy/index.js';
 import { askedProject, callerOf, principalOf } from './auth.js';
 import { readJson } from './errors.js';
-import { AskRequest, IngestTextRequest, SearchRequest } from './schemas.js';
+import { AgentRequest, AskRequest, IngestTextRequest, SearchRequest } from './schemas.js';
 
 const PROJECT_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -126,6 +126,20 @@ export function nativeRoutes(ic: Incontext): Hono {
               : part;
         await stream.writeSSE({ event: part.type, data: JSON.stringify(data) });
       }
+    });
+  });
+
+  api.post('/agent', async (c) => {
+    const body = await readJson(c, AgentRequest);
+    // Built-in tools only: a request never names MCP servers (that would run commands or reach hosts for the caller).
+    const agent = ic.agent({ project: project(c), ...callerOf(c), ...(body.model ? { model: body.model } : {}), ...(body.maxSteps ? { maxSteps: body.maxSteps } : {}) });
+    const run = { ...(body.session ? { session: body.session } : {}), signal: c.req.raw.signal };
+    if (!body.stream) {
+      const r = await agent.run(body.input, run);
+      return c.json({ text: r.text, stoppedBy: r.stoppedBy, model: r.model, ...(r.session ? { session: r.session } : {}), traceId: r.traceId, usage: r.usage, steps: r.steps });
+    }
+    return streamSSE(c, async (stream) => {
+      for await (const part of agent.stream(body.input, run)) await stream.writeSSE({ event: part.type, data: JSON.stringify(part) });
     });
   });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CreateKeyRequest, SetSecretRequest } from './admin.js';
-import { AskRequest, ChatCompletionRequest, EmbeddingsRequest, ErrorBody, IngestTextRequest, SearchRequest } from './schemas.js';
+import { AgentRequest, AskRequest, ChatCompletionRequest, EmbeddingsRequest, ErrorBody, IngestTextRequest, SearchRequest } from './schemas.js';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 
@@ -67,6 +67,7 @@ export function openApiDocument(version: string) {
       '/api/documents/{id}': { delete: withId('id', op('Delete a document and its chunks (scope ingest); 404 for a document of another project')) },
       '/api/search': { post: op('Hybrid / vector / keyword search', SearchRequest) },
       '/api/ask': { post: op('Answer with citations; SSE of named parts with Accept: text/event-stream; explain:true returns the prompt without calling the model', AskRequest) },
+      '/api/agent': { post: op('Run the agent (search and fetch_document over the project; each step budgeted and traced); session continues a conversation; SSE of named parts with stream:true', AgentRequest) },
       '/api/traces': { get: op('Traces of the project, newest first; filters from, to, model, status, user, minCostUsd, text, limit, cursor') },
       '/api/traces/{id}': { get: withId('id', op('One trace as a span tree; 404 for a trace of another project')) },
       '/api/traces/{id}/feedback': { post: withId('id', op('Score, label or comment a trace')) },

@@ -34,6 +34,15 @@ export const AskRequest = z.strictObject({
   stream: z.boolean().optional(),
 });
 
+export const AgentRequest = z.strictObject({
+  input: z.string().min(1).max(20_000),
+  model: z.string().min(1).optional(),
+  /** Continue a conversation kept in the key's project. */
+  session: z.string().min(1).max(128).optional(),
+  maxSteps: z.number().int().min(1).max(20).optional(),
+  stream: z.boolean().optional(),
+});
+
 export const IngestTextRequest = z.strictObject({
   text: z.string().min(1),
   /** Name of the document, e.g. `notes/meeting.md`; its extension picks the format. */

@@ -1,0 +1,212 @@
+/**
+ * `ic.agent()`: the agent stage wired to the app. Every step's model comes from the app's model
+ * stack (trace → guard → cache → gateway: routing, retries, rate limits, budgets), so an agent
+ * step is limited, budgeted and traced like any other call; the run is one trace under the
+ * project's tracer. Built-in tools read the project's knowledge base; MCP servers add theirs.
+ */
+import type { LanguageModelV4 } from '@ai-sdk/provider';
+import type { ModelMessage } from 'ai';
+import { z } from 'zod';
+import {
+  checkTools,
+  connectMcp,
+  defineTool,
+  openSqliteAgentMemory,
+  parseMcpSpec,
+  runAgent,
+  streamAgent,
+  type AgentMemory,
+  type AgentResult,
+  type AgentStreamPart,
+  type AgentTool,
+  type McpConnection,
+  type McpServerSpec,
+  type MemoryWindow,
+  type RunAgentOptions,
+  type SessionInfo,
+} from '../agent/index.js';
+import type { Config } from '../config/index.js';
+import { IncontextError, type Hit } from '../core/index.js';
+import type { StoredDocument } from '../store/index.js';
+import type { Tracer } from '../trace/index.js';
+import type { CallContext } from './models.js';
+
+export type BuiltinTool = 'search' | 'fetch_document';
+export const BUILTIN_TOOLS: readonly BuiltinTool[] = ['search', 'fetch_document'];
+
+export interface AgentOptions {
+  project?: string;
+  /** An alias from `gateway.aliases` or a `provider:model` spec; default `model.default`. */
+  model?: string;
+  /** The system prompt; default: answer from the project's documents through the tools, naming sources. */
+  instructions?: string;
+  /** Your own tools, beside the built-in ones. */
+  tools?: AgentTool[];
+  /** Which built-in tools to give: all by default (`search`, `fetch_document`), or none with false. */
+  builtins?: boolean | BuiltinTool[];
+  /** MCP servers whose tools the agent gets: `{ command, args }`, `{ url }`, or the CLI's string form. */
+  mcp?: Array<McpServerSpec | string>;
+  /** Model calls per run at most; default 8. */
+  maxSteps?: number;
+  temperature?: number;
+  maxOutputTokens?: number;
+  /** How much of a session's history each run sees; false turns memory off even with a session. */
+  memory?: MemoryWindow | false;
+  /** The caller, as the server knows it: rate limits, budgets and traces use it. */
+  key?: string;
+  keyLimits?: CallContext['keyLimits'];
+  user?: string;
+}
+
+export interface AgentRunOptions {
+  /** Continue this conversation (stored per project); without it the run starts fresh and is not remembered. */
+  session?: string;
+  signal?: AbortSignal;
+}
+
+export interface Agent {
+  readonly project: string;
+  readonly model: string;
+  /** The tools the model is offered (built-ins, yours, then each MCP server's). */
+  tools(): Promise<Array<{ name: string; description: string }>>;
+  run(input: string, options?: AgentRunOptions): Promise<AgentResult>;
+  stream(input: string, options?: AgentRunOptions): AsyncIterable<AgentStreamPart>;
+  /** The messages a run in this session would see now (the window), oldest first. */
+  history(session: string): Promise<ModelMessage[]>;
+  sessions(options?: { limit?: number }): Promise<SessionInfo[]>;
+  forgetSession(session: string): Promise<boolean>;
+  /** Close its MCP connections (ic.close() does it too). */
+  close(): Promise<void>;
+}
+
+export interface AgentDeps {
+  config: Config;
+  /** A model behind the whole stack for this caller; throws for an unknown spec or a missing key. */
+  languageModel(spec: string, context: CallContext): { model: LanguageModelV4; id: string };
+  tracer(project: string): Tracer;
+  search(query: string, options: { project: string; k: number }): Promise<Hit[]>;
+  getDocument(project: string, id: string): Promise<StoredDocument | undefined>;
+  /** SQLite file of the memory tables (`incontext.db`), or ':memory:'. */
+  memoryPath: string;
+}
+
+const defaultInstructions = (project: string) =>
+  `You are the assistant of the knowledge base of project "${project}". Before you answer a question about its subject, ` +
+  'search the documents with the search tool (fetch_document reads a whole document by its documentId). Answer from what ' +
+  'the tools return and name the sources you used. If the tools find nothing relevant, say so instead of guessing.';
+
+function builtinTools(deps: AgentDeps, which: readonly BuiltinTool[]): AgentTool[] {
+  const search = defineTool({
+    name: 'search',
+    description: "Search the project's documents. Returns the best passages with their documentId, source and text.",
+    input: z.object({ query: z.string().min(1).describe('what to look for, in words likely to appear in the documents'), k: z.number().int().min(1).max(20).optional().describe('passages to return, default 5') }),
+    async execute({ query, k }, ctx) {
+      const hits = await deps.search(query, { project: ctx.project, k: k ?? 5 });
+      ctx.span.setAttributes({ hits: hits.length });
+      return {
+        hits: hits.map((h) => ({ documentId: h.document.id, chunkId: h.chunk.id, source: h.document.source, ...(h.document.title ? { title: h.document.title } : {}), score: Number(h.score.toFixed(4)), text: h.chunk.text })),
+      };
+    },
+  });
+  const fetchDocument = defineTool({
+    name: 'fetch_document',
+    description: 'The whole text of one document of the project, by the documentId a search returned.',
+    input: z.object({ documentId: z.string().min(1) }),
+    async execute({ documentId }, ctx) {
+      const d = await deps.getDocument(ctx.project, documentId);
+      if (!d) throw new IncontextError('NOT_FOUND', `No document ${documentId} in this project`, { input: { key: 'documentId' }, hint: 'Use a documentId from the search results.' });
+      return { documentId: d.id, source: d.source, ...(d.title ? { title: d.title } : {}), text: d.text };
+    },
+  });
+  const all: Record<BuiltinTool, AgentTool> = { search, fetch_document: fetchDocument };
+  return which.map((n) => all[n]);
+}
+
+export function createAgents(deps: AgentDeps): { agent(options?: AgentOptions): Agent; close(): Promise<void> } {
+  let memory: AgentMemory | undefined;
+  const memoryStore = () => (memory ??= openSqliteAgentMemory({ path: deps.memoryPath }));
+  const open = new Set<Agent>();
+
+  const agent = (o: AgentOptions = {}): Agent => {
+    const project = o.project ?? deps.config.project;
+    const spec = o.model ?? deps.config.model.default;
+    const context: CallContext = {
+      project,
+      ...(o.key ? { key: o.key } : {}),
+      ...(o.keyLimits ? { keyLimits: o.keyLimits } : {}),
+      ...(o.user ? { user: o.user } : {}),
+    };
+    // Resolved now so a typo or a missing key fails here, before any run; again per run, so a rotated key is used.
+    const modelId = deps.languageModel(spec, context).id;
+    const which = o.builtins === false ? [] : o.builtins === true || o.builtins === undefined ? BUILTIN_TOOLS : o.builtins;
+    const local = [...builtinTools(deps, which), ...(o.tools ?? [])];
+    checkTools(local);
+    let connections: Promise<McpConnection[]> | undefined;
+    const connect = () => {
+      connections ??= (async () => {
+        const done: McpConnection[] = [];
+        try {
+          for (const s of o.mcp ?? []) done.push(await connectMcp(typeof s === 'string' ? parseMcpSpec(s) : s));
+          return done;
+        } catch (e) {
+          await Promise.all(done.map((c) => c.close()));
+          connections = undefined;
+          throw e;
+        }
+      })();
+      return connections;
+    };
+    const allTools = async () => {
+      const tools = [...local, ...(await connect()).flatMap((c) => c.tools)];
+      checkTools(tools);
+      return tools;
+    };
+    const runOptions = async (input: string, r: AgentRunOptions): Promise<RunAgentOptions> => ({
+      model: deps.languageModel(spec, context).model,
+      modelId,
+      tracer: deps.tracer(project),
+      input,
+      instructions: o.instructions ?? defaultInstructions(project),
+      tools: await allTools(),
+      ...(r.session && o.memory !== false ? { memory: { store: memoryStore(), session: r.session, ...(o.memory ? { window: o.memory } : {}) } } : {}),
+      ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
+      ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
+      maxOutputTokens: o.maxOutputTokens ?? deps.config.model.maxOutputTokens,
+      ...(r.signal ? { signal: r.signal } : {}),
+      attributes: { ...(o.user ? { user: o.user } : {}), ...(o.key ? { key: o.key } : {}) },
+    });
+    const handle: Agent = {
+      project,
+      model: modelId,
+      async tools() {
+        return (await allTools()).map((t) => ({ name: t.name, description: t.description }));
+      },
+      async run(input, r = {}) {
+        return runAgent(await runOptions(input, r));
+      },
+      async *stream(input, r = {}) {
+        yield* streamAgent(await runOptions(input, r));
+      },
+      history: (session) => memoryStore().load(project, session, o.memory || undefined),
+      sessions: (s) => memoryStore().listSessions(project, s),
+      forgetSession: (session) => memoryStore().deleteSession(project, session),
+      async close() {
+        open.delete(handle);
+        const c = connections;
+        connections = undefined;
+        if (c) await Promise.all((await c.catch(() => [])).map((x) => x.close()));
+      },
+    };
+    if (o.mcp?.length) open.add(handle);
+    return handle;
+  };
+
+  return {
+    agent,
+    async close() {
+      await Promise.all([...open].map((a) => a.close()));
+      await memory?.close();
+      memory = undefined;
+    },
+  };
+}
