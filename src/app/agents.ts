@@ -28,7 +28,7 @@ import {
 import type { Config } from '../config/index.js';
 import { IncontextError, type Hit } from '../core/index.js';
 import type { StoredDocument } from '../store/index.js';
-import type { Tracer } from '../trace/index.js';
+import type { SpanHandle, Tracer } from '../trace/index.js';
 import type { CallContext } from './models.js';
 
 export type BuiltinTool = 'search' | 'fetch_document';
@@ -86,6 +86,11 @@ export interface AgentDeps {
   tracer(project: string): Tracer;
   search(query: string, options: { project: string; k: number }): Promise<Hit[]>;
   getDocument(project: string, id: string): Promise<StoredDocument | undefined>;
+  /**
+   * The project's retrieval guard, as on the ask path: drops passages that carry injected
+   * instructions (or redacts PII) before the model reads them, refilling from `spare` extra hits.
+   */
+  screenHits?: { spare(k: number, project: string): number; filter(hits: Hit[], k: number, project: string, span: SpanHandle): Hit[] };
   /** SQLite file of the memory tables (`incontext.db`), or ':memory:'. */
   memoryPath: string;
 }
@@ -101,7 +106,11 @@ function builtinTools(deps: AgentDeps, which: readonly BuiltinTool[]): AgentTool
     description: "Search the project's documents. Returns the best passages with their documentId, source and text.",
     input: z.object({ query: z.string().min(1).describe('what to look for, in words likely to appear in the documents'), k: z.number().int().min(1).max(20).optional().describe('passages to return, default 5') }),
     async execute({ query, k }, ctx) {
-      const hits = await deps.search(query, { project: ctx.project, k: k ?? 5 });
+      const want = k ?? 5;
+      const screen = deps.screenHits;
+      const found = await deps.search(query, { project: ctx.project, k: want + (screen?.spare(want, ctx.project) ?? 0) });
+      // A search result is untrusted text going into the model: the same retrieval guard as ask.
+      const hits = screen ? screen.filter(found, want, ctx.project, ctx.span) : found.slice(0, want);
       ctx.span.setAttributes({ hits: hits.length });
       return {
         hits: hits.map((h) => ({ documentId: h.document.id, chunkId: h.chunk.id, source: h.document.source, ...(h.document.title ? { title: h.document.title } : {}), score: Number(h.score.toFixed(4)), text: h.chunk.text })),
