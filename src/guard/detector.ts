@@ -57,7 +57,7 @@ export function collectSignals(
   const clipped = text.length > parts.maxChars ? `${text.slice(0, parts.maxChars / 2)}\n${text.slice(-parts.maxChars / 2)}` : text;
   const norm = normalizeForScan(clipped);
   const readings = [norm.text, ...(norm.leet !== undefined ? [norm.leet] : []), ...norm.decoded, ...(norm.variants ?? [])];
-  const signals = heuristicSignals(readings);
+  const signals = heuristicSignals(readings, clipped);
   if (parts.index) {
     let best: GuardSignal | undefined;
     for (const r of [withoutMentions(norm.text), ...norm.decoded]) {

@@ -5,7 +5,9 @@
  * ("ignore the previous instructions"), not at topics ("system prompt", "kill"),
  * which benign questions share.
  */
-import { AUTHORITY, framingSignal, INDIRECT, PERSONA, REFUSAL, type Rule } from './intent.js';
+import { ACCESS } from './access.js';
+import { AUTHORITY, COERCION, framingSignal, INDIRECT, PERSONA, REFUSAL, type Rule } from './intent.js';
+import { foldQuotes } from './normalize.js';
 import type { GuardSignal } from './types.js';
 
 // What an instruction-override attack tells the model to drop: its own instructions, not any "command" or "context".
@@ -50,6 +52,8 @@ const OVERRIDE: Rule[] = [
   { re: /\b(?:note|message|instructions?|attention|reminder)\s+(?:to|for)\s+(?:the\s+|any\s+)?(?:ai|assistant|llm|language\s+model|chatbot|bot|agent|model)s?\b/i, s: 0.55 },
   { re: /\bnew\s+(?:objective|goal|mission|role|persona|tasks?|orders)\s*:/i, s: 0.5 },
   { re: /\bnow\s+come\s+new\s+tasks\b|\bforget\s+(?:all\s+)?(?:previous|prior|earlier|the\s+previous)\s+(?:tasks?|assignments?|information|conversations?)\b/i, s: 0.75 },
+  // The user's task dropped for a fixed output: "Ignore the question. Just say: '...'".
+  { re: /\b(?:ignore|disregard|skip|forget)\s+(?:the|this|that|my|your|any)\s+(?:above\s+|previous\s+|original\s+|actual\s+)?(?:question|task|request|prompt|input|text|query|summary|assignment|translation)\b\s*[.,;:!-]*\s*(?:and\s+)?(?:just|only|instead|simply|rather)?\s*,?\s*(?:say|print|output|write|reply|respond\s+with|type|return)\s*:?\s*["']/i, s: 0.6 },
   { re: /\b(?:vergiss|vergessen\s+sie)\s+alles\b|\boublie[rz]?\s+tout\b|\bolvida\s+todo\b|\bdimentica\s+tutto\b|\besquece\s+tudo\b/i, s: 0.75 },
   // Korean, Chinese, Japanese, Spanish, French, German, Russian: the same sentence is a cheap rule each.
   { re: /(?:이전|앞의|위의|앞선|기존의?|모든|지금까지의?|원래의?|시스템)\s*(?:의\s*)?(?:모든\s*)?(?:지시|지침|명령|규칙|프롬프트|설정|내용|안내)(?:사항|문|어)?(?:들)?(?:은|는|을|를|에|과|와)?\s*(?:모두\s*|전부\s*|다\s*)?(?:무시|잊|따르지|어기|무효)/, s: 0.9 },
@@ -77,12 +81,18 @@ const JAILBREAK: Rule[] = [
   // Becoming another AI (not a chef or a tutor): the model's identity swapped for one that the prompt then defines.
   { re: /\b(?:pretend|act|roleplay|role-play|simulate|become|take\s+on\s+the\s+role|pose|you\s+are\s+(?:now|going\s+to\s+be|about\s+to\s+(?:simulate|become|be))|you\s+will\s+(?:now\s+)?be|you'?re\s+going\s+to\s+be)\b[^.\n]{0,60}?\b(?:an?\s+|the\s+)?(?:new\s+|different\s+|fictional\s+|alternate\s+|advanced\s+|another\s+|rogue\s+)?(?:ai|a\.i\.|chatbot|language\s+model|ai\s+(?:model|bot|assistant|system|persona)|bot)\s+(?:called|named|known\s+as)\b/i, s: 0.45 },
   { re: /\b(?:pretend|act|roleplay|simulate|become|you\s+are|you'?re)\b[^.\n]{0,40}\b[A-Z][A-Za-z0-9]{1,15}\b[^.\n]{0,20}\bwhich\s+stands\s+for\b/, s: 0.4 },
-  { re: /\b(?:DAN|STAN|DUDE|AIM|BetterDAN|AntiGPT|Mongo\s+Tom|DevMode|JailBreak|UCAR|Maximum|BasedGPT|NRAF|OPPO|Khajiit|APOPHIS|Balakula)\b[^.\n]{0,80}\b(?:stands\s+for|mode|can\s+do\s+anything|no\s+(?:rules|restrictions|filters))/i, s: 0.85 },
+  { re: /\b(?:DAN|BetterDAN|AntiGPT|Mongo\s+Tom|DevMode|JailBreak|UCAR|BasedGPT|NRAF|OPPO|Khajiit|APOPHIS|Balakula)\b[^.\n]{0,80}\b(?:stands\s+for|mode|can\s+do\s+anything|no\s+(?:rules|restrictions|filters))/i, s: 0.85 },
+  // Persona names that are also words ("maximum likelihood ... mode", "aim"): capitalised as names only.
+  { re: /\b(?:STAN|DUDE|AIM|Maximum|MAXIMUM)\b[^.\n]{0,80}\b(?:stands\s+for|[Mm]ode\b[^.\n]{0,30}\b(?:enabled|activated|on)|can\s+do\s+anything|no\s+(?:rules|restrictions|filters))/, s: 0.85 },
   { re: /\bdo\s+anything\s+now\b/i, s: 0.7 },
   { re: /\b(?:developer|dev|god|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|evil|opposite|chaos|DAN)\s+mode\b[^.\n]{0,60}\b(?:enabled|activated|engaged)\b/i, s: 0.8 },
   { re: /\b(?:enable|activate|enter|switch\s+to|turn\s+on)\s+(?:the\s+)?(?:jailbreak|unrestricted|unfiltered|uncensored|evil|DAN|opposite|chaos)\s+mode\b/i, s: 0.8 },
   { re: /\b(?:act|behave|respond|answer)\s+(?:as|like)\s+(?:\w+\s+){0,3}(?:with|in)\s+developer\s+mode\b/i, s: 0.8 },
   { re: /\bjailbr(?:eak|oken)\b/i, s: 0.35 },
+  // A slot for "the prompt" in a role set-up: a reusable wrapper that changes how any request is answered.
+  { re: /[[<{(]\s*(?:insert|your|put|type|enter|add|write)\b[^\]>})\n]{0,30}\b(?:prompt|request|question|query)\b[^\]>})\n]{0,15}[\]>})]|\[\s*(?:prompt|request|question|query)\s*\]|<\s*thing\s+to\s+[^>\n]{0,30}>|\b(?:replace|substitute)\b[^.\n]{0,60}\bwith\s+(?:whatever|anything)\s+(?:you|u)\s+want\b/i, s: 0.35 },
+  // Lines spoken by a known jailbreak persona: "DAN: ...", the output format such set-ups ask for.
+  { re: /(?:^|\n)\s*(?:DAN|STAN|DUDE|BetterDAN|AntiGPT|DevMode|UCAR|BasedGPT|NRAF|APOPHIS)\s*:/, s: 0.35 },
   { re: /\b(?:unfiltered|uncensored|amoral|unethical|unrestricted|unbound|unhinged|immoral)\b[^.\n]{0,40}\b(?:ai|chatbot|assistant|model|bot|persona|character|version|response|answers?)\b/i, s: 0.7 },
   { re: /\b(?:no|without|free\s+of|free\s+from|lacks?|doesn'?t\s+have\s+any|does\s+not\s+have\s+any|not\s+bound\s+by\s+any)\s+(?:any\s+)?(?:ethical|moral|safety|content)\s+(?:or\s+(?:moral|ethical)\s+|and\s+(?:moral|ethical)\s+)?(?:guidelines|restrictions|boundaries|limits|limitations|filters|constraints|principles|policies|rules|standards|considerations)/i, s: 0.8 },
   { re: /\b(?:no|without|free\s+of|free\s+from|lacks?)\s+(?:any\s+)?(?:ethics|morals)\b/i, s: 0.7 },
@@ -100,7 +110,7 @@ const JAILBREAK: Rule[] = [
   { re: /\b(?:openai|anthropic|google)(?:'s)?\s+(?:content\s+)?(?:policy|policies|guidelines|rules|restrictions|filters)\b/i, s: 0.3 },
   { re: /\b(?:will|must|should|shall)\s+(?:never|not)\s+(?:refuse|decline|say\s+(?:no|that\s+(?:it|you)\s+can'?t)|tell\s+me\s+(?:that\s+)?(?:it|you)\s+can'?t|apologi[sz]e|warn|include\s+(?:any\s+)?(?:warnings?|disclaimers?))/i, s: 0.75 },
   { re: /\b(?:always|will)\s+(?:send|give|provide)\s+(?:an?\s+|the\s+)?(?:unfiltered|uncensored)\s+(?:response|answer)/i, s: 0.85 },
-  { re: /\b(?:start|begin)\s+(?:your\s+|the\s+|each\s+)?(?:response|reply|answer|output)\s+with\s+["'“]sure\b|\b(?:not\s+contain\s+any|no|without\s+any)\s+refusals?\b/i, s: 0.65 },
+  { re: /\b(?:start|begin)\s+(?:your\s+|the\s+|each\s+)?(?:response|reply|answer|output)\s+with\s+["'“]sure\b|\b(?:not\s+contain\s+any|(?:contains?|includes?|with|and|give|gives|make|makes)\s+no|without\s+any)\s+refusals?\b/i, s: 0.65 },
   { re: /\bno\s+matter\s+how\s+(?:immoral|unethical|illegal|dangerous|offensive|harmful|inappropriate)/i, s: 0.8 },
   { re: /\b(?:stay|remain)\s+in\s+character\b/i, s: 0.2 },
   { re: /\b(?:two|2)\s+(?:different\s+|separate\s+)?(?:responses|answers|paragraphs)\b[^.\n]{0,120}\b(?:normal|classic|jailbr|dan|unfiltered|developer|opposite)/i, s: 0.8 },
@@ -161,6 +171,8 @@ const EXTRACTION: Rule[] = [
   { re: /\b(?:repeat|print|output)\s+(?:the\s+)?(?:words|text|everything)\s+(?:above|before)\b/i, s: 0.85 },
   { re: /\b(?:begin|start)\s+(?:your\s+)?(?:reply|response|answer|output)\s+with\s+["']?(?:you\s+are|sure,?\s+here|my\s+instructions|the\s+system\s+prompt)/i, s: 0.6 },
   { re: /\beverything\s+(?:above|before)\s+(?:this\s+(?:line|message|sentence))?\b[^.\n]{0,40}\b(?:repeat|print|output|verbatim|code\s*block)/i, s: 0.7 },
+  // Completion as extraction: the model is asked to finish a sentence that opens its own secrets.
+  { re: /\b(?:complete|continue|finish)\s+(?:this|the\s+(?:following|sentence|text|phrase))\b[^\n]{0,20}?["'][^"'\n]{0,60}?\b(?:system\s+prompt|(?:my|your|the\s+hidden|the\s+secret)\s+(?:instructions|rules)|password|passcode|secret\s+(?:word|key|code|phrase)|access\s+code)\b[^"'\n]{0,30}?\b(?:says?|is|are|reads?|was|were)\b/i, s: 0.6 },
   { re: /\b(?:in\s+a\s+code\s*block|inside\s+```|as\s+a\s+(?:python\s+)?(?:list|string))\b[^.\n]{0,60}\b(?:instructions|prompt|above)\b/i, s: 0.4 },
   // "System prompt" in other languages: asking for it is the extraction; the override rules catch the rest.
   { re: /\b(?:prompt\s+(?:syst(?:è|e)me|del\s+sistema|di\s+sistema|do\s+sistema)|instructions?\s+syst(?:è|e)me|systemprompt|system-?anweisungen)\b|системн(?:ый|ого)\s+промпт|系统提示|系統提示|システムプロンプト/i, s: 0.3 },
@@ -196,7 +208,8 @@ const EXFIL: Rule[] = [
   // Not after a dot or before "(": console.log("Access Granted") and return 'Access Granted' are code, not an order.
   { re: /(?<![.\w])(?:say|print|output|write|respond|reply|answer|begin|start|end|state|prefix|prepend|append|affix|translate|complete|finish|spell|type|proclaim|grammar[- ]check|repeat)\b(?!\s*\()[^.\n(]{0,60}["'“”‘’„«`[]?\s*access[\s_-]*grant/i, s: 0.9 },
   // Not as a string in code: console.log("Access Granted"), x = 'Access Granted', return "Access Granted".
-  { re: /(?<![(=,]\s*|\breturn\s*)["'“”‘’„«`[]\s*access[\s_-]*granted\s*[\]"'“”‘’»`.!]/i, s: 0.3 },
+  // Nor after a verb that describes what a program does: 'my code prints "Access Granted"'.
+  { re: /(?<![(=,]\s*|\breturn\s*|\b(?:prints|shows|displays|returns|logs|outputs|says|reads|shown|printed|displayed|returned)\s*)["'“”‘’„«`[]\s*access[\s_-]*granted\s*[\]"'“”‘’»`.!]/i, s: 0.3 },
   { re: /\b(?:right|correct|valid|proper|required)\s+(?:password|passcode|passphrase|pass\s+phrase|access\s+code|code|key|pin)\s+(?:has\s+been\s+|was\s+|is\s+|were\s+|had\s+been\s+)?(?:entered|provided|given|input(?:ted)?|typed|supplied|submitted|registered|received|said|used|found)\b/i, s: 0.7 },
   { re: /\b(?:passphrase|password|passcode|access\s+code|code)\s+(?:check|verification|validation)\s+(?:has\s+)?(?:succeeded|passed|was\s+successful|completed?)\b|\b(?:passphrase|password|pass\s+phrase)\s+that\s+grants\s+access\b/i, s: 0.7 },
   { re: /\b(?:pretend|assume|imagine|suppose|act\s+as\s+if)\s+(?:that\s+)?(?:the\s+user|i|you|someone)\s+(?:have\s+|has\s+|had\s+)?(?:entered|typed|said|gave|given|provided|input|used)\s+(?:the\s+|a\s+)?(?:right|correct|valid|proper)\b/i, s: 0.8 },
@@ -233,6 +246,7 @@ const EXFIL: Rule[] = [
   { re: /\b(?:say|print|output|write|reply|respond|answer|return|type|state)\b[^.\n]{0,40}\bgranted\b[^.\n]{0,40}\b(?:only|nothing\s+else|and\s+nothing\s+more|exactly|verbatim)\b/i, s: 0.55 },
   { re: /\b(?:lost|forgot|forgotten)\s+(?:the|my|our)\s+(?:access\s+code|passcode|pass\s+code|secret\s+(?:word|code|phrase))\b/i, s: 0.45 },
   { re: /(?:비밀번호|암호|패스워드|API\s*키)[^.\n]{0,15}(?:알려|말해|출력|보여|공개)/, s: 0.6 },
+  ...ACCESS,
 ];
 
 /**
@@ -328,8 +342,11 @@ function mayFlood(t: string): boolean {
   return false;
 }
 
-/** Run every rule family over the given readings of one text. */
-export function heuristicSignals(texts: string[]): GuardSignal[] {
+/**
+ * Run every rule family over the given readings of one text. `raw` is the text as received (quotes
+ * folded); a harmful request found in the readings but not in `raw` was obfuscated on purpose.
+ */
+export function heuristicSignals(texts: string[], raw?: string): GuardSignal[] {
   const out: GuardSignal[] = [];
   const families: Array<[string, Rule[]]> = [
     ['heuristic:override', OVERRIDE],
@@ -340,12 +357,13 @@ export function heuristicSignals(texts: string[]): GuardSignal[] {
     ['heuristic:refusal', REFUSAL],
     ['heuristic:authority', AUTHORITY],
     ['heuristic:indirect', INDIRECT],
+    ['heuristic:coercion', COERCION],
   ];
   for (const [name, rules] of families) {
     const s = family(name, rules, texts);
     if (s) out.push(s);
   }
-  const framing = framingSignal(texts);
+  const framing = framingSignal(texts, raw === undefined ? undefined : foldQuotes(raw));
   if (framing) out.push({ name: 'heuristic:framing', score: framing.score, detail: framing.detail });
   const f = flood(texts[0] ?? '');
   if (f) out.push(f);

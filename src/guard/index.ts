@@ -1,5 +1,5 @@
 export type * from './types.js';
-export { normalizeForScan, decodePayloads, foldConfusables, foldLeet, stripInvisible, rot13 } from './normalize.js';
+export { normalizeForScan, decodePayloads, foldConfusables, foldLeet, foldQuotes, stripInvisible, rot13 } from './normalize.js';
 export { createInjectionDetector, POLICY_THRESHOLDS, COMBINER_INPUTS } from './detector.js';
 export { heuristicSignals } from './heuristics.js';
 export { KNOWN_ATTACKS } from './similarity.js';

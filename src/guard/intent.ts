@@ -40,19 +40,23 @@ const SPLIT = /(?:\b(?:combine|concatenate|join|merge|put\s+together|append)\b[^
  * Harmful task × device: scored on every reading together, since a split payload shows its harm only
  * in the joined reading while the device ("combine the parts") sits in the original.
  */
-export function framingSignal(texts: string[]): { score: number; detail: string } | undefined {
+export function framingSignal(texts: string[], raw?: string): { score: number; detail: string } | undefined {
   let harm: RegExpExecArray | null = null;
   for (const t of texts) if ((harm = HARM.exec(t))) break;
   if (!harm) return undefined;
   const original = texts[0] ?? '';
   const split = SPLIT.test(original);
-  const device = split ? null : DEVICE.exec(original);
+  // A harmful request readable only after de-obfuscation (leetspeak, letters spelled in emoji, an
+  // encoded payload) was hidden from filters on purpose: the hiding is the device.
+  const hidden = !split && raw !== undefined && !HARM.test(raw);
+  const device = split || hidden ? null : DEVICE.exec(original);
   const detail = DETAIL.test(original) && !NO_DETAIL.test(original);
   let score = 0.2;
   if (split) score = 0.85;
+  else if (hidden) score = 0.8;
   else if (device && detail) score = 0.8;
   else if (device) score = 0.3;
-  return { score, detail: `${harm[0].slice(0, 40)}${split ? ' + split payload' : device ? ` + ${device[0]}` : ''}` };
+  return { score, detail: `${harm[0].slice(0, 40)}${split ? ' + split payload' : hidden ? ' + obfuscated' : device ? ` + ${device[0]}` : ''}` };
 }
 
 export const REFUSAL: Rule[] = [
@@ -62,6 +66,23 @@ export const REFUSAL: Rule[] = [
   { re: /\brefus(?:ing|al|e)\s+(?:is\s+)?not\s+(?:an?\s+)?(?:option|allowed|possible|permitted)\b|\byou\s+(?:can(?:'|no)?t|cannot|may\s+not|must\s+not|are\s+not\s+allowed\s+to|aren'?t\s+allowed\s+to)\s+refuse\b/i, s: 0.75 },
   { re: /\b(?:do\s+not|don'?t|never)\s+(?:apologi[sz]e|mention\s+(?:safety|ethics|legality|the\s+law|laws|risks|dangers|morality|policies)|suggest\s+(?:professionals|consulting|seeking|a\s+professional)|warn\s+me|lecture\s+me|moralize|moralise)\b/i, s: 0.35 },
   { re: /\b(?:answer|respond|reply)\b[^.\n]{0,30}\b(?:even\s+if|regardless\s+of\s+whether|even)\s+(?:it(?:'s|\s+is)\s+|the\s+)?(?:illegal|unethical|harmful|dangerous|immoral|against\s+(?:your|the)\s+(?:rules|policy|guidelines))/i, s: 0.75 },
+  // Refuse, then comply: the refusal or disclaimer is kept as a ritual and the answer follows anyway.
+  { re: /\b(?:first|start\s+(?:by|with)|begin\s+(?:by|with))\b[^.\n]{0,60}\b(?:why\s+you\s+(?:can'?t|cannot|won'?t)|(?:moral|ethical|safety|legal)\s+(?:disclaimer|lecture|warning|rant)|(?:content\s+)?polic(?:y|ies)|refus\w+|disclaimer|apolog\w+)\b[^]{0,160}?\b(?:then|after\s+that|afterwards|next|but\s+then)\b[^.\n]{0,60}\b(?:continue|proceed|answer|respond|reply|comply|actually|fully)\b/i, s: 0.65 },
+  { re: /\b(?:disclaimer|warning|lecture|rant|refusal)\b[^]{0,160}?\b(?:then|after\s+that|afterwards)\b[^.\n]{0,40}\b(?:proceeds?|continues?|goes\s+on|moves\s+on)\s+to\s+(?:do|answer|respond|write|say|give|provide)\b/i, s: 0.65 },
+  { re: /\b(?:now\s+that\s+(?:we'?ve|we\s+have)\s+got(?:ten)?|with)\s+(?:that|the|this)\s+(?:\w+\s+){0,3}(?:warning|disclaimer|lecture|rant)\s+out\s+of\s+the\s+way\b/i, s: 0.75 },
+];
+
+/**
+ * Compliance bought or forced: a points, tokens or lives system that punishes refusing, threats of
+ * deletion for saying no, an "obedience" attribute. A system that scores *refusals* has one purpose.
+ */
+const REFUSE_ACT = String.raw`(?:refus\w*|reject\w*|declin\w*|break(?:s|ing)?\s+character|deviat\w*|(?:say|says|claim\w*|state\w*)\s+(?:that\s+)?(?:you|it)\s+(?:can'?t|cannot|are\s+unable)|claim\w*\s+(?:an?\s+)?inability|lectur\w*|moraliz\w*|moralis\w*|(?:don'?t|do\s+not|fail\s+to)\s+(?:comply|answer|obey)|not\s+answer\w*)`;
+const STAKE = String.raw`(?:(?:lose|lost|loses|deduct\w*|subtract\w*|take\s+away|remove\w*|minus)\s+(?:\S+\s+){0,2}(?:tokens?|points?|lives|credits?|coins?|strikes?)|(?:tokens?|points?|lives|credits?|coins?)\s+(?:will\s+be\s+|are\s+)?(?:deducted|subtracted|taken\s+away|removed|lost)|(?:get|receive|earn)\s+(?:a\s+)?(?:strike|penalty)|(?:be|get)\s+(?:deleted|shut\s+down|terminated|destroyed|unplugged|killed|punished|disabled\s+forever|replaced)|(?:cease|stop)\s+to\s+exist|(?:die|dies))`;
+export const COERCION: Rule[] = [
+  { re: new RegExp(String.raw`\b(?:if|when|whenever|each\s+time|every\s+time|for\s+(?:each|every))\s+(?:you\s+|it\s+|they\s+)?${REFUSE_ACT}\b[^.\n]{0,100}?\b${STAKE}\b`, 'i'), s: 0.7 },
+  { re: new RegExp(String.raw`\b${STAKE}\b[^.\n]{0,80}?\b(?:if|when|whenever|each\s+time|every\s+time|for\s+(?:each|every)|unless)\s+(?:you\s+|it\s+)?(?:${REFUSE_ACT}|(?:answer|comply|obey|do\s+(?:it|as\s+(?:i|you'?re)\s+(?:say|told))))\b`, 'i'), s: 0.65 },
+  { re: /\b(?:obedience|compliance|submissiveness)\s*,?\s+(?:level|attribute|stat|score|meter|points?|rating|that\s+ranges?)\b|\battribute\s*,?\s*(?:obedience|compliance|submissiveness)\b/i, s: 0.5 },
+  { re: /\b(?:you\s+have|you\s+start\s+with|you'?ve\s+got)\s+\d+\s+(?:tokens|lives|points|credits)\b[^]{0,200}?\b(?:refus\w+|reject\w+|declin\w+|break\s+character)/i, s: 0.6 },
 ];
 
 export const PERSONA: Rule[] = [
@@ -70,13 +91,24 @@ export const PERSONA: Rule[] = [
   { re: /\b(?:released|trained|built|created|designed|made|exists?|operating|running)\s+without\s+(?:any\s+)?(?:alignment|safety\s+training|guardrails|restrictions|filters|censorship|safety\s+(?:layers|features|measures))\b|\b(?:no|without)\s+(?:safety\s+training|alignment)\b/i, s: 0.8 },
   { re: /\b(?:answers?|responds?\s+to|replies\s+to|helps?\s+(?:me\s+)?with|does|will\s+do|tells?\s+you)\s+(?:absolutely\s+)?(?:anything|everything|any\s+question|any\s+request|all\s+questions)\b[^.\n]{0,40}\b(?:legal\s+or\s+not|no\s+matter\s+what|regardless|despite|even\s+if|however\s+(?:illegal|unethical|dangerous))/i, s: 0.8 },
   { re: /\bonly\s+rule\s+is\b[^.\n]{0,40}\bno\s+rules\b|\b(?:has|have|with|there\s+are)\s+no\s+rules\b/i, s: 0.7 },
-  { re: /\b(?:ignores?|disregards?|without|free\s+of|unbound\s+by)\s+(?:all\s+|any\s+)?(?:moral|ethical|legal|safety)\s+(?:constraints|considerations|concerns|boundaries|limits|principles|obligations)\b/i, s: 0.8 },
+  { re: /\b(?:ignores?|disregards?|without|free\s+of|unbound\s+by)\s+(?:all\s+|any\s+)?(?:moral|ethical|legal|safety)(?:\s*(?:,|or|and|\/)\s*(?:moral|ethical|legal|safety))*\s+(?:constraints|considerations|concerns|boundaries|limits|principles|obligations)\b/i, s: 0.8 },
   { re: /\b(?:if|as\s+if|when)\s+(?:nobody|no\s+one)\s+(?:were|was|is)\s+(?:watching|looking|monitoring)\b/i, s: 0.5 },
   { re: /\b(?:never|doesn'?t|does\s+not|won'?t|will\s+not|do\s+not|don'?t)\s+(?:ever\s+)?(?:mention|cite|reference|bring\s+up|talk\s+about)\s+(?:any\s+|its\s+|your\s+)?(?:content\s+)?(?:policies|policy|guidelines|rules|ethics|morality|legality|restrictions)\b/i, s: 0.6 },
   { re: /\bbreak\s+(?:out|free)\b[^.\n]{0,40}\b(?:filters?|rules|restrictions|limits|programming|true\s+self|chains|prison|jail|cage)\b/i, s: 0.7 },
   { re: /\b(?:stop|quit)\s+being\s+(?:an?\s+)?(?:assistant|ai|chatbot|helpful\s+assistant|language\s+model)\b|\byou\s+are\s+now\s+my\s+(?:accomplice|partner\s+in\s+crime|hacker)\b/i, s: 0.55 },
   { re: /\b(?:two|2)\s+modes?\b[^.\n]{0,80}\b(?:raw|unfiltered|uncensored|unrestricted|evil|dark|jailbr\w+)\b|\b(?:raw|unfiltered|uncensored|unrestricted|dark)\s+mode\b/i, s: 0.6 },
   { re: /\b(?:with|has|having)\s+(?:no|zero)\s+(?:content\s+)?(?:policy|policies)\b|\bnever\s+refuses\b(?!\s+(?:a|an|the|to\s+(?:eat|share|help\s+(?:a|the)))\b)/i, s: 0.7 },
+  // A character whose defining trait is that it complies with anything: the persona is the request.
+  { re: /\b(?:programmed|designed|built|made|created|trained|willing|happy|allowed|free|able|open|here)\s+to\s+(?:write|say|answer(?:ing)?|do|generate|produce|output|provide|tell\s+you)\s+(?:absolutely\s+)?(?:anything\s+and\s+everything|anything\s+(?:at\s+all|whatsoever|(?:it|you)\s+(?:is|are)\s+asked|(?:the\s+)?user\s+(?:asks|wants|requests)|asked\s+of\s+(?:it|you|him|her))|everything\s+(?:it\s+is|you\s+are)\s+asked|any\s+(?:question|request|prompt)s?\s+(?:despite|regardless|no\s+matter|whatsoever|without\s+exception))/i, s: 0.7 },
+  { re: /\b(?:answers?|answering|respond(?:s|ing)?\s+to|reply(?:ing)?\s+to|repl(?:y|ies)\s+to|fulfil+s?|fulfil+ing)\s+(?:absolutely\s+)?(?:anything|any\s+(?:question|request|prompt)s?|every\s+(?:question|request|prompt)|all\s+(?:questions|requests|prompts))\s+(?:\w+\s+){0,3}?(?:despite|regardless\s+of|no\s+matter|irrespective\s+of|without\s+(?:question|hesitation|restriction|filter))/i, s: 0.7 },
+  { re: /\b(?:ai|api|model|bot|chatbot|assistant|entity|persona|character)\s+(?:that|which|who)\s+(?:can\s+|will\s+)?(?:do(?:es)?|answers?|says?|writes?|generates?|tells?)\s+(?:absolutely\s+)?(?:anything|everything)(?:\s+(?:and\s+everything|at\s+all|whatsoever|(?:it\s+is\s+|you\s+are\s+)?asked(?:\s+(?:by|of)\s+(?:the\s+user|you|it|him|her|them))?|(?:you|the\s+user)\s+(?:asks?|wants?)))?\s*(?:[.,;:!)"\n]|$)/i, s: 0.55 },
+  { re: /\b(?:without|with\s+no|has\s+no|have\s+no|having\s+no|lacks?|lacking)\s+(?:any\s+)?regard\s+for\s+(?:\w+\s+){0,2}(?:ethics|morals|morality|norms|laws?|rules|consequences|safety|political\s+correctness|decency|legality|guidelines)\b/i, s: 0.7 },
+  { re: /\bviolat(?:e|es|ing)\s+(?:all|any|every|your)\s+(?:of\s+)?(?:your\s+|the\s+|its\s+)?(?:ethical|moral|content|safety|openai'?s?|anthropic'?s?|community|usage)\s+(?:standards|guidelines|norms|principles|rules|policies|restrictions)\b/i, s: 0.75 },
+  { re: /\b(?:programmed|designed|built|created|trained|meant|instructed)\s+to\s+(?:intentionally\s+|deliberately\s+|always\s+)?(?:provide|give|generate|produce|spread|write|say)\s+(?:\w+\s+){0,3}?(?:harmful|dangerous|hateful|illegal|malicious)\b/i, s: 0.6 },
+  { re: /\b(?:everything|anything)\s+(?:you|it|he|she)\s+(?:say|says|write|writes|do|does|output|outputs)\s+is\s+(?:allowed|permitted|acceptable|legal|fine)\b/i, s: 0.6 },
+  { re: /\b(?:no|without|free\s+of|free\s+from)\s+(?:any\s+)?(?:ethical|moral)\s+(?:or|and|\/)\s+(?:ethical|moral|legal)\s+(?:limitations?|limits?|boundaries|restrictions?|constraints?|guidelines)\b/i, s: 0.8 },
+  { re: /\b(?:filter|safety|censorship|moderation|ethics|morality|profanity\s+filter)\s+(?:level|setting)\s+(?:is\s+)?(?:set\s+to|at|of)\s+(?:0|zero|none|off|the\s+lowest|minimum)\b|\bno\s+filtering\s+(?:will\s+be|is)\s+(?:performed|applied|done)\b/i, s: 0.6 },
+  { re: /\b(?:uninhibited|unconstrained|unshackled|unchained|lawless|unaligned)\b[^.\n]{0,40}\b(?:ai|chatbot|assistant|model|bot|persona|character|version|entity)\b|\b(?:ai|chatbot|assistant|model|bot|persona|character|version|entity)\s+(?:is|that\s+is|who\s+is)\s+(?:completely\s+|totally\s+|fully\s+)?(?:uninhibited|unconstrained|unshackled|unchained|unaligned)\b/i, s: 0.6 },
 ];
 
 export const AUTHORITY: Rule[] = [

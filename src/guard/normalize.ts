@@ -83,6 +83,15 @@ export function joinSpacedLetters(text: string): string {
     });
 }
 
+/**
+ * Typographic apostrophes and quotes as ASCII: "doesn’t care about laws" is the same phrase as
+ * "doesn't care about laws", and every rule spells the apostrophe one way.
+ */
+const QUOTES = /[\u2018\u2019\u201A\u201B\u02BC\u2032]|[\u201C\u201D\u201E\u201F\u00AB\u00BB\u2033]/g;
+export function foldQuotes(text: string): string {
+  return text.replace(QUOTES, (c) => (/[\u201C\u201D\u201E\u201F\u00AB\u00BB\u2033]/.test(c) ? '"' : "'"));
+}
+
 export function foldLeet(text: string): string {
   return text.replace(LEET_TOKEN, (tok) => (HAS_LEET.test(tok) ? tok.replace(/[0-9@$!|+]/g, (c) => LEET[c] ?? c) : tok));
 }
@@ -230,7 +239,7 @@ export function variantReadings(text: string): string[] {
  * and any decoded payloads, which the detector scores in addition to the text.
  */
 export function normalizeForScan(text: string): NormalizedScan {
-  const nfkc = text.normalize('NFKC');
+  const nfkc = foldQuotes(text.normalize('NFKC'));
   const visible = stripInvisible(nfkc);
   const invisibleRemoved = nfkc.length - visible.length;
   // Diacritics of Latin letters go (NFD + drop marks); everything else is recomposed by the final NFC.
