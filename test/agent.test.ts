@@ -179,6 +179,20 @@ describe('ic.agent() through the app', () => {
     }
   });
 
+  it('offline, the local model (which cannot call tools) answers from a search done first, traced as retrieval', async () => {
+    const { ic } = await setup();
+    const r = await ic.agent().run('When did William invade England?', { session: 'offline' });
+    expect(r.model).toBe('local:extractive');
+    expect(r.text).toMatch(/1066/);
+    expect(upstream.requests).toHaveLength(0);
+    const spans = await trace(ic, r.traceId);
+    const root = spans.find((s) => s.kind === 'request');
+    expect(spans.find((s) => s.kind === 'retrieval')).toMatchObject({ parentId: root?.spanId, status: 'ok' });
+    expect(spans.filter((s) => s.kind === 'llm')).toHaveLength(1);
+    // Memory keeps the user's words, not the prompt built around them.
+    expect((await ic.agent().history('offline'))[0]).toEqual({ role: 'user', content: 'When did William invade England?' });
+  });
+
   it('a model spec typo fails when the agent is made, before any call', async () => {
     const { ic } = await setup({}, false);
     expect(() => ic.agent({ model: 'nosuch:model' })).toThrow(/nosuch/);

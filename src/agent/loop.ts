@@ -102,6 +102,9 @@ async function prepare(o: RunAgentOptions) {
   try {
     const history = o.memory ? await o.memory.store.load(o.tracer.projectId, o.memory.session, o.memory.window) : [];
     const user: ModelMessage = { role: 'user', content: o.input };
+    const augment = o.augment;
+    const augmented = augment ? await o.tracer.withSpan('retrieve', 'retrieval', (span) => augment(o.input, span), { parent: root }) : undefined;
+    const instructions = augmented?.instructions ?? o.instructions;
     const steps: AgentStep[] = [];
     const executed = new Set<string>();
     const tools = toToolSet(o.tools ?? [], {
@@ -119,8 +122,8 @@ async function prepare(o: RunAgentOptions) {
     };
     const settings = {
       model: o.model,
-      ...(o.instructions ? { instructions: o.instructions } : {}),
-      messages: [...history, user],
+      ...(instructions ? { instructions } : {}),
+      messages: [...history, augmented ? { role: 'user' as const, content: augmented.content } : user],
       ...(Object.keys(tools).length ? { tools } : {}),
       stopWhen: [stepCountIs(maxSteps), loopGuard],
       // The gateway owns retries and fallback; a second retry layer here would multiply attempts.

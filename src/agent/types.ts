@@ -140,6 +140,12 @@ export interface RunAgentOptions {
   name?: string;
   /** Extra attributes of the run's `request` span (user, key id). */
   attributes?: SpanAttributes;
+  /**
+   * Retrieve before the first step, for a model that cannot call tools (a local extractive
+   * model): runs in a `retrieval` span and replaces the user's message (and the instructions)
+   * sent to the model. Memory still keeps the user's own words.
+   */
+  augment?: (input: string, span: SpanHandle) => Promise<{ content: string; instructions?: string }>;
   /** Sent with every model call (incontext's gateway reads `providerOptions.incontext`). */
   providerOptions?: SharedV4ProviderOptions;
 }

@@ -28,6 +28,7 @@ import {
 import type { Config } from '../config/index.js';
 import { IncontextError, type Hit } from '../core/index.js';
 import type { StoredDocument } from '../store/index.js';
+import { renderRagPrompt } from '../prompt/index.js';
 import type { SpanHandle, Tracer } from '../trace/index.js';
 import type { CallContext } from './models.js';
 
@@ -100,17 +101,26 @@ const defaultInstructions = (project: string) =>
   'search the documents with the search tool (fetch_document reads a whole document by its documentId). Answer from what ' +
   'the tools return and name the sources you used. If the tools find nothing relevant, say so instead of guessing.';
 
+/** Search the project, screened by its retrieval guard as on the ask path (a passage is untrusted text going into the model). */
+async function screenedSearch(deps: AgentDeps, query: string, want: number, project: string, span: SpanHandle): Promise<Hit[]> {
+  const screen = deps.screenHits;
+  const found = await deps.search(query, { project, k: want + (screen?.spare(want, project) ?? 0) });
+  return screen ? screen.filter(found, want, project, span) : found.slice(0, want);
+}
+
+/**
+ * A model that cannot call tools (the local extractive model) still gets the documents: the
+ * question is searched first and sent in the RAG prompt it answers from, with citations.
+ */
+const canCallTools = (modelId: string) => !/^local(:|$)/.test(modelId);
+
 function builtinTools(deps: AgentDeps, which: readonly BuiltinTool[]): AgentTool[] {
   const search = defineTool({
     name: 'search',
     description: "Search the project's documents. Returns the best passages with their documentId, source and text.",
     input: z.object({ query: z.string().min(1).describe('what to look for, in words likely to appear in the documents'), k: z.number().int().min(1).max(20).optional().describe('passages to return, default 5') }),
     async execute({ query, k }, ctx) {
-      const want = k ?? 5;
-      const screen = deps.screenHits;
-      const found = await deps.search(query, { project: ctx.project, k: want + (screen?.spare(want, ctx.project) ?? 0) });
-      // A search result is untrusted text going into the model: the same retrieval guard as ask.
-      const hits = screen ? screen.filter(found, want, ctx.project, ctx.span) : found.slice(0, want);
+      const hits = await screenedSearch(deps, query, k ?? 5, ctx.project, ctx.span);
       ctx.span.setAttributes({ hits: hits.length });
       return {
         hits: hits.map((h) => ({ documentId: h.document.id, chunkId: h.chunk.id, source: h.document.source, ...(h.document.title ? { title: h.document.title } : {}), score: Number(h.score.toFixed(4)), text: h.chunk.text })),
@@ -176,7 +186,17 @@ export function createAgents(deps: AgentDeps): { agent(options?: AgentOptions): 
       tracer: deps.tracer(project),
       input,
       instructions: o.instructions ?? defaultInstructions(project),
-      tools: await allTools(),
+      tools: canCallTools(modelId) ? await allTools() : [],
+      ...(canCallTools(modelId) || which.length === 0
+        ? {}
+        : {
+            augment: async (q: string, span: SpanHandle) => {
+              const hits = await screenedSearch(deps, q, deps.config.retrieve.k, project, span);
+              span.setAttributes({ hits: hits.length });
+              const render = renderRagPrompt(q, hits);
+              return { instructions: render.messages[0]?.content ?? '', content: render.messages[1]?.content ?? q };
+            },
+          }),
       ...(r.session && o.memory !== false ? { memory: { store: memoryStore(), session: r.session, ...(o.memory ? { window: o.memory } : {}) } } : {}),
       ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
       ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
