@@ -142,11 +142,14 @@ export function budgetMiddleware(options: BudgetOptions, deps: Deps): GatewayMid
   const ttlMs = options.reservationTtlMs ?? 15 * 60_000;
 
   function lines(call: GatewayCall): BudgetLine[] {
-    const { day, month } = budgetPeriods(deps.clock.now());
     const out: BudgetLine[] = [];
+    // The period keys are computed only when a limit applies: most calls have none.
+    let periods: { day: string; month: string } | undefined;
     const add = (scope: string, limit: BudgetLimit | undefined): void => {
-      if (limit?.dailyUsd !== undefined) out.push({ scope, period: day, limitUsd: limit.dailyUsd });
-      if (limit?.monthlyUsd !== undefined) out.push({ scope, period: month, limitUsd: limit.monthlyUsd });
+      if (limit?.dailyUsd === undefined && limit?.monthlyUsd === undefined) return;
+      periods ??= budgetPeriods(deps.clock.now());
+      if (limit.dailyUsd !== undefined) out.push({ scope, period: periods.day, limitUsd: limit.dailyUsd });
+      if (limit.monthlyUsd !== undefined) out.push({ scope, period: periods.month, limitUsd: limit.monthlyUsd });
     };
     const { project, key } = call.context;
     if (project !== undefined) add(`project:${project}`, options.projects?.[project] ?? options.perProject);

@@ -19,6 +19,7 @@ import { credentialsFor, secretHint, type Credentials, type ResolveOptions } fro
 import { createLocalModel } from './local.js';
 import { PROVIDERS, type ProviderName } from './providers.js';
 import { withSecretsRedacted } from './redact-secrets.js';
+import { leanOpenAIChat } from './openai-lean.js';
 
 export interface ResolvedModel {
   model: LanguageModelV4;
@@ -91,7 +92,7 @@ function buildLanguageModel(provider: ProviderName, modelId: string, creds: Cred
       // only OpenAI itself serves. OPENAI_BASE_URL usually points at an OpenAI-compatible
       // server (vLLM, LM Studio, LiteLLM, a proxy) that speaks chat completions, and
       // OpenAI serves that too, so `.chat` works against every server the variable may name.
-      return { model: openai.chat(modelId), id, provider };
+      return { model: leanOpenAIChat(openai.chat(modelId)), id, provider };
     }
     case 'anthropic': {
       const apiKey = creds.require('ANTHROPIC_API_KEY', id);

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { serve, type ServerType } from '@hono/node-server';
 import { IncontextError } from '../core/index.js';
 import type { Incontext } from '../app/index.js';
 import { adminRoutes } from './admin.js';
 import { createServerAuth, routePathRegExp } from './auth.js';
 import { errorResponse } from './errors.js';
+import { limitBody } from './body-limit.js';
 import { nativeRoutes } from './native.js';
 import { anthropicRoutes } from './anthropic.js';
 import { openaiRoutes } from './openai.js';
@@ -27,11 +27,9 @@ export function createServerApp(ic: Incontext, options: { host?: string } = {}):
   app.use('/v1/*', auth.middleware);
   app.use(
     '*',
-    bodyLimit({
-      maxSize: ic.config.server.maxBodyBytes,
-      onError: (c) =>
-        errorResponse(c, new IncontextError('PAYLOAD_TOO_LARGE', `Request body over ${ic.config.server.maxBodyBytes} bytes`, { hint: 'Split the upload, or raise server.maxBodyBytes.' })),
-    }),
+    limitBody(ic.config.server.maxBodyBytes, (c) =>
+      errorResponse(c, new IncontextError('PAYLOAD_TOO_LARGE', `Request body over ${ic.config.server.maxBodyBytes} bytes`, { hint: 'Split the upload, or raise server.maxBodyBytes.' })),
+    ),
   );
   // Store counts are project data: shown only while the server is open.
   app.get('/healthz', async (c) =>

@@ -7,11 +7,11 @@
  * silently answered from the key's own, so a misconfigured client learns about it.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { IncontextError } from '../core/index.js';
 import type { CallerOptions, Incontext } from '../app/index.js';
 import { authenticateRequest, hasScope, requireProject, requireScope, SCOPES, type Principal, type Scope } from '../tenancy/index.js';
 import { errorResponse } from './errors.js';
+import { limitBody } from './body-limit.js';
 
 const PRINCIPAL = 'incontextPrincipal';
 
@@ -138,10 +138,9 @@ export function createServerAuth(ic: Incontext, options: ServerAuthOptions): Ser
     c.set(PRINCIPAL, principal);
     const max = principal.limits.maxBodyBytes;
     if (max === undefined || max >= serverMax) return next();
-    return bodyLimit({
-      maxSize: max,
-      onError: (ctx) => errorResponse(ctx, new IncontextError('PAYLOAD_TOO_LARGE', `Request body over this API key's limit of ${max} bytes`, { hint: 'Split the request, or ask a project admin for a key with a larger maxBodyBytes.' })),
-    })(c, next);
+    return limitBody(max, (ctx) =>
+      errorResponse(ctx, new IncontextError('PAYLOAD_TOO_LARGE', `Request body over this API key's limit of ${max} bytes`, { hint: 'Split the request, or ask a project admin for a key with a larger maxBodyBytes.' })),
+    )(c, next);
   };
 
   return { enforced, middleware };
