@@ -8,11 +8,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AgentError, defineTool, type ConfigInput, type Incontext } from '../src/app/index.js';
+import { AgentError, connectMcp, defineTool, type ConfigInput, type Incontext } from '../src/app/index.js';
 import { createServerApp } from '../src/server/index.js';
 import type { SpanNode } from '../src/trace/index.js';
 import { startFakeUpstream, type FakeUpstream } from '../src/testing/index.js';
-import { CORPUS, openTemp, runCli, writeTree } from './helpers.js';
+import { CLI_BIN, CORPUS, openTemp, runCli, writeTree } from './helpers.js';
+import { createTracer, createMemoryTraceStore } from '../src/trace/index.js';
 
 const MODEL = 'openai:gpt-4o-mini';
 const MCP_FIXTURE = join(import.meta.dirname, '..', 'src', 'agent', '__fixtures__', 'mcp-server.mjs');
@@ -250,5 +251,27 @@ describe('incontext agent (CLI)', () => {
 
     const usage = await runCli(cwd, ['agent', 'x', '--max-steps', '0']);
     expect(usage.code).toBe(2);
+  });
+});
+
+describe('incontext mcp (CLI)', () => {
+  it("serves the project's search, fetch_document and ask to an MCP client over stdio", async () => {
+    const { cwd } = await setup();
+    const c = await connectMcp({ command: process.execPath, args: [CLI_BIN, 'mcp'], cwd, env: { INCONTEXT_EMBED_MODEL: 'local:hash', INCONTEXT_LOG_LEVEL: 'silent' } });
+    try {
+      expect(c.tools.map((t) => t.name)).toEqual(['search', 'fetch_document', 'ask']);
+      const span = createTracer({ store: createMemoryTraceStore(), projectId: 'client' }).startSpan('t', 'tool');
+      const call = async (name: string, input: unknown) => JSON.parse((await c.tools.find((t) => t.name === name)?.execute(input, { toolCallId: name, project: 'client', span })) as string) as Record<string, unknown>;
+      const found = (await call('search', { query: 'Battle of Hastings', k: 1 })) as { hits: Array<{ documentId: string; source: string }> };
+      expect(found.hits[0]?.source).toMatch(/normans\.md$/);
+      const doc = await call('fetch_document', { documentId: found.hits[0]?.documentId });
+      expect(doc.text).toMatch(/Rollo/);
+      // The default local model answers ask offline, with a citation.
+      const answer = (await call('ask', { question: 'When did William invade England?' })) as { answer: string; citations: unknown[] };
+      expect(answer.answer).toMatch(/1066/);
+      expect(answer.citations.length).toBeGreaterThan(0);
+    } finally {
+      await c.close();
+    }
   });
 });

@@ -3,3 +3,4 @@ export { runAgent, streamAgent, sumUsage, AgentError, DEFAULT_MAX_STEPS, REPEAT_
 export { defineTool, checkTools, toolJsonSchema, DEFAULT_MAX_TOOL_OUTPUT_CHARS } from './tools.js';
 export { openSqliteAgentMemory, checkSession, DEFAULT_WINDOW, type SqliteAgentMemoryOptions } from './memory.js';
 export { connectMcp, parseMcpSpec, type McpServerSpec, type McpConnection } from './mcp.js';
+export { createMcpToolServer, type McpToolServer, type McpToolServerOptions } from './mcp-server.js';

@@ -55,7 +55,7 @@ function ajvMessage(errors: ErrorObject[] | null | undefined): string {
 }
 
 /** JSON Schema inputs are checked here (the AI SDK's jsonSchema() alone would let anything through). */
-function inputSchema(t: AgentTool): FlexibleSchema<unknown> {
+export function inputSchema(t: AgentTool): FlexibleSchema<unknown> {
   if (isZod(t.input)) return t.input;
   const schema = t.input;
   const validate = ajv.compile<unknown>(schema as Record<string, unknown>);

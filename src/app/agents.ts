@@ -20,20 +20,24 @@ import {
   type AgentStreamPart,
   type AgentTool,
   type McpConnection,
+  createMcpToolServer,
+  type McpToolServer,
   type McpServerSpec,
   type MemoryWindow,
   type RunAgentOptions,
   type SessionInfo,
 } from '../agent/index.js';
 import type { Config } from '../config/index.js';
-import { IncontextError, type Hit } from '../core/index.js';
+import { IncontextError, type Answer, type Hit } from '../core/index.js';
 import type { StoredDocument } from '../store/index.js';
 import { renderRagPrompt } from '../prompt/index.js';
 import type { SpanHandle, Tracer } from '../trace/index.js';
 import type { CallContext } from './models.js';
 
-export type BuiltinTool = 'search' | 'fetch_document';
-export const BUILTIN_TOOLS: readonly BuiltinTool[] = ['search', 'fetch_document'];
+export type BuiltinTool = 'search' | 'fetch_document' | 'ask';
+export const BUILTIN_TOOLS: readonly BuiltinTool[] = ['search', 'fetch_document', 'ask'];
+/** What an agent gets by default: `ask` would put a second model (and its cost) inside each step. */
+const DEFAULT_BUILTINS: readonly BuiltinTool[] = ['search', 'fetch_document'];
 
 export interface AgentOptions {
   project?: string;
@@ -43,7 +47,7 @@ export interface AgentOptions {
   instructions?: string;
   /** Your own tools, beside the built-in ones. */
   tools?: AgentTool[];
-  /** Which built-in tools to give: all by default (`search`, `fetch_document`), or none with false. */
+  /** Which built-in tools to give: `search` and `fetch_document` by default (true), a list (`ask` too), or none with false. */
   builtins?: boolean | BuiltinTool[];
   /** MCP servers whose tools the agent gets: `{ command, args }`, `{ url }`, or the CLI's string form. */
   mcp?: Array<McpServerSpec | string>;
@@ -76,6 +80,11 @@ export interface Agent {
   history(session: string): Promise<ModelMessage[]>;
   sessions(options?: { limit?: number }): Promise<SessionInfo[]>;
   forgetSession(session: string): Promise<boolean>;
+  /**
+   * Its own tools (built-ins and yours, not other MCP servers') as an MCP server: `listenStdio()`
+   * for `incontext mcp`, `handle(request)` for Streamable HTTP. Calls are traced in its project.
+   */
+  mcpServer(options?: { name?: string; version?: string }): McpToolServer;
   /** Close its MCP connections (ic.close() does it too). */
   close(): Promise<void>;
 }
@@ -87,6 +96,7 @@ export interface AgentDeps {
   tracer(project: string): Tracer;
   search(query: string, options: { project: string; k: number }): Promise<Hit[]>;
   getDocument(project: string, id: string): Promise<StoredDocument | undefined>;
+  ask(question: string, options: CallContext): Promise<Answer>;
   /**
    * The project's retrieval guard, as on the ask path: drops passages that carry injected
    * instructions (or redacts PII) before the model reads them, refilling from `spare` extra hits.
@@ -114,7 +124,7 @@ async function screenedSearch(deps: AgentDeps, query: string, want: number, proj
  */
 const canCallTools = (modelId: string) => !/^local(:|$)/.test(modelId);
 
-function builtinTools(deps: AgentDeps, which: readonly BuiltinTool[]): AgentTool[] {
+function builtinTools(deps: AgentDeps, which: readonly BuiltinTool[], caller: CallContext): AgentTool[] {
   const search = defineTool({
     name: 'search',
     description: "Search the project's documents. Returns the best passages with their documentId, source and text.",
@@ -137,7 +147,16 @@ function builtinTools(deps: AgentDeps, which: readonly BuiltinTool[]): AgentTool
       return { documentId: d.id, source: d.source, ...(d.title ? { title: d.title } : {}), text: d.text };
     },
   });
-  const all: Record<BuiltinTool, AgentTool> = { search, fetch_document: fetchDocument };
+  const ask = defineTool({
+    name: 'ask',
+    description: "Answer a question from the project's documents, with numbered citations of the passages used.",
+    input: z.object({ question: z.string().min(1) }),
+    async execute({ question }, ctx) {
+      const a = await deps.ask(question, { ...caller, project: ctx.project });
+      return { answer: a.answer, abstained: a.abstained, citations: a.citations.map((c) => ({ index: c.index, source: c.source, documentId: c.documentId })) };
+    },
+  });
+  const all: Record<BuiltinTool, AgentTool> = { search, fetch_document: fetchDocument, ask };
   return which.map((n) => all[n]);
 }
 
@@ -157,8 +176,8 @@ export function createAgents(deps: AgentDeps): { agent(options?: AgentOptions): 
     };
     // Resolved now so a typo or a missing key fails here, before any run; again per run, so a rotated key is used.
     const modelId = deps.languageModel(spec, context).id;
-    const which = o.builtins === false ? [] : o.builtins === true || o.builtins === undefined ? BUILTIN_TOOLS : o.builtins;
-    const local = [...builtinTools(deps, which), ...(o.tools ?? [])];
+    const which = o.builtins === false ? [] : o.builtins === true || o.builtins === undefined ? DEFAULT_BUILTINS : o.builtins;
+    const local = [...builtinTools(deps, which, context), ...(o.tools ?? [])];
     checkTools(local);
     let connections: Promise<McpConnection[]> | undefined;
     const connect = () => {
@@ -219,6 +238,14 @@ export function createAgents(deps: AgentDeps): { agent(options?: AgentOptions): 
       history: (session) => memoryStore().load(project, session, o.memory || undefined),
       sessions: (s) => memoryStore().listSessions(project, s),
       forgetSession: (session) => memoryStore().deleteSession(project, session),
+      mcpServer: (m = {}) =>
+        createMcpToolServer({
+          name: m.name ?? 'incontext',
+          version: m.version ?? '1.0.0',
+          tools: local,
+          tracer: deps.tracer(project),
+          instructions: `Tools over the documents of the incontext project "${project}".`,
+        }),
       async close() {
         open.delete(handle);
         const c = connections;

@@ -288,6 +288,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     tracer: (p) => tracing.tracer(p),
     search: (query, o) => search(query, o),
     getDocument: (p, id) => store.getDocument(p, id),
+    ask: (question, c) => api.ask(question, c),
     screenHits: { spare: (k, p) => guard.spare(k, p), filter: (hits, k, p, span) => guard.filterHits(hits, k, p, span) },
     memoryPath: options.store ? ':memory:' : join(homeDir, 'incontext.db'),
   });

@@ -25,6 +25,7 @@ export {
   type SessionInfo,
   type McpServerSpec,
   type McpConnection,
+  type McpToolServer,
 } from '../agent/index.js';
 export type { AdapterTrainOptions, AdapterTrainReport, AdapterInfo, AdapterSource, RankingMetrics } from './adapter.js';
 export type { Tenancy, Principal, Scope, KeyLimits } from '../tenancy/index.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AgentError, IncontextError, type AgentOptions, type AgentResult, type AgentStep } from '../app/index.js';
+import { AgentError, BUILTIN_TOOLS, IncontextError, type AgentOptions, type AgentResult, type AgentStep, type BuiltinTool } from '../app/index.js';
 import { open } from './commands.js';
 import { printJson, usageError } from './output.js';
 
@@ -26,7 +26,31 @@ function resultJson(r: AgentResult) {
   return { text: r.text, stoppedBy: r.stoppedBy, model: r.model, ...(r.session ? { session: r.session } : {}), traceId: r.traceId, usage: r.usage, steps: stepsJson(r.steps) };
 }
 
+function builtinList(v: string): BuiltinTool[] {
+  const names = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.filter((n) => !(BUILTIN_TOOLS as readonly string[]).includes(n));
+  if (bad.length || !names.length) throw usageError(`--tools takes a list of ${BUILTIN_TOOLS.join(', ')}; got "${v}"`);
+  return names as BuiltinTool[];
+}
+
 export function registerAgentCommands(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('mcp')
+    .description("serve the project's search, fetch_document and ask tools as an MCP server on stdio (for Claude Desktop, IDEs, other agents)")
+    .option('--tools <list>', `comma-separated, from ${BUILTIN_TOOLS.join(', ')} (default all)`, builtinList)
+    .action(async function (this: Command, o: { tools?: BuiltinTool[] }) {
+      const { ic } = open(this);
+      const agent = ic.agent({ builtins: o.tools ?? [...BUILTIN_TOOLS] });
+      const server = agent.mcpServer();
+      try {
+        // stdout belongs to the protocol from here on: nothing else may print to it.
+        await server.listenStdio();
+      } finally {
+        await server.close();
+        await ic.close();
+      }
+    });
+
   program
     .command('agent')
     .description("run an agent on a task: it searches the project's documents (and any MCP server's tools) and answers; every step is traced and budgeted")
