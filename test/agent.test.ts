@@ -164,6 +164,20 @@ describe('ic.agent() through the app', () => {
     expect((await ic.traces.listTraces('other')).traces).toHaveLength(1);
   });
 
+  it("deleting a project deletes its conversations; a project with only conversations is not empty", async () => {
+    const { ic } = await setup({}, false);
+    const t = ic.tenancy();
+    await t.createProject('gone', { actor: 'test' });
+    upstream.script({ text: 'noted' }, { text: 'kept' });
+    await ic.agent({ model: MODEL, project: 'gone', builtins: false }).run('remember the harbour code 7731', { session: 's' });
+    await ic.agent({ model: MODEL, project: 'stays', builtins: false }).run('hello', { session: 's' });
+    await expect(t.deleteProject('gone', { actor: 'test' })).rejects.toMatchObject({ status: 409 });
+    await t.deleteProject('gone', { actor: 'test', force: true });
+    expect(await ic.agent({ project: 'gone', builtins: false }).sessions()).toEqual([]);
+    expect(await ic.agent({ project: 'gone', builtins: false }).history('s')).toEqual([]);
+    expect(await ic.agent({ project: 'stays', builtins: false }).history('s')).toHaveLength(2);
+  });
+
   it("an MCP server's tool is called end to end", async () => {
     const { ic } = await setup({}, false);
     const agent = ic.agent({ model: MODEL, builtins: false, mcp: [{ command: process.execPath, args: [MCP_FIXTURE] }] });

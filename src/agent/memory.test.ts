@@ -35,6 +35,8 @@ describe('SQLite agent memory', () => {
     expect(await m.deleteSession('alpha', 'shared')).toBe(true);
     expect(await m.load('alpha', 'shared')).toEqual([]);
     expect(await m.load('beta', 'shared')).toHaveLength(2);
+    expect(await m.deleteProject('beta')).toBe(1);
+    expect(await m.load('beta', 'shared')).toEqual([]);
     await m.close();
   });
 

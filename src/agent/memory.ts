@@ -116,6 +116,8 @@ export function openSqliteAgentMemory(options: SqliteAgentMemoryOptions): AgentM
     ),
     deleteMessages: db.prepare<[string, string]>('DELETE FROM agent_messages WHERE project_id = ? AND session_id = ?'),
     deleteSession: db.prepare<[string, string]>('DELETE FROM agent_sessions WHERE project_id = ? AND session_id = ?'),
+    deleteProjectMessages: db.prepare<[string]>('DELETE FROM agent_messages WHERE project_id = ?'),
+    deleteProjectSessions: db.prepare<[string]>('DELETE FROM agent_sessions WHERE project_id = ?'),
   };
 
   const append = db.transaction((project: string, session: string, messages: readonly ModelMessage[]) => {
@@ -127,6 +129,11 @@ export function openSqliteAgentMemory(options: SqliteAgentMemoryOptions): AgentM
   const remove = db.transaction((project: string, session: string) => {
     q.deleteMessages.run(project, session);
     return q.deleteSession.run(project, session).changes > 0;
+  });
+
+  const removeProject = db.transaction((project: string) => {
+    q.deleteProjectMessages.run(project);
+    return q.deleteProjectSessions.run(project).changes;
   });
 
   return {
@@ -147,6 +154,9 @@ export function openSqliteAgentMemory(options: SqliteAgentMemoryOptions): AgentM
     },
     async deleteSession(project, session) {
       return remove(project, checkSession(session));
+    },
+    async deleteProject(project) {
+      return removeProject(project);
     },
     async close() {
       db.close();

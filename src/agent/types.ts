@@ -115,6 +115,8 @@ export interface AgentMemory {
   listSessions(project: string, options?: { limit?: number }): Promise<SessionInfo[]>;
   /** Forget a session; false when it did not exist (in this project). */
   deleteSession(project: string, session: string): Promise<boolean>;
+  /** Forget every session of a project (when the project is deleted); returns how many went. */
+  deleteProject(project: string): Promise<number>;
   close(): Promise<void>;
 }
 

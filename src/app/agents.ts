@@ -160,7 +160,16 @@ function builtinTools(deps: AgentDeps, which: readonly BuiltinTool[], caller: Ca
   return which.map((n) => all[n]);
 }
 
-export function createAgents(deps: AgentDeps): { agent(options?: AgentOptions): Agent; close(): Promise<void> } {
+export interface Agents {
+  agent(options?: AgentOptions): Agent;
+  /** Whether the project has stored conversations (a project with any is not empty). */
+  hasSessions(project: string): Promise<boolean>;
+  /** Forget the project's conversations, when the project is deleted. */
+  deleteProject(project: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function createAgents(deps: AgentDeps): Agents {
   let memory: AgentMemory | undefined;
   const memoryStore = () => (memory ??= openSqliteAgentMemory({ path: deps.memoryPath }));
   const open = new Set<Agent>();
@@ -259,6 +268,8 @@ export function createAgents(deps: AgentDeps): { agent(options?: AgentOptions): 
 
   return {
     agent,
+    hasSessions: async (p) => (await memoryStore().listSessions(p, { limit: 1 })).length > 0,
+    deleteProject: (p) => memoryStore().deleteProject(p),
     async close() {
       await Promise.all([...open].map((a) => a.close()));
       await memory?.close();

@@ -374,12 +374,13 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
         path: options.store ? ':memory:' : join(homeDir, 'incontext.db'),
         ...(env[MASTER_KEY_ENV] ? { masterKey: env[MASTER_KEY_ENV] } : {}),
         projectData: {
-          hasData: async (p) => (await store.stats(p)).documents > 0,
+          hasData: async (p) => (await store.stats(p)).documents > 0 || (await agents.hasSessions(p)),
           deleteData: async (p) => {
             for (let docs = await store.listDocuments(p, { limit: 500 }); docs.length > 0; docs = await store.listDocuments(p, { limit: 500 })) {
               for (const d of docs) await store.deleteDocument(p, d.id);
             }
             await traces.deleteTraces(p, { before: Date.now() + 86_400_000 });
+            await agents.deleteProject(p);
           },
         },
       });
