@@ -26,6 +26,13 @@ interface ChatInternals {
   };
 }
 
+/** Per model instance: the endpoint, and the provider's headers once first built. */
+interface Fixed {
+  url: string;
+  target: URL;
+  headers?: Promise<Record<string, string>> | undefined;
+}
+
 function internalsOf(model: LanguageModelV4): ChatInternals | undefined {
   const m = model as unknown as Partial<ChatInternals>;
   if (typeof m.getArgs !== 'function' || typeof m.config?.url !== 'function' || m.config.fetch !== undefined) return undefined;
@@ -217,15 +224,23 @@ function toResult(response: ChatResponse, args: Record<string, unknown>, headers
   };
 }
 
-async function generate(model: LanguageModelV4, internals: ChatInternals, options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
+/** Request headers as the SDK's postToApi sends them, user agent included. */
+async function sdkHeaders(internals: ChatInternals, extra: LanguageModelV4CallOptions['headers']): Promise<Record<string, string>> {
+  const merged: Record<string, string | undefined> = { 'content-type': 'application/json', ...(await internals.config.headers?.()), ...extra };
+  return withUserAgentSuffix(merged, `ai-sdk-provider-utils/${UTILS_VERSION}`, getRuntimeEnvironmentUserAgent());
+}
+
+async function generate(internals: ChatInternals, fixed: Fixed, options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
   const { args, warnings } = await internals.getArgs(options);
-  const url = internals.config.url({ path: '/chat/completions', modelId: internals.config.requestModelId ?? model.modelId });
-  const merged: Record<string, string | undefined> = { 'content-type': 'application/json', ...(await internals.config.headers?.()), ...options.headers };
-  // The same headers as the SDK's postToApi, user agent included.
-  const headers = withUserAgentSuffix(merged, `ai-sdk-provider-utils/${UTILS_VERSION}`, getRuntimeEnvironmentUserAgent());
+  const url = fixed.url;
+  // The provider's own headers (key, organization, user agent) do not change for a model instance.
+  const headers = options.headers ? await sdkHeaders(internals, options.headers) : await (fixed.headers ??= sdkHeaders(internals, undefined).catch((e: unknown) => {
+        fixed.headers = undefined;
+        throw e;
+      }));
   let r: RawResponse;
   try {
-    r = await post(new URL(url), headers, JSON.stringify(args), options.abortSignal);
+    r = await post(fixed.target, headers, JSON.stringify(args), options.abortSignal);
   } catch (e) {
     if (isAbort(e)) throw e;
     throw new APICallError({ message: `Cannot connect to API: ${(e as Error).message}`, cause: e, url, requestBodyValues: args, isRetryable: true });
@@ -251,6 +266,8 @@ async function generate(model: LanguageModelV4, internals: ChatInternals, option
 export function leanOpenAIChat(model: LanguageModelV4): LanguageModelV4 {
   const internals = internalsOf(model);
   if (!internals) return model;
+  const url = internals.config.url({ path: '/chat/completions', modelId: internals.config.requestModelId ?? model.modelId });
+  const fixed: Fixed = { url, target: new URL(url) };
   return {
     specificationVersion: 'v4',
     provider: model.provider,
@@ -258,7 +275,7 @@ export function leanOpenAIChat(model: LanguageModelV4): LanguageModelV4 {
     get supportedUrls() {
       return model.supportedUrls;
     },
-    doGenerate: (options) => generate(model, internals, options),
+    doGenerate: (options) => generate(internals, fixed, options),
     doStream: (options) => model.doStream(options),
   };
 }
