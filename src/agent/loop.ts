@@ -92,70 +92,86 @@ function checkOptions(o: RunAgentOptions): number {
   return maxSteps;
 }
 
-/** Everything a run shares between the generate and the stream variant. */
+/** The state of one run, shared by the generate and the stream variant. */
+interface Run {
+  o: RunAgentOptions;
+  root: SpanHandle;
+  modelId: string;
+  user: ModelMessage;
+  steps: AgentStep[];
+  stoppedBy: StopReason;
+}
+
+/** Start the run: its request span, the session's history, and (for a model without tools) the retrieval first. */
 async function prepare(o: RunAgentOptions) {
   const maxSteps = checkOptions(o);
   const modelId = o.modelId ?? `${o.model.provider}:${o.model.modelId}`;
   const root = o.tracer.startSpan(o.name ?? 'agent', 'request', { attributes: { ...o.attributes, model: modelId, agent: true, maxSteps, tools: (o.tools ?? []).map((t) => t.name) } });
   root.setInput(o.input);
   if (o.memory) root.setAttributes({ session: o.memory.session });
+  const run: Run = { o, root, modelId, user: { role: 'user', content: o.input }, steps: [], stoppedBy: 'answer' };
   try {
     const history = o.memory ? await o.memory.store.load(o.tracer.projectId, o.memory.session, o.memory.window) : [];
-    const user: ModelMessage = { role: 'user', content: o.input };
     const augment = o.augment;
     const augmented = augment ? await o.tracer.withSpan('retrieve', 'retrieval', (span) => augment(o.input, span), { parent: root }) : undefined;
-    const instructions = augmented?.instructions ?? o.instructions;
-    const steps: AgentStep[] = [];
-    const executed = new Set<string>();
-    const tools = toToolSet(o.tools ?? [], {
-      tracer: o.tracer,
-      parent: root,
-      maxOutputChars: o.maxToolOutputChars ?? DEFAULT_MAX_TOOL_OUTPUT_CHARS,
-      step: () => steps.length,
-      executed,
-    });
-    let stoppedBy: StopReason = 'answer';
-    const loopGuard: StopCondition<ToolSet> = () => {
-      if (!repeatedFailure(steps)) return false;
-      stoppedBy = 'repeated-tool-error';
-      return true;
-    };
-    const settings = {
-      model: o.model,
-      ...(instructions ? { instructions } : {}),
-      messages: [...history, augmented ? { role: 'user' as const, content: augmented.content } : user],
-      ...(Object.keys(tools).length ? { tools } : {}),
-      stopWhen: [stepCountIs(maxSteps), loopGuard],
-      // The gateway owns retries and fallback; a second retry layer here would multiply attempts.
-      maxRetries: 0,
-      ...(o.signal ? { abortSignal: o.signal } : {}),
-      ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
-      ...(o.maxOutputTokens !== undefined ? { maxOutputTokens: o.maxOutputTokens } : {}),
-      ...(o.providerOptions ? { providerOptions: o.providerOptions } : {}),
-      onStepEnd: (s: StepResult<ToolSet>) => {
-        const step = toStep(s, steps.length);
-        steps.push(step);
-        recordInvalidCalls(o, root, step, executed);
-      },
-    };
-    const finish = async (text: string, responseMessages: readonly ModelMessage[]): Promise<AgentResult> => {
-      const last = steps.at(-1);
-      if (stoppedBy === 'answer' && last && last.toolCalls.length > 0) stoppedBy = 'max-steps';
-      const usage = sumUsage(steps);
-      if (o.memory) await o.memory.store.appendTurn(o.tracer.projectId, o.memory.session, [user, ...responseMessages]);
-      root.setOutput(text).setAttributes({ steps: steps.length, toolCalls: steps.reduce((n, s) => n + s.toolCalls.length, 0), stoppedBy }).end('ok');
-      return { text, steps, usage, stoppedBy, traceId: root.traceId, model: modelId, ...(o.memory ? { session: o.memory.session } : {}) };
-    };
-    const fail = (e: unknown): AgentError => {
-      const err = new AgentError(agentError(e, modelId), steps, root.traceId);
-      root.setAttributes({ steps: steps.length }).end('error', err);
-      return err;
-    };
-    return { root, settings, steps, finish, fail };
+    const messages: ModelMessage[] = [...history, augmented ? { role: 'user', content: augmented.content } : run.user];
+    return { run, settings: settings(run, maxSteps, messages, augmented?.instructions ?? o.instructions) };
   } catch (e) {
     root.end('error', e);
     throw e;
   }
+}
+
+/** generateText / streamText options: the tools traced under the run, the stop conditions, each step recorded. */
+function settings(run: Run, maxSteps: number, messages: ModelMessage[], instructions: string | undefined) {
+  const { o, root, steps } = run;
+  const executed = new Set<string>();
+  const tools = toToolSet(o.tools ?? [], {
+    tracer: o.tracer,
+    parent: root,
+    maxOutputChars: o.maxToolOutputChars ?? DEFAULT_MAX_TOOL_OUTPUT_CHARS,
+    step: () => steps.length,
+    executed,
+  });
+  const loopGuard: StopCondition<ToolSet> = () => {
+    if (!repeatedFailure(steps)) return false;
+    run.stoppedBy = 'repeated-tool-error';
+    return true;
+  };
+  return {
+    model: o.model,
+    ...(instructions ? { instructions } : {}),
+    messages,
+    ...(Object.keys(tools).length ? { tools } : {}),
+    stopWhen: [stepCountIs(maxSteps), loopGuard],
+    // The gateway owns retries and fallback; a second retry layer here would multiply attempts.
+    maxRetries: 0,
+    ...(o.signal ? { abortSignal: o.signal } : {}),
+    ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
+    ...(o.maxOutputTokens !== undefined ? { maxOutputTokens: o.maxOutputTokens } : {}),
+    ...(o.providerOptions ? { providerOptions: o.providerOptions } : {}),
+    onStepEnd: (s: StepResult<ToolSet>) => {
+      const step = toStep(s, steps.length);
+      steps.push(step);
+      recordInvalidCalls(o, root, step, executed);
+    },
+  };
+}
+
+/** A finished run: remembered (when it has a session), its span closed, its result. */
+async function finish(run: Run, text: string, responseMessages: readonly ModelMessage[]): Promise<AgentResult> {
+  const { o, root, steps } = run;
+  if (run.stoppedBy === 'answer' && (steps.at(-1)?.toolCalls.length ?? 0) > 0) run.stoppedBy = 'max-steps';
+  // Only a finished turn is stored: a half turn would leave the next run a tool call without its answer.
+  if (o.memory) await o.memory.store.appendTurn(o.tracer.projectId, o.memory.session, [run.user, ...responseMessages]);
+  root.setOutput(text).setAttributes({ steps: steps.length, toolCalls: steps.reduce((n, s) => n + s.toolCalls.length, 0), stoppedBy: run.stoppedBy }).end('ok');
+  return { text, steps, usage: sumUsage(steps), stoppedBy: run.stoppedBy, traceId: root.traceId, model: run.modelId, ...(o.memory ? { session: o.memory.session } : {}) };
+}
+
+function fail(run: Run, e: unknown): AgentError {
+  const err = new AgentError(agentError(e, run.modelId), run.steps, run.root.traceId);
+  run.root.setAttributes({ steps: run.steps.length }).end('error', err);
+  return err;
 }
 
 /** Calls that never reached a tool (unknown name, input failing the schema) still get their error span. */
@@ -184,14 +200,14 @@ export function agentError(e: unknown, modelId: string): IncontextError {
 
 /** Run the agent to its answer. Rejects with an AgentError (carrying the steps done) when a step fails. */
 export async function runAgent(o: RunAgentOptions): Promise<AgentResult> {
-  const run = await prepare(o);
+  const { run, settings } = await prepare(o);
   let r;
   try {
-    r = await run.root.run(() => generateText(run.settings));
+    r = await run.root.run(() => generateText(settings));
   } catch (e) {
-    throw run.fail(e);
+    throw fail(run, e);
   }
-  return run.finish(r.text, r.response.messages);
+  return finish(run, r.text, r.response.messages);
 }
 
 /**
@@ -199,12 +215,12 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentResult> {
  * then usage and `done` (or `error`, carrying the steps done). Never throws once iteration starts.
  */
 export async function* streamAgent(o: RunAgentOptions): AsyncIterable<AgentStreamPart> {
-  const run = await prepare(o);
+  const { run, settings } = await prepare(o);
   let failure: unknown;
   try {
     const result = run.root.run(() =>
       streamText({
-        ...run.settings,
+        ...settings,
         onError: ({ error }) => {
           failure ??= error;
         },
@@ -220,12 +236,12 @@ export async function* streamAgent(o: RunAgentOptions): AsyncIterable<AgentStrea
       while (reported < run.steps.length) yield { type: 'step', step: run.steps[reported++] as AgentStep };
     }
     if (failure !== undefined) throw failure;
-    const done = await run.finish(await result.text, (await result.response).messages);
+    const done = await finish(run, await result.text, (await result.response).messages);
     while (reported < run.steps.length) yield { type: 'step', step: run.steps[reported++] as AgentStep };
     yield { type: 'usage', usage: done.usage };
     yield { type: 'done', result: done };
   } catch (e) {
-    const err = run.root.ended ? agentError(e, o.modelId ?? o.model.modelId) : run.fail(e);
+    const err = run.root.ended ? agentError(e, run.modelId) : fail(run, e);
     yield { type: 'error', error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) }, steps: run.steps };
   } finally {
     // A consumer that stops reading early leaves the span open: close it as cancelled.
