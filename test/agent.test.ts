@@ -275,7 +275,7 @@ describe('incontext mcp (CLI)', () => {
     try {
       expect(c.tools.map((t) => t.name)).toEqual(['search', 'fetch_document', 'ask']);
       const span = createTracer({ store: createMemoryTraceStore(), projectId: 'client' }).startSpan('t', 'tool');
-      const call = async (name: string, input: unknown) => JSON.parse((await c.tools.find((t) => t.name === name)?.execute(input, { toolCallId: name, project: 'client', span })) as string) as Record<string, unknown>;
+      const call = async (name: string, input: unknown) => JSON.parse((await c.tools.find((t) => t.name === name)?.execute(input, { toolCallId: name, project: 'client', span, signal: new AbortController().signal })) as string) as Record<string, unknown>;
       const found = (await call('search', { query: 'Battle of Hastings', k: 1 })) as { hits: Array<{ documentId: string; source: string }> };
       expect(found.hits[0]?.source).toMatch(/normans\.md$/);
       const doc = await call('fetch_document', { documentId: found.hits[0]?.documentId });

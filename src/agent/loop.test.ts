@@ -132,6 +132,23 @@ describe('runAgent', () => {
     expect(upstream.requests).toHaveLength(2);
   });
 
+  it('a tool that hangs past its time limit is aborted and reported to the model as a timeout', async () => {
+    let aborted = false;
+    const hang = defineTool({
+      name: 'hang',
+      description: 'never answers',
+      input: z.object({}),
+      execute: (_input, { signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => ((aborted = true), reject(new Error('aborted'))))),
+    });
+    upstream.script({ toolCalls: [{ name: 'hang', arguments: {} }] }, { text: 'It timed out.' });
+    const r = await runAgent({ model: model(), tracer, input: 'go', tools: [hang], toolTimeoutMs: 20 });
+    expect(aborted).toBe(true);
+    expect(r.text).toBe('It timed out.');
+    expect(r.steps[0]?.toolResults[0]?.error).toMatch(/PROVIDER_TIMEOUT: Tool hang did not finish within 20 ms/);
+    expect(bodyText(1)).toContain('did not finish within 20 ms');
+    expect((await spans(r.traceId)).find((s) => s.kind === 'tool')?.status).toBe('error');
+  });
+
   it('cuts a huge tool output before the model sees it, and says so', async () => {
     const big = defineTool({ name: 'dump', description: 'big', input: z.object({}), execute: () => 'word '.repeat(5000) });
     upstream.script({ toolCalls: [{ name: 'dump', arguments: {} }] }, { text: 'ok' });

@@ -12,7 +12,7 @@ import { generateText, stepCountIs, streamText, type ModelMessage, type StepResu
 import { IncontextError, type Usage } from '../core/index.js';
 import type { SpanHandle } from '../trace/index.js';
 import { checkSession } from './memory.js';
-import { checkTools, DEFAULT_MAX_TOOL_OUTPUT_CHARS, toolErrorText, toToolSet } from './tools.js';
+import { checkTools, DEFAULT_MAX_TOOL_OUTPUT_CHARS, DEFAULT_TOOL_TIMEOUT_MS, toolErrorText, toToolSet } from './tools.js';
 import type { AgentResult, AgentStep, AgentStreamPart, AgentToolResult, RunAgentOptions, StopReason } from './types.js';
 
 export const DEFAULT_MAX_STEPS = 8;
@@ -130,6 +130,7 @@ function settings(run: Run, maxSteps: number, messages: ModelMessage[], instruct
     tracer: o.tracer,
     parent: root,
     maxOutputChars: o.maxToolOutputChars ?? DEFAULT_MAX_TOOL_OUTPUT_CHARS,
+    timeoutMs: o.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
     step: () => steps.length,
     executed,
   });

@@ -52,7 +52,7 @@ describe('createMcpToolServer over Streamable HTTP', () => {
 
   it("runs a call in the server's project and traces it as a request span", async () => {
     const span = createTracer({ store: createMemoryTraceStore(), projectId: 'client-side' }).startSpan('t', 'tool');
-    const out = await client.tools[0]?.execute({ note: 'hi' }, { toolCallId: '1', project: 'client-side', span });
+    const out = await client.tools[0]?.execute({ note: 'hi' }, { toolCallId: '1', project: 'client-side', span, signal: new AbortController().signal });
     expect(JSON.parse(out as string)).toEqual({ project: 'proj-a', note: 'hi' });
     await serverTracer.flush();
     const { traces } = await store.listTraces('proj-a');
@@ -61,7 +61,7 @@ describe('createMcpToolServer over Streamable HTTP', () => {
 
   it('a throwing tool and bad input come back as MCP tool errors with the message and hint', async () => {
     const span = createTracer({ store: createMemoryTraceStore(), projectId: 'c' }).startSpan('t', 'tool');
-    await expect(Promise.resolve(client.tools[1]?.execute({}, { toolCallId: '2', project: 'c', span }))).rejects.toThrow(/NOT_FOUND: nothing here \(hint: try another id\)/);
+    await expect(Promise.resolve(client.tools[1]?.execute({}, { toolCallId: '2', project: 'c', span, signal: new AbortController().signal }))).rejects.toThrow(/NOT_FOUND: nothing here \(hint: try another id\)/);
   });
 
   it("checks input against the tool's schema on the server too (a client that skips the check gets a tool error)", async () => {

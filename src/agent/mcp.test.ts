@@ -61,9 +61,9 @@ describe('MCP client over stdio', () => {
   it('checks input against the server schema before sending; a throwing server tool is an error', async () => {
     const add = stdio.tools.find((t) => t.name === 'add');
     const span = createTracer({ store: createMemoryTraceStore(), projectId: 'p' }).startSpan('t', 'tool');
-    expect(await add?.execute({ a: 2, b: 40 }, { toolCallId: '1', project: 'p', span })).toBe('42');
+    expect(await add?.execute({ a: 2, b: 40 }, { toolCallId: '1', project: 'p', span, signal: new AbortController().signal })).toBe('42');
     const explode = stdio.tools.find((t) => t.name === 'explode');
-    await expect(Promise.resolve(explode?.execute({}, { toolCallId: '2', project: 'p', span }))).rejects.toThrow(/the fixture tool blew up/);
+    await expect(Promise.resolve(explode?.execute({}, { toolCallId: '2', project: 'p', span, signal: new AbortController().signal }))).rejects.toThrow(/the fixture tool blew up/);
   });
 
   it('a command that is not an MCP server fails with a clear error', async () => {
@@ -94,7 +94,7 @@ describe('MCP client over Streamable HTTP', () => {
       expect(c.server).toEqual({ name: 'http-fixture', version: '2.0.0' });
       expect(c.tools.map((t) => t.name)).toEqual(['web_shout']);
       const span = createTracer({ store: createMemoryTraceStore(), projectId: 'p' }).startSpan('t', 'tool');
-      expect(await c.tools[0]?.execute({ word: 'hey' }, { toolCallId: '1', project: 'p', span })).toBe('HEY');
+      expect(await c.tools[0]?.execute({ word: 'hey' }, { toolCallId: '1', project: 'p', span, signal: new AbortController().signal })).toBe('HEY');
     } finally {
       await c.close();
     }

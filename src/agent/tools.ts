@@ -83,11 +83,19 @@ export function toolErrorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+function timeoutError(name: string, ms: number): IncontextError {
+  return new IncontextError('PROVIDER_TIMEOUT', `Tool ${name} did not finish within ${ms} ms`, { input: { key: name }, hint: 'Try a narrower request, or answer without this tool.' });
+}
+
+export const DEFAULT_TOOL_TIMEOUT_MS = 60_000;
+
 export interface ToolSetOptions {
   tracer: Tracer;
   /** The run's request span: every tool span hangs under it. */
   parent: SpanContext;
   maxOutputChars: number;
+  /** Per call; the tool's signal aborts then, and the model reads a timeout error. */
+  timeoutMs: number;
   /** The step in progress, recorded on each tool span. */
   step: () => number;
   /** Ids of calls that reached execute, so the loop can tell invalid calls (which never do) apart. */
@@ -104,14 +112,24 @@ export function toToolSet(tools: readonly AgentTool[], o: ToolSetOptions): ToolS
         o.executed.add(toolCallId);
         const span = o.tracer.startSpan(`tool ${t.name}`, 'tool', { parent: o.parent, attributes: { tool: t.name, toolCallId, step: o.step() } });
         span.setInput(input);
+        // A hung tool (a stalled MCP server, a slow API) must not hold the run: past the limit it is a tool error.
+        const timeout = new AbortController();
+        const timer = setTimeout(() => timeout.abort(), o.timeoutMs);
+        const signal = abortSignal ? AbortSignal.any([abortSignal, timeout.signal]) : timeout.signal;
         try {
-          const output = await span.run(() => t.execute(input, { toolCallId, project: o.tracer.projectId, span, ...(abortSignal ? { signal: abortSignal } : {}) }));
+          const running = Promise.resolve(span.run(() => t.execute(input, { toolCallId, project: o.tracer.projectId, span, signal })));
+          const stopped = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+          const output = await Promise.race([running, stopped]);
           span.setOutput(output ?? null).end('ok');
           return output ?? null;
-        } catch (err) {
+        } catch (thrown) {
+          // Whatever the tool threw on its way out, a call stopped by the limit failed by timing out.
+          const err = timeout.signal.aborted && !abortSignal?.aborted ? timeoutError(t.name, o.timeoutMs) : thrown;
           span.end('error', err);
           // The model reads the message; the hint tells it what to do differently.
           throw new Error(toolErrorText(err), { cause: err });
+        } finally {
+          clearTimeout(timer);
         }
       },
       toModelOutput: ({ output }) => {

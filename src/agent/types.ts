@@ -9,11 +9,12 @@ import type { SpanAttributes, SpanHandle, Tracer } from '../trace/index.js';
 export interface ToolContext {
   /** The id the model gave this call. */
   toolCallId: string;
+  /** Aborts when the run is cancelled or the call passes its time limit. */
+  signal: AbortSignal;
   /** The project the agent runs for (its tracer's): a tool that reads data must stay inside it. */
   project: string;
   /** The tool's own `tool` span, to add attributes; its input, output, status and time are recorded for you. */
   span: SpanHandle;
-  signal?: AbortSignal;
 }
 
 /**
@@ -138,6 +139,8 @@ export interface RunAgentOptions {
   maxOutputTokens?: number;
   /** A longer tool output is cut (with a note saying so) before it goes to the model. Default 20,000 characters. */
   maxToolOutputChars?: number;
+  /** One tool call at most this long (its signal aborts, the model reads a timeout error); default 60,000 ms. */
+  toolTimeoutMs?: number;
   /** Name of the run's `request` span; default `agent`. */
   name?: string;
   /** Extra attributes of the run's `request` span (user, key id). */
