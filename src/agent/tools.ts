@@ -127,7 +127,7 @@ export function toToolSet(tools: readonly AgentTool[], o: ToolSetOptions): ToolS
           const err = timeout.signal.aborted && !abortSignal?.aborted ? timeoutError(t.name, o.timeoutMs) : thrown;
           span.end('error', err);
           // The model reads the message; the hint tells it what to do differently.
-          throw new Error(toolErrorText(err), { cause: err });
+          throw new Error(toolErrorText(err), { cause: thrown });
         } finally {
           clearTimeout(timer);
         }
