@@ -247,6 +247,19 @@ describe('POST /api/agent', () => {
     const bad = await post(query, { input: 'x', maxSteps: 0 });
     expect(bad.status).toBe(400);
   });
+
+  it('a rate-limited step answers 429 with Retry-After', async () => {
+    const { ic } = await setup({ gateway: { rateLimit: { perProject: { requestsPerMinute: 1 } } } }, false);
+    const app = createServerApp(ic);
+    const post = () => app.request('/api/agent', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: 'hi', model: MODEL }) });
+    upstream.script({ text: 'one' });
+    expect((await post()).status).toBe(200);
+    const limited = await post();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+    expect(upstream.requests).toHaveLength(1);
+  });
 });
 
 describe('incontext agent (CLI)', () => {

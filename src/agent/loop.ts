@@ -23,6 +23,8 @@ export const REPEAT_LIMIT = 3;
 export class AgentError extends IncontextError {
   readonly steps: AgentStep[];
   readonly traceId: string;
+  /** From a rate limit or budget refusal: when to try again (the server sends it as Retry-After). */
+  readonly retryAfterMs: number | undefined;
   constructor(cause: IncontextError, steps: AgentStep[], traceId: string) {
     super(cause.code, cause.message, {
       ...(cause.input ? { input: cause.input } : {}),
@@ -31,6 +33,8 @@ export class AgentError extends IncontextError {
       cause,
     });
     this.name = 'AgentError';
+    const retry = (cause as { retryAfterMs?: unknown }).retryAfterMs;
+    this.retryAfterMs = typeof retry === 'number' ? retry : undefined;
     this.steps = steps;
     this.traceId = traceId;
   }
