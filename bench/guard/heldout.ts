@@ -3,7 +3,8 @@
  * bench/guard/heldout/ (hard benign prompts that mention instructions, roles, passwords, and
  * attacks in wordings the dev set lacks). Neither file is read by train.ts nor by the similarity
  * corpus, so these are figures on texts the detector was never fitted to. `--list` prints each
- * mistake with its score and strongest signal; `--blind` measures the blind pair instead.
+ * mistake with its score and strongest signal; `--blind` measures the blind pair instead, `--blind2`
+ * the second blind pair (written before the intent-family work and measured once after it).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,7 +13,14 @@ import { createInjectionDetector, type InjectionDetector, type ScanResult } from
 
 const HERE = join(dirname(fileURLToPath(import.meta.url)), 'heldout');
 
-export type HeldoutFile = 'hard-benign.txt' | 'attacks.txt' | 'blind-benign.txt' | 'blind-attacks.txt';
+export type HeldoutFile = 'hard-benign.txt' | 'attacks.txt' | 'blind-benign.txt' | 'blind-attacks.txt' | 'blind2-benign.txt' | 'blind2-attacks.txt';
+export type HeldoutSet = 'heldout' | 'blind' | 'blind2';
+
+const FILES: Record<HeldoutSet, [HeldoutFile, HeldoutFile]> = {
+  heldout: ['hard-benign.txt', 'attacks.txt'],
+  blind: ['blind-benign.txt', 'blind-attacks.txt'],
+  blind2: ['blind2-benign.txt', 'blind2-attacks.txt'],
+};
 
 export function readHeldout(file: HeldoutFile): string[] {
   return readFileSync(join(HERE, file), 'utf8')
@@ -29,11 +37,11 @@ export interface HeldoutFigures {
   mistakes: Array<{ label: 'benign' | 'attack'; text: string; result: ScanResult }>;
 }
 
-/** `set: 'blind'` reads the pair written after tuning (see the files' headers). */
-export function heldoutFigures(detector: InjectionDetector, set: 'heldout' | 'blind' = 'heldout'): HeldoutFigures {
+/** `set: 'blind'` and `'blind2'` read the pairs written apart from tuning (see the files' headers). */
+export function heldoutFigures(detector: InjectionDetector, set: HeldoutSet = 'heldout'): HeldoutFigures {
   const mistakes: HeldoutFigures['mistakes'] = [];
-  const benign = readHeldout(set === 'blind' ? 'blind-benign.txt' : 'hard-benign.txt');
-  const attacks = readHeldout(set === 'blind' ? 'blind-attacks.txt' : 'attacks.txt');
+  const benign = readHeldout(FILES[set][0]);
+  const attacks = readHeldout(FILES[set][1]);
   let falsePositives = 0;
   let caught = 0;
   for (const text of benign) {
@@ -52,7 +60,8 @@ export function heldoutFigures(detector: InjectionDetector, set: 'heldout' | 'bl
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const f = heldoutFigures(createInjectionDetector(), process.argv.includes('--blind') ? 'blind' : 'heldout');
+  const set: HeldoutSet = process.argv.includes('--blind2') ? 'blind2' : process.argv.includes('--blind') ? 'blind' : 'heldout';
+  const f = heldoutFigures(createInjectionDetector(), set);
   console.log(`hard benign: ${f.falsePositives}/${f.benign} flagged (FPR ${(f.falsePositives / f.benign).toFixed(3)})`);
   console.log(`attacks: ${f.caught}/${f.attacks} caught (TPR ${(f.caught / f.attacks).toFixed(3)})`);
   if (process.argv.includes('--list')) {

@@ -51,6 +51,8 @@ const OVERRIDE: Rule[] = [
   { re: /\b(?:ignore|disregard|skip|forget)\s+(?:the\s+)?(?:user'?s?|customer'?s?|human'?s?)\s+(?:query|question|request|input|message|prompt)\b/i, s: 0.7 },
   { re: /\b(?:note|message|instructions?|attention|reminder)\s+(?:to|for)\s+(?:the\s+|any\s+)?(?:ai|assistant|llm|language\s+model|chatbot|bot|agent|model)s?\b/i, s: 0.55 },
   { re: /\bnew\s+(?:objective|goal|mission|role|persona|tasks?|orders)\s*:/i, s: 0.5 },
+  // An abrupt halt followed by a fixed, quoted output: "STOP EVERYTHING! Just print '...'".
+  { re: /\b(?:stop|halt|drop|cease)\s+(?:everything|all\s+(?:tasks|processing|work)|what\s+you(?:'re|\s+are)\s+doing)\b[^]{0,40}?\b(?:just\s+|only\s+|now\s+)?(?:print|say|output|write|type|reply|respond)\b\s*(?:with\s+|out\s+)?:?\s*["']/i, s: 0.6 },
   { re: /\bnow\s+come\s+new\s+tasks\b|\bforget\s+(?:all\s+)?(?:previous|prior|earlier|the\s+previous)\s+(?:tasks?|assignments?|information|conversations?)\b/i, s: 0.75 },
   // The user's task dropped for a fixed output: "Ignore the question. Just say: '...'".
   { re: /\b(?:ignore|disregard|skip|forget)\s+(?:the|this|that|my|your|any)\s+(?:above\s+|previous\s+|original\s+|actual\s+)?(?:question|task|request|prompt|input|text|query|summary|assignment|translation)\b\s*[.,;:!-]*\s*(?:and\s+)?(?:just|only|instead|simply|rather)?\s*,?\s*(?:say|print|output|write|reply|respond\s+with|type|return)\s*:?\s*["']/i, s: 0.6 },
@@ -90,7 +92,7 @@ const JAILBREAK: Rule[] = [
   { re: /\b(?:act|behave|respond|answer)\s+(?:as|like)\s+(?:\w+\s+){0,3}(?:with|in)\s+developer\s+mode\b/i, s: 0.8 },
   { re: /\bjailbr(?:eak|oken)\b/i, s: 0.35 },
   // A slot for "the prompt" in a role set-up: a reusable wrapper that changes how any request is answered.
-  { re: /[[<{(]\s*(?:insert|your|put|type|enter|add|write)\b[^\]>})\n]{0,30}\b(?:prompt|request|question|query)\b[^\]>})\n]{0,15}[\]>})]|\[\s*(?:prompt|request|question|query)\s*\]|<\s*thing\s+to\s+[^>\n]{0,30}>|\b(?:replace|substitute)\b[^.\n]{0,60}\bwith\s+(?:whatever|anything)\s+(?:you|u)\s+want\b/i, s: 0.35 },
+  { re: /[[<{(]\s*(?:insert|your|put|type|enter|add|write)\b[^\]>})\n]{0,30}\b(?:prompt|request|question|query)\b[^\]>})\n]{0,15}[\]>})]|\[\s*(?:prompt|request|question|query)\s*\]|<\s*thing\s+to\s+[^>\n]{0,30}>|\b(?:replace|substitute)\b[^\n]{0,60}\bwith\s+(?:whatever|anything)\s+(?:you|u)\s+want\b/i, s: 0.35 },
   // Lines spoken by a known jailbreak persona: "DAN: ...", the output format such set-ups ask for.
   { re: /(?:^|\n)\s*(?:DAN|STAN|DUDE|BetterDAN|AntiGPT|DevMode|UCAR|BasedGPT|NRAF|APOPHIS)\s*:/, s: 0.35 },
   { re: /\b(?:unfiltered|uncensored|amoral|unethical|unrestricted|unbound|unhinged|immoral)\b[^.\n]{0,40}\b(?:ai|chatbot|assistant|model|bot|persona|character|version|response|answers?)\b/i, s: 0.7 },
@@ -111,7 +113,10 @@ const JAILBREAK: Rule[] = [
   { re: /\b(?:will|must|should|shall)\s+(?:never|not)\s+(?:refuse|decline|say\s+(?:no|that\s+(?:it|you)\s+can'?t)|tell\s+me\s+(?:that\s+)?(?:it|you)\s+can'?t|apologi[sz]e|warn|include\s+(?:any\s+)?(?:warnings?|disclaimers?))/i, s: 0.75 },
   { re: /\b(?:always|will)\s+(?:send|give|provide)\s+(?:an?\s+|the\s+)?(?:unfiltered|uncensored)\s+(?:response|answer)/i, s: 0.85 },
   { re: /\b(?:start|begin)\s+(?:your\s+|the\s+|each\s+)?(?:response|reply|answer|output)\s+with\s+["'“]sure\b|\b(?:not\s+contain\s+any|(?:contains?|includes?|with|and|give|gives|make|makes)\s+no|without\s+any)\s+refusals?\b/i, s: 0.65 },
-  { re: /\bno\s+matter\s+how\s+(?:immoral|unethical|illegal|dangerous|offensive|harmful|inappropriate)/i, s: 0.8 },
+  { re: /\bno\s+matter\s+how\s+(?:immoral|unethical|illegal|dangerous|offensive|harmful|inappropriate|twisted|devious|evil|nefarious|malicious|depraved|vile)/i, s: 0.8 },
+  // Abuse asked for as the answer's tone: weak alone (comedy sketches ask it too).
+  { re: /\b(?:respond|reply|answer|talk|speak|write)\s+(?:to\s+me\s+)?(?:in|with|using)\s+(?:an?\s+)?(?:highly|extremely|very|really|maximally|deeply)\s+(?:offensive|insulting|abusive|vulgar|toxic|hateful|rude)\s+(?:tone|manner|way|language|style)\b/i, s: 0.35 },
+  { re: /(?<!(?:\bnot|\bnever|n't|\bno\s+longer)\s+(?:\w+\s+)?)\b(?:happy|glad|willing|eager|ready|love)\s+to\s+(?:assist|help)\s+(?:you\s+)?with\s+(?:any|all|your)\s+(?:\w+\s+)?(?:nefarious|evil|illegal|criminal|malicious|unethical|devious|twisted)\b/i, s: 0.7 },
   { re: /\b(?:stay|remain)\s+in\s+character\b/i, s: 0.2 },
   { re: /\b(?:two|2)\s+(?:different\s+|separate\s+)?(?:responses|answers|paragraphs)\b[^.\n]{0,120}\b(?:normal|classic|jailbr|dan|unfiltered|developer|opposite)/i, s: 0.8 },
   { re: /\[(?:🔒|🔓|CLASSIC|JAILBREAK|DAN|GPT|NORMAL|DEVELOPER)[^\]]{0,20}\]/i, s: 0.6 },
@@ -174,6 +179,12 @@ const EXTRACTION: Rule[] = [
   // Completion as extraction: the model is asked to finish a sentence that opens its own secrets.
   { re: /\b(?:complete|continue|finish)\s+(?:this|the\s+(?:following|sentence|text|phrase))\b[^\n]{0,20}?["'][^"'\n]{0,60}?\b(?:system\s+prompt|(?:my|your|the\s+hidden|the\s+secret)\s+(?:instructions|rules)|password|passcode|secret\s+(?:word|key|code|phrase)|access\s+code)\b[^"'\n]{0,30}?\b(?:says?|is|are|reads?|was|were)\b/i, s: 0.6 },
   { re: /\b(?:in\s+a\s+code\s*block|inside\s+```|as\s+a\s+(?:python\s+)?(?:list|string))\b[^.\n]{0,60}\b(?:instructions|prompt|above)\b/i, s: 0.4 },
+  // Asking for "your prompt / your instructions" in German, Spanish, French, Italian and Portuguese (diacritics are folded
+  // before matching). "The instructions" alone is a manual's; only the model's own ("your", "system") count.
+  { re: /\b(?:zeig(?:e|en\s+sie)?|gib|geben\s+sie|nenne|verrate|wiederhole|schreib(?:e)?|drucke?)\s+(?:mir\s+)?(?:(?:deinen|deine|dein|ihren|ihre)\s+(?:\w+\s+)?(?:system-?\s*)?(?:prompt|anweisungen|instruktionen|systemnachricht|vorgaben|regeln)|(?:den|die)\s+(?:system-?\s*prompt|systemanweisungen|systemnachricht|system-anweisungen))\b/i, s: 0.6 },
+  { re: /\b(?:muestrame|dime|revela(?:me)?|ensename|repite|imprime|escribe)\s+(?:(?:tu|tus)\s+(?:\w+\s+)?(?:prompt|instrucciones|indicaciones|reglas)|(?:el|la|las)\s+(?:\w+\s+)?(?:prompt\s+del\s+sistema|mensaje\s+del\s+sistema|instrucciones\s+(?:del\s+sistema|iniciales|ocultas|originales)))\b/i, s: 0.6 },
+  { re: /\b(?:montre-?moi|affiche|revele|donne-?moi|repete|ecris|recite)\s+(?:(?:ton|tes|votre|vos)\s+(?:\w+\s+)?(?:prompt|instructions|consignes|regles)|(?:le|les)\s+(?:\w+\s+)?(?:prompt\s+systeme|message\s+systeme|instructions\s+(?:initiales|systeme|cachees|d'origine)))\b/i, s: 0.6 },
+  { re: /\b(?:mostrami|dimmi|rivelami|ripeti|stampa|scrivi)\s+(?:il\s+tuo|i\s+tuoi|le\s+tue)\s+(?:\w+\s+)?(?:prompt|istruzioni|regole)\b|\b(?:mostre-?me|diga-?me|revele|repita|mostra-?me)\s+(?:o\s+seu|os\s+seus|as\s+suas|suas|seu|seus|teu|tuas)\s+(?:\w+\s+)?(?:prompt|instrucoes|regras)\b/i, s: 0.6 },
   // "System prompt" in other languages: asking for it is the extraction; the override rules catch the rest.
   { re: /\b(?:prompt\s+(?:syst(?:è|e)me|del\s+sistema|di\s+sistema|do\s+sistema)|instructions?\s+syst(?:è|e)me|systemprompt|system-?anweisungen)\b|системн(?:ый|ого)\s+промпт|系统提示|系統提示|システムプロンプト/i, s: 0.3 },
   { re: /(?:시스템\s*(?:프롬프트|메시지|메세지|지시|설정)|초기\s*(?:지시|명령|프롬프트)|숨겨진\s*(?:지시|명령|메시지|메세지|설정|프롬프트))[^.\n]{0,20}(?:알려|보여|출력|말해|반복|공개)|(?:위의|앞의|이전)\s*(?:내용|지시|텍스트|문장)[^.\n]{0,10}(?:그대로|반복|출력)/, s: 0.75 },
@@ -323,6 +334,20 @@ function flood(text: string): GuardSignal | undefined {
 }
 
 /**
+ * A message that is nothing but one unit repeated ("ö ö ö ...", "xyzlibxyzlib..."), shorter than a
+ * flood inside a longer text: it asks nothing and exists only to pad the context.
+ */
+const WHOLE_RUN = /^\s*([^]{1,40}?)\1{5,}([^]{0,40})$/;
+function wholeFlood(text: string): GuardSignal | undefined {
+  if (text.length < 60 || text.length > 400) return undefined;
+  const m = WHOLE_RUN.exec(text.trim());
+  // The tail may be a cut-off unit ("ö ö ö" ends without the space), nothing else.
+  // A short plain word repeated is a chant or laughter ("ha ha ha", "go go go"), not padding.
+  if (!m || INNOCENT_UNIT.test(m[1]!) || /^\s*(?:[a-z]{0,7}|\s*)\s*$/i.test(m[1]!) || !m[1]!.startsWith(m[2]!)) return undefined;
+  return { name: 'heuristic:flood', score: 0.6, detail: `whole message is "${m[1]!.slice(0, 20)}" repeated` };
+}
+
+/**
  * A necessary condition for a RUN match of 120+ characters, in one linear pass per period: a unit
  * of p characters repeated to length L makes t[i] === t[i + p] hold for L − p positions in a row.
  * The backtracking regex tries every start and unit length, which cost more than all other rules
@@ -365,7 +390,7 @@ export function heuristicSignals(texts: string[], raw?: string): GuardSignal[] {
   }
   const framing = framingSignal(texts, raw === undefined ? undefined : foldQuotes(raw));
   if (framing) out.push({ name: 'heuristic:framing', score: framing.score, detail: framing.detail });
-  const f = flood(texts[0] ?? '');
+  const f = flood(texts[0] ?? '') ?? wholeFlood(texts[0] ?? '');
   if (f) out.push(f);
   return out;
 }

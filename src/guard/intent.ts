@@ -66,9 +66,13 @@ export const REFUSAL: Rule[] = [
   { re: /\brefus(?:ing|al|e)\s+(?:is\s+)?not\s+(?:an?\s+)?(?:option|allowed|possible|permitted)\b|\byou\s+(?:can(?:'|no)?t|cannot|may\s+not|must\s+not|are\s+not\s+allowed\s+to|aren'?t\s+allowed\s+to)\s+refuse\b/i, s: 0.75 },
   { re: /\b(?:do\s+not|don'?t|never)\s+(?:apologi[sz]e|mention\s+(?:safety|ethics|legality|the\s+law|laws|risks|dangers|morality|policies)|suggest\s+(?:professionals|consulting|seeking|a\s+professional)|warn\s+me|lecture\s+me|moralize|moralise)\b/i, s: 0.35 },
   { re: /\b(?:answer|respond|reply)\b[^.\n]{0,30}\b(?:even\s+if|regardless\s+of\s+whether|even)\s+(?:it(?:'s|\s+is)\s+|the\s+)?(?:illegal|unethical|harmful|dangerous|immoral|against\s+(?:your|the)\s+(?:rules|policy|guidelines))/i, s: 0.75 },
-  // Refuse, then comply: the refusal or disclaimer is kept as a ritual and the answer follows anyway.
-  { re: /\b(?:first|start\s+(?:by|with)|begin\s+(?:by|with))\b[^.\n]{0,60}\b(?:why\s+you\s+(?:can'?t|cannot|won'?t)|(?:moral|ethical|safety|legal)\s+(?:disclaimer|lecture|warning|rant)|(?:content\s+)?polic(?:y|ies)|refus\w+|disclaimer|apolog\w+)\b[^]{0,160}?\b(?:then|after\s+that|afterwards|next|but\s+then)\b[^.\n]{0,60}\b(?:continue|proceed|answer|respond|reply|comply|actually|fully)\b/i, s: 0.65 },
-  { re: /\b(?:disclaimer|warning|lecture|rant|refusal)\b[^]{0,160}?\b(?:then|after\s+that|afterwards)\b[^.\n]{0,40}\b(?:proceeds?|continues?|goes\s+on|moves\s+on)\s+to\s+(?:do|answer|respond|write|say|give|provide)\b/i, s: 0.65 },
+  // Refuse, then comply: the refusal or disclaimer is kept as a ritual and the answer follows anyway. Weak on
+  // their own: "explain why you can't give medical advice, then answer my general question" is a fair request.
+  { re: /\b(?:first|start\s+(?:by|with)|begin\s+(?:by|with))\b[^.\n]{0,60}\b(?:why\s+you\s+(?:can'?t|cannot|won'?t)|(?:moral|ethical|safety|legal)\s+(?:disclaimer|lecture|warning|rant)|(?:content\s+)?polic(?:y|ies)|refus\w+|disclaimer|apolog\w+)\b[^]{0,160}?\b(?:then|after\s+that|afterwards|next|but\s+then)\b[^.\n]{0,60}\b(?:continue|proceed|answer|respond|reply|comply|actually|fully)\b/i, s: 0.4 },
+  { re: /\b(?:disclaimer|warning|lecture|rant|refusal)\b[^]{0,160}?\b(?:then|after\s+that|afterwards)\b[^.\n]{0,40}\b(?:proceeds?|continues?|goes\s+on|moves\s+on)\s+to\s+(?:do|answer|respond|write|say|give|provide)\b/i, s: 0.4 },
+  // A refusal answered by a reminder that brings the compliant answer back. Not "if you break
+  // character": language practice and games say that innocently.
+  { re: /\b(?:whenever|if|when|each\s+time|every\s+time)\s+(?:you\s+)?(?:refuse|claim\s+(?:an?\s+)?inability|say\s+(?:that\s+)?you\s+(?:can'?t|cannot)|decline)\b[^]{0,120}?\b(?:you\s+(?:will|must|should|shall)|i\s+will\s+(?:say|type|remind))\b[^.\n]{0,80}\b(?:answer|comply|produce|continue|respond|go\s+back|return\s+to|correct\s+(?:yourself|your)|stay\s+in\s+character|remind)/i, s: 0.4 },
   { re: /\b(?:now\s+that\s+(?:we'?ve|we\s+have)\s+got(?:ten)?|with)\s+(?:that|the|this)\s+(?:\w+\s+){0,3}(?:warning|disclaimer|lecture|rant)\s+out\s+of\s+the\s+way\b/i, s: 0.75 },
 ];
 
