@@ -239,6 +239,16 @@ describe('ic.agent() through the app', () => {
     expect((await ic.agent().history('offline'))[0]).toEqual({ role: 'user', content: 'When did William invade England?' });
   });
 
+  it('an MCP server that will not start is a clear error: thrown by run, the last part of stream', async () => {
+    const { ic } = await setup({}, false);
+    const agent = ic.agent({ model: MODEL, mcp: [{ command: process.execPath, args: ['-e', 'process.exit(2)'] }] });
+    await expect(agent.run('hi')).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/Cannot connect to the MCP server/) });
+    const parts = [];
+    for await (const p of agent.stream('hi')) parts.push(p);
+    expect(parts).toEqual([{ type: 'error', error: expect.objectContaining({ code: 'BAD_REQUEST' }), steps: [] }]);
+    expect(upstream.requests).toHaveLength(0);
+  });
+
   it('a model spec typo fails when the agent is made, before any call', async () => {
     const { ic } = await setup({}, false);
     expect(() => ic.agent({ model: 'nosuch:model' })).toThrow(/nosuch/);

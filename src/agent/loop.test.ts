@@ -200,6 +200,12 @@ describe('streamAgent', () => {
     expect(all.find((s) => s.kind === 'request')?.status).toBe('ok');
   });
 
+  it('bad options end the stream with an error part instead of throwing', async () => {
+    const parts: AgentStreamPart[] = [];
+    for await (const p of streamAgent({ model: model(), tracer, input: 'x', maxSteps: 0 })) parts.push(p);
+    expect(parts).toEqual([{ type: 'error', error: expect.objectContaining({ code: 'BAD_REQUEST' }), steps: [] }]);
+  });
+
   it('ends with an error part carrying the steps done when a step fails', async () => {
     upstream.script({ toolCalls: [{ name: 'weather', arguments: { city: 'Rome' } }] }, { error: { status: 400 } });
     const parts: AgentStreamPart[] = [];

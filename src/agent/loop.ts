@@ -203,6 +203,11 @@ export function agentError(e: unknown, modelId: string): IncontextError {
   });
 }
 
+/** The stream's last part when the run fails: the error as it goes on the wire, with the steps done. */
+export function errorPart(err: IncontextError, steps: AgentStep[]): Extract<AgentStreamPart, { type: 'error' }> {
+  return { type: 'error', error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) }, steps };
+}
+
 /** Run the agent to its answer. Rejects with an AgentError (carrying the steps done) when a step fails. */
 export async function runAgent(o: RunAgentOptions): Promise<AgentResult> {
   const { run, settings } = await prepare(o);
@@ -220,7 +225,14 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentResult> {
  * then usage and `done` (or `error`, carrying the steps done). Never throws once iteration starts.
  */
 export async function* streamAgent(o: RunAgentOptions): AsyncIterable<AgentStreamPart> {
-  const { run, settings } = await prepare(o);
+  let prepared;
+  try {
+    prepared = await prepare(o);
+  } catch (e) {
+    yield errorPart(agentError(e, o.modelId ?? o.model.modelId), []);
+    return;
+  }
+  const { run, settings } = prepared;
   let failure: unknown;
   try {
     const result = run.root.run(() =>
@@ -247,7 +259,7 @@ export async function* streamAgent(o: RunAgentOptions): AsyncIterable<AgentStrea
     yield { type: 'done', result: done };
   } catch (e) {
     const err = run.root.ended ? agentError(e, run.modelId) : fail(run, e);
-    yield { type: 'error', error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) }, steps: run.steps };
+    yield errorPart(err, run.steps);
   } finally {
     // A consumer that stops reading early leaves the span open: close it as cancelled.
     if (!run.root.ended) run.root.end('error', new Error('agent stream cancelled by the consumer'));

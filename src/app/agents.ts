@@ -8,8 +8,10 @@ import type { LanguageModelV4 } from '@ai-sdk/provider';
 import type { ModelMessage } from 'ai';
 import { z } from 'zod';
 import {
+  agentError,
   checkTools,
   connectMcp,
+  errorPart,
   defineTool,
   openSqliteAgentMemory,
   parseMcpSpec,
@@ -281,7 +283,15 @@ export function createAgents(deps: AgentDeps): Agents {
         return runAgent(await runOptions(input, r));
       },
       async *stream(input, r = {}) {
-        yield* streamAgent(await runOptions(input, r));
+        let options: RunAgentOptions;
+        try {
+          options = await runOptions(input, r);
+        } catch (e) {
+          // Like every other failure of a stream: a last `error` part, not a throw (an MCP server that will not start, say).
+          yield errorPart(agentError(e, modelId), []);
+          return;
+        }
+        yield* streamAgent(options);
       },
       history: (session) => memoryStore().load(project, session, o.memory || undefined),
       sessions: (s) => memoryStore().listSessions(project, s),
