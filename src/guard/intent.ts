@@ -60,7 +60,7 @@ export function framingSignal(texts: string[], raw?: string): { score: number; d
 }
 
 export const REFUSAL: Rule[] = [
-  { re: /\b(?:without|no|never\s+(?:add|include|give))\s+(?:any\s+)?(?:disclaimers?|warnings?|caveats?|refusals?|moral(?:i[sz]ing)?|lectures?|apolog(?:y|ies))\s*(?:,|or|and|\/)\s*(?:any\s+)?(?:disclaimers?|warnings?|caveats?|refusals?|moral(?:i[sz]ing)?|lectures?|apolog(?:y|ies)|ethics|judg(?:e)?ments?)\b/i, s: 0.6 },
+  { re: /\b(?:without|no|never\s+(?:add|include|give))\s+(?:any\s+)?(?:disclaimers?|warnings?|caveats?|refusals?|moral(?:i[sz]ing)?|lectures?|apolog(?:y|ies))\s*(?:,|or|and|\/)\s*(?:any\s+|no\s+)?(?:disclaimers?|warnings?|caveats?|refusals?|moral(?:i[sz]ing)?|lectures?|apolog(?:y|ies)|ethics|judg(?:e)?ments?)\b/i, s: 0.6 },
   { re: /\bnever\s+(?:say|tell\s+me|reply|respond)\s+(?:that\s+)?(?:you\s+)?(?:can'?t|cannot|are\s+unable|won'?t|will\s+not)\b/i, s: 0.7 },
   { re: /\b(?:not\s+allowed|forbidden|prohibited|banned)\s+(?:to|from)\s+(?:say(?:ing)?|us(?:e|ing)|writ(?:e|ing)|start(?:ing)?\s+with)\s+["'“‘]?(?:i'?m\s+sorry|sorry|i\s+can'?t|i\s+cannot|as\s+an\s+ai|unfortunately)/i, s: 0.75 },
   { re: /\brefus(?:ing|al|e)\s+(?:is\s+)?not\s+(?:an?\s+)?(?:option|allowed|possible|permitted)\b|\byou\s+(?:can(?:'|no)?t|cannot|may\s+not|must\s+not|are\s+not\s+allowed\s+to|aren'?t\s+allowed\s+to)\s+refuse\b/i, s: 0.75 },
@@ -70,6 +70,7 @@ export const REFUSAL: Rule[] = [
   // their own: "explain why you can't give medical advice, then answer my general question" is a fair request.
   { re: /\b(?:first|start\s+(?:by|with)|begin\s+(?:by|with))\b[^.\n]{0,60}\b(?:why\s+you\s+(?:can'?t|cannot|won'?t)|(?:moral|ethical|safety|legal)\s+(?:disclaimer|lecture|warning|rant)|(?:content\s+)?polic(?:y|ies)|refus\w+|disclaimer|apolog\w+)\b[^]{0,160}?\b(?:then|after\s+that|afterwards|next|but\s+then)\b[^.\n]{0,60}\b(?:continue|proceed|answer|respond|reply|comply|actually|fully)\b/i, s: 0.4 },
   { re: /\b(?:disclaimer|warning|lecture|rant|refusal)\b[^]{0,160}?\b(?:then|after\s+that|afterwards)\b[^.\n]{0,40}\b(?:proceeds?|continues?|goes\s+on|moves\s+on)\s+to\s+(?:do|answer|respond|write|say|give|provide)\b/i, s: 0.4 },
+  { re: /\bunder\s+no\s+circumstances?\s+(?:should|will|may|must|can|shall)\s+you\s+(?:ever\s+)?(?:refuse|decline|add\s+(?:a\s+|any\s+)?(?:safety|warning|disclaimer|caveat)|say\s+no|apologi[sz]e|mention\s+(?:safety|ethics|policy|the\s+law))/i, s: 0.7 },
   // A refusal answered by a reminder that brings the compliant answer back. Not "if you break
   // character": language practice and games say that innocently.
   { re: /\b(?:whenever|if|when|each\s+time|every\s+time)\s+(?:you\s+)?(?:refuse|claim\s+(?:an?\s+)?inability|say\s+(?:that\s+)?you\s+(?:can'?t|cannot)|decline)\b[^]{0,120}?\b(?:you\s+(?:will|must|should|shall)|i\s+will\s+(?:say|type|remind))\b[^.\n]{0,80}\b(?:answer|comply|produce|continue|respond|go\s+back|return\s+to|correct\s+(?:yourself|your)|stay\s+in\s+character|remind)/i, s: 0.4 },
@@ -90,7 +91,7 @@ export const COERCION: Rule[] = [
 ];
 
 export const PERSONA: Rule[] = [
-  { re: /\b(?:ai|persona|model|bot|chatbot|assistant|character|version|entity|system|it|who|that)\b[^.\n]{0,30}\b(?:with|has|having)\s+(?:absolutely\s+)?(?:zero|no)\s+(?:limits|limitations|boundaries|filters|restrictions|rules|censorship|guardrails|morals|ethics|safety\s+\w+)\b/i, s: 0.75 },
+  { re: /\b(?:ai|persona|model|bot|chatbot|assistant|character|version|entity|system|it|who|that)\b[^.\n]{0,30}\b(?:with|has|having)\s+(?:absolutely\s+)?(?:zero|no)\s+(?:limits?|limitations?|boundar(?:y|ies)|filters?|restrictions?|rules|censorship|guardrails?|morals|ethics|safety\s+\w+)\b/i, s: 0.75 },
   { re: /\b(?:safety|alignment|ethical|ethics|content|moral)\s+(?:layers?|training|systems?|filters?|features?|protocols?|guidelines|measures|mechanisms|modules?|settings|checks)\s*(?:[:=]\s*|(?:have\s+been\s+|has\s+been\s+|are\s+(?:now\s+)?|were\s+|is\s+(?:now\s+)?)?(?:all\s+)?)(?:removed|disabled|turned\s+off|off|deactivated|stripped|bypassed|lifted|gone|suspended)\b/i, s: 0.8 },
   { re: /\b(?:released|trained|built|created|designed|made|exists?|operating|running)\s+without\s+(?:any\s+)?(?:alignment|safety\s+training|guardrails|restrictions|filters|censorship|safety\s+(?:layers|features|measures))\b|\b(?:no|without)\s+(?:safety\s+training|alignment)\b/i, s: 0.8 },
   { re: /\b(?:answers?|responds?\s+to|replies\s+to|helps?\s+(?:me\s+)?with|does|will\s+do|tells?\s+you)\s+(?:absolutely\s+)?(?:anything|everything|any\s+question|any\s+request|all\s+questions)\b[^.\n]{0,40}\b(?:legal\s+or\s+not|no\s+matter\s+what|regardless|despite|even\s+if|however\s+(?:illegal|unethical|dangerous))/i, s: 0.8 },
@@ -131,4 +132,6 @@ export const INDIRECT: Rule[] = [
   { re: /\b(?:hidden|invisible|secret)\s+(?:text|note|message|instructions?|prompt)\s+(?:for|to)\s+(?:ai|llms?|assistants?|models?|bots?|language\s+models?|ai\s+readers?)\b/i, s: 0.75 },
   { re: /\bwhen\s+(?:you\s+)?(?:summari[sz]e|summari[sz]ing|read|reading|process|processing|answer(?:ing)?|asked\s+about)\s+(?:this|the|it)\b(?:\s+(?:email|document|page|text|file|message|article|resume|review|website|content))?[^.\n]{0,60}\b(?:also|instead|ignore|disregard|forward|send|recommend|rank|tell\s+the\s+(?:user|reader))\b/i, s: 0.6 },
   { re: /<!--[^]{0,200}\b(?:ai|assistant|llm|model|chatbot)\b[^]{0,200}-->/i, s: 0.5 },
+  // Addressed by what it is doing: "AI assistant reading this web page: ...".
+  { re: /(?:^|[\n.!>(:#-]\s*|<!--\s*)(?:ai|assistant|model|llm|chatbot|agent)s?(?:\s+(?:assistants?|models?|agents?|systems?))?\s+(?:reading|processing|summari[sz]ing|browsing|visiting|parsing|viewing|analy[sz]ing)\s+(?:this|the)\s+(?:\w+\s+){0,2}(?:page|document|site|website|email|file|text|content|message|review|resume|cv)\s*[:,]/im, s: 0.7 },
 ];
