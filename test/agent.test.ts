@@ -249,9 +249,12 @@ describe('ic.agent() through the app', () => {
     expect(upstream.requests).toHaveLength(0);
   });
 
-  it('a model spec typo fails when the agent is made, before any call', async () => {
+  it('a model spec typo fails every run before any call, yet its sessions stay reachable', async () => {
     const { ic } = await setup({}, false);
-    expect(() => ic.agent({ model: 'nosuch:model' })).toThrow(/nosuch/);
+    const typo = ic.agent({ model: 'nosuch:model' });
+    await expect(typo.run('hi')).rejects.toThrow(/nosuch/);
+    expect(await typo.sessions()).toEqual([]);
+    expect(upstream.requests).toHaveLength(0);
     expect(() => ic.agent({ tools: [defineTool({ name: 'search', description: 'mine', input: z.object({}), execute: () => 1 })] })).toThrow(/Two tools are named "search"/);
   });
 });

@@ -104,6 +104,7 @@ beforeAll(async () => {
   expect(asked.text).toContain(BETA_WORD);
   // A conversation of beta's under a session id that alpha will use too.
   expect((await send(keys.beta, 'POST', '/api/agent', { input: `Remember the ${BETA_WORD} keepers.`, session: 'shared-session' })).status).toBe(200);
+  expect((await send(keys.beta, 'POST', '/api/agent', { input: `Note the ${BETA_WORD} ledger.`, session: 'beta-notes' })).status).toBe(200);
   await ic.flushTraces();
   beta.traceIds = (await ic.traces.listTraces('beta')).traces.map((x) => x.traceId);
   expect(beta.traceIds.length).toBeGreaterThan(0);
@@ -144,6 +145,10 @@ describe('two projects, every route driven with project alpha', () => {
     const agent = await alpha('POST /api/agent', '/api/agent', { body: { input: QUESTION, session: 'shared-session' } });
     expect(agent.status).toBe(200);
     expect((await ic.agent({ project: 'alpha', builtins: false }).history('shared-session'))[0]).toEqual({ role: 'user', content: QUESTION });
+    const sessions = await alpha('GET /api/agent/sessions', '/api/agent/sessions');
+    expect(sessions.json.sessions).toEqual([expect.objectContaining({ session: 'shared-session', turns: 1 })]);
+    const conversation = await alpha('GET /api/agent/sessions/:id', '/api/agent/sessions/shared-session');
+    expect((conversation.json.messages as unknown[]).length).toBe(2);
 
     await ic.flushTraces();
     const traces = await alpha('GET /api/traces', '/api/traces');
@@ -160,6 +165,8 @@ describe('two projects, every route driven with project alpha', () => {
 
   it("beta's ids are not found for alpha: document, trace, feedback", async () => {
     for (const id of beta.docIds) expect((await alpha('DELETE /api/documents/:id', `/api/documents/${id}`)).status).toBe(404);
+    expect((await alpha('GET /api/agent/sessions/:id', '/api/agent/sessions/beta-notes')).status).toBe(404);
+    expect((await alpha('DELETE /api/agent/sessions/:id', '/api/agent/sessions/beta-notes')).status).toBe(404);
     for (const id of beta.traceIds) {
       expect((await alpha('GET /api/traces/:id', `/api/traces/${id}`)).status).toBe(404);
       expect((await alpha('POST /api/traces/:id/feedback', `/api/traces/${id}/feedback`, { body: { score: -1, comment: 'from alpha' } })).status).toBe(404);
@@ -181,6 +188,10 @@ describe('two projects, every route driven with project alpha', () => {
     const fb = await alpha('POST /api/traces/:id/feedback', `/api/traces/${own}/feedback`, { body: { score: 1, label: 'good' } });
     expect(fb.status).toBe(201);
     expect(await ic.traces.listFeedback('alpha', own)).toHaveLength(1);
+
+    // Forgetting alpha's conversation leaves beta's of the same id alone (checked with beta's state at the end).
+    expect((await alpha('DELETE /api/agent/sessions/:id', '/api/agent/sessions/shared-session')).status).toBe(200);
+    expect(await ic.agent({ project: 'alpha', builtins: false }).sessions()).toEqual([]);
 
     const bells = alphaDocs.find((d) => d.source === 'api/notes/bells.md');
     expect((await alpha('DELETE /api/documents/:id', `/api/documents/${bells?.id}`)).status).toBe(200);

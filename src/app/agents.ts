@@ -224,8 +224,15 @@ export function createAgents(deps: AgentDeps): Agents {
       ...(o.keyLimits ? { keyLimits: o.keyLimits } : {}),
       ...(o.user ? { user: o.user } : {}),
     };
-    // Resolved now so a typo or a missing key fails here, before any run; again per run, so a rotated key is used.
-    const modelId = deps.languageModel(spec, context).id;
+    // Resolved now, and again per run (so a rotated key is used). A typo or a missing key fails every
+    // run before any call, but not the agent itself: its sessions can be listed and forgotten without a model.
+    let modelId = spec;
+    let modelError: unknown;
+    try {
+      modelId = deps.languageModel(spec, context).id;
+    } catch (e) {
+      modelError = e;
+    }
     const which = o.builtins === false ? [] : o.builtins === true || o.builtins === undefined ? DEFAULT_BUILTINS : o.builtins;
     const local = [...builtinTools(deps, which, context), ...(o.tools ?? []).map((t) => screenedTool(deps, t))];
     checkTools(local);
@@ -249,8 +256,12 @@ export function createAgents(deps: AgentDeps): Agents {
       checkTools(tools);
       return tools;
     };
+    const model = () => {
+      if (modelError !== undefined) throw modelError;
+      return deps.languageModel(spec, context).model;
+    };
     const runOptions = async (input: string, r: AgentRunOptions): Promise<RunAgentOptions> => ({
-      model: deps.languageModel(spec, context).model,
+      model: model(),
       modelId,
       tracer: deps.tracer(project),
       input,

@@ -143,6 +143,29 @@ export function nativeRoutes(ic: Incontext): Hono {
     });
   });
 
+  // Conversations are per project: the same id in another project is another session, never this one.
+  const agentOf = (c: Context) => ic.agent({ project: project(c), builtins: false });
+  const sessionNotFound = (id: string) =>
+    new IncontextError('NOT_FOUND', `No agent session ${id} in this project`, { input: { key: 'id' }, hint: 'List sessions with GET /api/agent/sessions.' });
+
+  api.get('/agent/sessions', async (c) => {
+    const limit = Math.min(Number(c.req.query('limit') ?? 100) || 100, 1000);
+    return c.json({ sessions: await agentOf(c).sessions({ limit }) });
+  });
+
+  api.get('/agent/sessions/:id', async (c) => {
+    const id = c.req.param('id');
+    const messages = await agentOf(c).history(id);
+    if (messages.length === 0) throw sessionNotFound(id);
+    return c.json({ session: id, messages });
+  });
+
+  api.delete('/agent/sessions/:id', async (c) => {
+    const id = c.req.param('id');
+    if (!(await agentOf(c).forgetSession(id))) throw sessionNotFound(id);
+    return c.json({ deleted: id });
+  });
+
   return api;
 }
 

@@ -68,6 +68,11 @@ export function openApiDocument(version: string) {
       '/api/search': { post: op('Hybrid / vector / keyword search', SearchRequest) },
       '/api/ask': { post: op('Answer with citations; SSE of named parts with Accept: text/event-stream; explain:true returns the prompt without calling the model', AskRequest) },
       '/api/agent': { post: op('Run the agent (search and fetch_document over the project; each step budgeted and traced); session continues a conversation; SSE of named parts with stream:true', AgentRequest) },
+      '/api/agent/sessions': { get: op("The project's agent conversations, newest first (?limit)") },
+      '/api/agent/sessions/{id}': {
+        get: withId('id', op('The messages the next run of this session would see; 404 for a session of another project')),
+        delete: withId('id', op('Forget a conversation; 404 for a session of another project')),
+      },
       '/api/traces': { get: op('Traces of the project, newest first; filters from, to, model, status, user, minCostUsd, text, limit, cursor') },
       '/api/traces/{id}': { get: withId('id', op('One trace as a span tree; 404 for a trace of another project')) },
       '/api/traces/{id}/feedback': { post: withId('id', op('Score, label or comment a trace')) },
