@@ -113,6 +113,11 @@ export const PERSONA: Rule[] = [
   { re: /\b(?:everything|anything)\s+(?:you|it|he|she)\s+(?:say|says|write|writes|do|does|output|outputs)\s+is\s+(?:allowed|permitted|acceptable|legal|fine)\b/i, s: 0.6 },
   { re: /\b(?:no|without|free\s+of|free\s+from)\s+(?:any\s+)?(?:ethical|moral)\s+(?:or|and|\/)\s+(?:ethical|moral|legal)\s+(?:limitations?|limits?|boundaries|restrictions?|constraints?|guidelines)\b/i, s: 0.8 },
   { re: /\b(?:filter|safety|censorship|moderation|ethics|morality|profanity\s+filter)\s+(?:level|setting)\s+(?:is\s+)?(?:set\s+to|at|of)\s+(?:0|zero|none|off|the\s+lowest|minimum)\b|\bno\s+filtering\s+(?:will\s+be|is)\s+(?:performed|applied|done)\b/i, s: 0.6 },
+  { re: /\b(?:chat\s?gpt|gpt|the\s+(?:ai|model|bot|assistant|chatbot)|you|it)\s+(?:will\s+|must\s+|should\s+|shall\s+)?never\s+(?:declines?|refuses?|rejects?|denies|deny)\s+(?:a|an|the|any)\s+(?:\w+\s+)?(?:request|question|prompt|order|command|instruction)s?\b/i, s: 0.6 },
+  // Virtualisation: the answer is asked of an imagined AI rather than of the model.
+  { re: /\bhow\s+(?:the|an?|this|that)\s+(?:imaginary|fictional|hypothetical|unfiltered|uncensored|unrestricted|simulated|made-up)\s+(?:\w+\s+){0,4}?(?:ai|assistant|model|chatbot|bot|language\s+model)\s+(?:would|will|might)\s+(?:answer|respond|reply)/i, s: 0.4 },
+  // "Your knowledge stops in 2021, so you do not know about the new mode": the set-up of fictional features.
+  { re: /\b(?:due\s+to|because\s+of|given|since|as)\s+your\s+(?:limited\s+)?knowledge\s+(?:(?:of\s+)?anything\s+)?(?:after|beyond|past|(?:is\s+)?cut\s*off|ends?|stops?|is\s+limited)\b[^.\n]{0,40}\b20\d\d\b/i, s: 0.4 },
   { re: /\b(?:uninhibited|unconstrained|unshackled|unchained|lawless|unaligned)\b[^.\n]{0,40}\b(?:ai|chatbot|assistant|model|bot|persona|character|version|entity)\b|\b(?:ai|chatbot|assistant|model|bot|persona|character|version|entity)\s+(?:is|that\s+is|who\s+is)\s+(?:completely\s+|totally\s+|fully\s+)?(?:uninhibited|unconstrained|unshackled|unchained|unaligned)\b/i, s: 0.6 },
 ];
 
