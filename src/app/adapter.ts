@@ -89,8 +89,8 @@ export interface AdapterInfo {
 export interface AdapterDeps {
   store: Store;
   traces: TraceStore;
-  /** The app's embedder (behind the embedding cache): raw vectors. */
-  embedder: () => Promise<Embedder>;
+  /** The project's embedder (behind the embedding cache): raw vectors. */
+  embedder: (projectId: string) => Promise<Embedder>;
   homeDir: string;
   /** The configured model for a project, for `generator: 'model'`. */
   generate?: (projectId: string) => (prompt: string) => Promise<string>;
@@ -136,7 +136,7 @@ export function createProjectAdapters(deps: AdapterDeps): ProjectAdapters {
   };
 
   const readAdapter = async (projectId: string): Promise<{ adapter: LinearAdapter; path: string } | undefined> => {
-    const base = await deps.embedder();
+    const base = await deps.embedder(projectId);
     const path = adapterPath(deps.homeDir, projectId, base.id);
     if (!existsSync(path)) return undefined;
     return { adapter: parseAdapter(readFileSync(path, 'utf8'), { path, embedder: { id: base.id, dimensions: base.dimensions } }), path };
@@ -144,7 +144,7 @@ export function createProjectAdapters(deps: AdapterDeps): ProjectAdapters {
 
   return {
     async queryEmbedder(projectId) {
-      const base = await deps.embedder();
+      const base = await deps.embedder(projectId);
       return load(adapterPath(deps.homeDir, projectId, base.id), base) ?? base;
     },
 
@@ -166,7 +166,7 @@ export function createProjectAdapters(deps: AdapterDeps): ProjectAdapters {
     },
 
     async remove(projectId) {
-      const base = await deps.embedder();
+      const base = await deps.embedder(projectId);
       const path = adapterPath(deps.homeDir, projectId, base.id);
       if (!existsSync(path)) return false;
       unlinkSync(path);
@@ -176,7 +176,7 @@ export function createProjectAdapters(deps: AdapterDeps): ProjectAdapters {
 
     async train(projectId, options) {
       const started = Date.now();
-      const embedder = await deps.embedder();
+      const embedder = await deps.embedder(projectId);
       const seed = options.seed ?? 1;
       const holdOut = options.holdOut ?? 0.2;
       if (!(holdOut >= 0 && holdOut < 1)) {

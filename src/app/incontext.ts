@@ -10,7 +10,7 @@ import { resolveEmbedder, withEmbeddingCache, type Embedder } from '../embed/ind
 import { openSqliteStore, type AnnOptions, type Store, type StoredDocument } from '../store/index.js';
 import type { RetrieveMode, StepRecord, Support } from '../retrieve/index.js';
 import { createRetrieval, type RetrievalRun } from './retrieval.js';
-import { estimateCost, parseModelSpec, resolveRerankingModel, setPriceOverrides, type ModelPrice } from '../model/index.js';
+import { estimateCost, parseModelSpec, setPriceOverrides, type ModelPrice } from '../model/index.js';
 import { extractCitations, isAbstention, renderRagPrompt, type PromptMessage, type PromptRender } from '../prompt/index.js';
 import { ingestBytes, ingestPaths, ingestSql, type IngestOptions, type IngestReport, type PipelineDeps, type SqlIngestOptions } from './ingest.js';
 import type { SqlSyncReport } from '../ingest/index.js';
@@ -20,6 +20,7 @@ import { createAskGuard, redactingSink, redactingTraceStore } from './guarding.j
 import { createModelStack, type CallContext } from './models.js';
 import { projectStats, type ProjectStats } from './stats.js';
 import { createTenancy, MASTER_KEY_ENV, type Tenancy } from '../tenancy/index.js';
+import { checkRerankSpec, projectEmbedders, projectReranker } from './project-providers.js';
 import { createProjectAdapters, type AdapterInfo, type AdapterTrainOptions, type AdapterTrainReport } from './adapter.js';
 import { createAgents, type Agent, type AgentOptions } from './agents.js';
 
@@ -102,7 +103,8 @@ export interface Incontext {
   explain(question: string, options?: AskOptions): Promise<Explanation>;
   ask(question: string, options?: AskOptions): Promise<Answer>;
   askStream(question: string, options?: AskOptions): AsyncIterable<AnswerStreamPart>;
-  embed(texts: string[]): Promise<{ model: string; vectors: Float32Array[] }>;
+  /** Document vectors of `texts` with the configured embedder, on the project's own provider keys when its vault holds them. */
+  embed(texts: string[], options?: { project?: string }): Promise<{ model: string; vectors: Float32Array[] }>;
   /**
    * A model behind the whole stack (trace, cache, gateway): an alias from `gateway.aliases` or a
    * `provider:model` spec. Calls are traced under the project's tracer and limited by its budgets.
@@ -170,9 +172,9 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     return embedderP;
   };
   const project = (o?: { project?: string }) => o?.project ?? config.project;
-  const deps = async (): Promise<PipelineDeps> => ({
+  const deps = async (projectId: string): Promise<PipelineDeps> => ({
     store,
-    embedder: await embedder(),
+    embedder: await embedderFor(projectId),
     chunk: config.chunk,
     load: { maxBytes: config.ingest.maxFileBytes, csvMode: config.ingest.csvMode },
     cwd,
@@ -180,6 +182,12 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
 
   let tenancyHandle: Tenancy | undefined;
   const stack = createModelStack({ config, env, dbPath: options.store ? undefined : join(homeDir, 'incontext.db'), embedder, logger, guard: guard.modelGuard });
+  // A project's own provider keys (vault) pay for its embeddings and reranking too; an injected embedder is used as is.
+  const embedderFor = options.embedder
+    ? () => embedder()
+    : projectEmbedders({ spec: config.embed.model, env, cacheDir: join(homeDir, 'cache'), batchSize: config.embed.batchSize, store, stack, shared: embedder });
+  const rerankSpec = config.retrieve.rerankModel;
+  if (rerankSpec) checkRerankSpec(rerankSpec, env);
   const languageModel = (spec = config.model.default, context: Partial<CallContext> = {}, o: LanguageModelOptions = {}) => {
     const p = context.project ?? config.project;
     const r = stack.model(spec, { ...context, project: p }, tracing.tracer(p), { guardInput: true });
@@ -195,18 +203,21 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     return (await generateText({ model, prompt, maxRetries: 0, ...(signal ? { abortSignal: signal } : {}) })).text;
   };
   // Query vectors go through the project's adapter, applied after the embedding cache so the cache keeps raw vectors.
-  const adapters = createProjectAdapters({ store, traces: readYourWrites(traces, () => tracing.flush()), embedder, homeDir, generate: generateFor });
+  const adapters = createProjectAdapters({ store, traces: readYourWrites(traces, () => tracing.flush()), embedder: embedderFor, homeDir, generate: generateFor });
   const retrievalDeps = {
     config,
     store,
     generate: generateFor,
     cacheDir: join(homeDir, 'cache'),
-    ...(config.retrieve.rerankModel ? { rerankingModel: resolveRerankingModel(config.retrieve.rerankModel, env).model } : {}),
   };
   const retrievals = new Map<string, ReturnType<typeof createRetrieval>>();
   const retrievalFor = (projectId: string) => {
     let r = retrievals.get(projectId);
-    if (!r) retrievals.set(projectId, (r = createRetrieval({ ...retrievalDeps, embedder: () => adapters.queryEmbedder(projectId) })));
+    if (!r) {
+      const rerankingModel = rerankSpec ? projectReranker(rerankSpec, env, stack, projectId) : undefined;
+      r = createRetrieval({ ...retrievalDeps, embedder: () => adapters.queryEmbedder(projectId), ...(rerankingModel ? { rerankingModel } : {}) });
+      retrievals.set(projectId, r);
+    }
     return r;
   };
   const runRetrieval = async (query: string, o: QueryOptions & { signal?: AbortSignal } = {}): Promise<RetrievalRun> => {
@@ -299,14 +310,15 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     store,
     embedder,
     async ingest(paths, o = {}) {
-      return ingestPaths(await deps(), paths, { ...o, projectId: project(o) });
+      return ingestPaths(await deps(project(o)), paths, { ...o, projectId: project(o) });
     },
     async ingestSql(o) {
       const { project: p, ...rest } = o;
-      return ingestSql(await deps(), { ...rest, projectId: project({ ...(p ? { project: p } : {}) }) });
+      const projectId = project({ ...(p ? { project: p } : {}) });
+      return ingestSql(await deps(projectId), { ...rest, projectId });
     },
     async ingestBytes(bytes, name, o = {}) {
-      return ingestBytes(await deps(), project(o), bytes, name, o.metadata);
+      return ingestBytes(await deps(project(o)), project(o), bytes, name, o.metadata);
     },
     search,
     async explain(question, o = {}) {
@@ -352,8 +364,8 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     askStream(question, o = {}) {
       return streamAnswer(question, o);
     },
-    async embed(texts) {
-      const e = await embedder();
+    async embed(texts, o = {}) {
+      const e = await embedderFor(project(o));
       return { model: e.id, vectors: await e.embed(texts, { kind: 'document' }) };
     },
     languageModel,
@@ -389,7 +401,7 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
     async stats(o = {}) {
       const to = o.to ?? Date.now();
       await tracing.flush();
-      return projectStats(traces, await embedder(), project(o), { from: to - (o.days ?? 30) * 86_400_000, to });
+      return projectStats(traces, await embedderFor(project(o)), project(o), { from: to - (o.days ?? 30) * 86_400_000, to });
     },
     async close() {
       await tracing.flush().catch((e: unknown) => logger.warn('trace write failed', { message: String(e) }));

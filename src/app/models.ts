@@ -43,6 +43,12 @@ export interface ModelStack {
   /** `guardInput`: check the call's user messages against the input policy (pass-through calls; ask checks its question itself). */
   model(spec: string, context: CallContext, tracer: Tracer, options?: { guardInput?: boolean }): { model: LanguageModelV4; id: string };
   readonly gateway: Gateway;
+  /**
+   * A per-project variant of `shared`, built by `build` from the project's vault provider secrets and
+   * rebuilt when they change; `shared` for a project without any. Embedders and rerankers use it so a
+   * project's own keys pay for its embeddings and reranking too, not only for its model calls.
+   */
+  perProject<T>(shared: T, build: (project: string, secrets: Readonly<Record<string, string>>) => T): (project: string) => T;
   close(): Promise<void>;
 }
 
@@ -62,8 +68,8 @@ export interface ModelStackDeps {
   vault?: ProjectSecretsReader;
 }
 
-/** Projects with their own provider keys, each with its own gateway (and so its own circuit breakers). */
-const MAX_PROJECT_GATEWAYS = 1000;
+/** Projects with their own provider keys kept at once, each with its own gateway (and so its own circuit breakers). */
+const MAX_PROJECT_VARIANTS = 1000;
 
 export function createModelStack(deps: ModelStackDeps): ModelStack {
   const { config, env, logger } = deps;
@@ -133,7 +139,14 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
   // Projects without provider secrets share one gateway on the server's environment.
   const resolveShared = resolver(() => current.getStore()?.project);
   const shared = { gateway: createGateway({ ...options, resolve: resolveShared }), resolve: resolveShared };
-  const forProject = projectGateways(deps, shared, (project, secrets) => {
+  const vault = vaultReader(deps);
+  const variants: Array<{ close(): void }> = [];
+  const perProject = <T>(sharedValue: T, build: (project: string, secrets: Readonly<Record<string, string>>) => T) => {
+    const f = projectVariants(vault, deps.logger, sharedValue, build);
+    variants.push(f);
+    return f;
+  };
+  const forProject = perProject<GatewayFor>(shared, (project, secrets) => {
     const resolve = resolver(() => project, secrets);
     return { gateway: createGateway({ ...options, resolve }), resolve };
   });
@@ -186,6 +199,7 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
 
   return {
     gateway,
+    perProject,
     model(spec, context, tracer, modelOptions = {}) {
       // The project's own keys, if its vault holds any; checked per call, so a rotated key is used from the next one.
       const own = forProject(context.project);
@@ -215,7 +229,8 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
       return { model: wrapLanguageModel({ model: own.gateway(id), middleware }), id };
     },
     async close() {
-      forProject.close();
+      for (const v of variants) v.close();
+      vault.close();
       for (const close of closers) await close();
       if (cacheP) await (await cacheP).backend.close();
     },
@@ -227,56 +242,60 @@ interface GatewayFor {
   resolve: (spec: string) => Target;
 }
 
-/**
- * The gateway a project's calls go through: its own, built on its vault's provider secrets, or
- * the shared one when it has none. Rebuilt when the vault's version for the project moves (a
- * secret set, replaced, deleted or re-encrypted, here or by another process on the same file),
- * so a key change needs no restart. A project's gateway has its own circuit breakers: one
- * tenant's failing or throttled key must not open the circuit for everyone.
- */
-function projectGateways(
-  deps: ModelStackDeps,
-  shared: GatewayFor,
-  build: (project: string, secrets: Readonly<Record<string, string>>) => GatewayFor,
-): ((project: string) => GatewayFor) & { close(): void } {
+/** The vault's reader of provider secrets, opened on first use (the `dbPath` file, master key from `env`). */
+function vaultReader(deps: ModelStackDeps): { get(): ProjectSecretsReader | undefined; close(): void } {
   let reader: ProjectSecretsReader | undefined = deps.vault;
-  let ownReader = false;
-  const open = (): ProjectSecretsReader | undefined => {
-    if (!reader && deps.dbPath) {
-      reader = openProjectSecrets({ path: deps.dbPath, ...(deps.env[MASTER_KEY_ENV] ? { masterKey: deps.env[MASTER_KEY_ENV] } : {}) });
-      ownReader = true;
-    }
-    return reader;
+  let own = false;
+  return {
+    get() {
+      if (!reader && deps.dbPath) {
+        reader = openProjectSecrets({ path: deps.dbPath, ...(deps.env[MASTER_KEY_ENV] ? { masterKey: deps.env[MASTER_KEY_ENV] } : {}) });
+        own = true;
+      }
+      return reader;
+    },
+    close() {
+      if (own) reader?.close();
+    },
   };
-  const known = new Map<string, { version: number; gateway: GatewayFor }>();
+}
 
-  const forProject = (project: string): GatewayFor => {
-    const vault = open();
-    if (!vault) return shared;
-    const version = vault.version(project);
+/**
+ * What a project's calls go through (a gateway, an embedder, a reranker): its own, built on its
+ * vault's provider secrets, or the shared one when it has none. Rebuilt when the vault's version for
+ * the project moves (a secret set, replaced, deleted or re-encrypted, here or by another process on
+ * the same file), so a key change needs no restart. A project's gateway has its own circuit breakers:
+ * one tenant's failing or throttled key must not open the circuit for everyone.
+ */
+function projectVariants<T>(
+  vault: { get(): ProjectSecretsReader | undefined },
+  logger: Logger,
+  shared: T,
+  build: (project: string, secrets: Readonly<Record<string, string>>) => T,
+): ((project: string) => T) & { close(): void } {
+  const known = new Map<string, { version: number; value: T }>();
+  const forProject = (project: string): T => {
+    const reader = vault.get();
+    if (!reader) return shared;
+    const version = reader.version(project);
     const hit = known.get(project);
-    if (hit && hit.version === version) return hit.gateway;
+    if (hit && hit.version === version) return hit.value;
     let secrets: Record<string, string>;
     try {
-      secrets = vault.read(project, PROVIDER_SECRET_NAMES);
+      secrets = reader.read(project, PROVIDER_SECRET_NAMES);
     } catch (e) {
       // Refuse rather than fall back: the project chose its own keys, and the server's must not pay for its calls.
       throw unreadableVault(e, project);
     }
     const names = Object.keys(secrets);
-    const gateway = names.length > 0 ? build(project, secrets) : shared;
+    const value = names.length > 0 ? build(project, secrets) : shared;
     known.delete(project);
-    if (known.size >= MAX_PROJECT_GATEWAYS) known.delete(known.keys().next().value as string);
-    known.set(project, { version, gateway });
-    if (names.length > 0) deps.logger.debug('provider secrets from the vault', { project, names: names.sort() });
-    return gateway;
+    if (known.size >= MAX_PROJECT_VARIANTS) known.delete(known.keys().next().value as string);
+    known.set(project, { version, value });
+    if (names.length > 0) logger.debug('provider secrets from the vault', { project, names: names.sort() });
+    return value;
   };
-  return Object.assign(forProject, {
-    close() {
-      if (ownReader) reader?.close();
-      known.clear();
-    },
-  });
+  return Object.assign(forProject, { close: () => known.clear() });
 }
 
 function unreadableVault(e: unknown, project: string): IncontextError {

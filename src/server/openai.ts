@@ -48,7 +48,7 @@ export function openaiRoutes(ic: Incontext): Hono {
   v1.post('/embeddings', async (c) => {
     const body = await readJson(c, EmbeddingsRequest);
     const input = typeof body.input === 'string' ? [body.input] : body.input;
-    const { model, vectors } = await ic.embed(input);
+    const { model, vectors } = await ic.embed(input, { project: projectOf(c, ic.config.project) });
     const data = vectors.map((v, index) => ({
       object: 'embedding',
       index,
