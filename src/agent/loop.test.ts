@@ -123,12 +123,25 @@ describe('runAgent', () => {
     expect(r.steps).toHaveLength(REPEAT_LIMIT);
   });
 
-  it('ends at maxSteps and says so', async () => {
-    upstream.setHandler((req) => ({ toolCalls: [{ name: 'weather', arguments: { city: `c${req.index}` } }] }));
-    const r = await runAgent({ model: model(), tracer, input: 'go', tools: [weather], maxSteps: 2 });
+  it('forces an answer on the last allowed step (tool_choice none) and says the run was capped', async () => {
+    upstream.setHandler((req) =>
+      (req.body as { tool_choice?: string }).tool_choice === 'none' ? { text: 'From what I found: c0 and c1.' } : { toolCalls: [{ name: 'weather', arguments: { city: `c${req.index}` } }] },
+    );
+    const r = await runAgent({ model: model(), tracer, input: 'go', tools: [weather], maxSteps: 3 });
     upstream.setHandler(undefined);
+    expect(upstream.requests.map((q) => (q.body as { tool_choice?: string }).tool_choice)).toEqual(['auto', 'auto', 'none']);
+    expect(r.text).toBe('From what I found: c0 and c1.');
     expect(r.stoppedBy).toBe('max-steps');
-    expect(r.steps).toHaveLength(2);
+    expect(r.steps).toHaveLength(3);
+  });
+
+  it('a model that calls a tool on the forced last step fails clearly, keeping the steps done', async () => {
+    upstream.setHandler((req) => ({ toolCalls: [{ name: 'weather', arguments: { city: `c${req.index}` } }] }));
+    const err = await runAgent({ model: model(), tracer, input: 'go', tools: [weather], maxSteps: 2 }).catch((e: unknown) => e);
+    upstream.setHandler(undefined);
+    expect(err).toBeInstanceOf(AgentError);
+    expect(err).toMatchObject({ code: 'MODEL_FAILED', input: { key: 'maxSteps' }, message: expect.stringMatching(/last allowed step/) });
+    expect((err as AgentError).steps).toHaveLength(1);
     expect(upstream.requests).toHaveLength(2);
   });
 

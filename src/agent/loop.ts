@@ -8,7 +8,7 @@
  * refuses (budget, rate limit) ends the run with that error; the steps done before it are kept
  * on the error (`AgentError.steps`) and in the trace.
  */
-import { generateText, stepCountIs, streamText, type ModelMessage, type StepResult, type StopCondition, type ToolSet } from 'ai';
+import { generateText, stepCountIs, streamText, ToolChoiceViolationError, type ModelMessage, type StepResult, type StopCondition, type ToolSet } from 'ai';
 import { IncontextError, type Usage } from '../core/index.js';
 import type { SpanHandle } from '../trace/index.js';
 import { checkSession } from './memory.js';
@@ -104,6 +104,7 @@ interface Run {
   user: ModelMessage;
   steps: AgentStep[];
   stoppedBy: StopReason;
+  maxSteps: number;
 }
 
 /** Start the run: its request span, the session's history, and (for a model without tools) the retrieval first. */
@@ -113,13 +114,13 @@ async function prepare(o: RunAgentOptions) {
   const root = o.tracer.startSpan(o.name ?? 'agent', 'request', { attributes: { ...o.attributes, model: modelId, agent: true, maxSteps, tools: (o.tools ?? []).map((t) => t.name) } });
   root.setInput(o.input);
   if (o.memory) root.setAttributes({ session: o.memory.session });
-  const run: Run = { o, root, modelId, user: { role: 'user', content: o.input }, steps: [], stoppedBy: 'answer' };
+  const run: Run = { o, root, modelId, user: { role: 'user', content: o.input }, steps: [], stoppedBy: 'answer', maxSteps };
   try {
     const history = o.memory ? await o.memory.store.load(o.tracer.projectId, o.memory.session, o.memory.window) : [];
     const augment = o.augment;
     const augmented = augment ? await o.tracer.withSpan('retrieve', 'retrieval', (span) => augment(o.input, span), { parent: root }) : undefined;
     const messages: ModelMessage[] = [...history, augmented ? { role: 'user', content: augmented.content } : run.user];
-    return { run, settings: settings(run, maxSteps, messages, augmented?.instructions ?? o.instructions) };
+    return { run, settings: settings(run, messages, augmented?.instructions ?? o.instructions) };
   } catch (e) {
     root.end('error', e);
     throw e;
@@ -127,8 +128,8 @@ async function prepare(o: RunAgentOptions) {
 }
 
 /** generateText / streamText options: the tools traced under the run, the stop conditions, each step recorded. */
-function settings(run: Run, maxSteps: number, messages: ModelMessage[], instructions: string | undefined) {
-  const { o, root, steps } = run;
+function settings(run: Run, messages: ModelMessage[], instructions: string | undefined) {
+  const { o, root, steps, maxSteps } = run;
   const executed = new Set<string>();
   const tools = toToolSet(o.tools ?? [], {
     tracer: o.tracer,
@@ -149,6 +150,9 @@ function settings(run: Run, maxSteps: number, messages: ModelMessage[], instruct
     messages,
     ...(Object.keys(tools).length ? { tools } : {}),
     stopWhen: [stepCountIs(maxSteps), loopGuard],
+    // The last allowed step must answer from what the tools gave: a run that ends on a tool call
+    // would hand the caller tool results and no answer.
+    prepareStep: ({ stepNumber }: { stepNumber: number }) => (maxSteps > 1 && stepNumber === maxSteps - 1 ? { toolChoice: 'none' as const } : {}),
     // The gateway owns retries and fallback; a second retry layer here would multiply attempts.
     maxRetries: 0,
     ...(o.signal ? { abortSignal: o.signal } : {}),
@@ -166,7 +170,9 @@ function settings(run: Run, maxSteps: number, messages: ModelMessage[], instruct
 /** A finished run: remembered (when it has a session), its span closed, its result. */
 async function finish(run: Run, text: string, responseMessages: readonly ModelMessage[]): Promise<AgentResult> {
   const { o, root, steps } = run;
-  if (run.stoppedBy === 'answer' && (steps.at(-1)?.toolCalls.length ?? 0) > 0) run.stoppedBy = 'max-steps';
+  // Capped: the last step still called tools, or it was the forced answer after a step that did.
+  const capped = steps.length >= run.maxSteps && ((steps.at(-1)?.toolCalls.length ?? 0) > 0 || (steps.at(-2)?.toolCalls.length ?? 0) > 0);
+  if (run.stoppedBy === 'answer' && capped) run.stoppedBy = 'max-steps';
   // Only a finished turn is stored: a half turn would leave the next run a tool call without its answer.
   if (o.memory) await o.memory.store.appendTurn(o.tracer.projectId, o.memory.session, [run.user, ...responseMessages]);
   root.setOutput(text).setAttributes({ steps: steps.length, toolCalls: steps.reduce((n, s) => n + s.toolCalls.length, 0), stoppedBy: run.stoppedBy }).end('ok');
@@ -194,6 +200,13 @@ export function agentError(e: unknown, modelId: string): IncontextError {
   // The AI SDK wraps what the model threw; the gateway's own errors (budget, rate limit) are inside.
   const cause = (e as { cause?: unknown; lastError?: unknown }).lastError ?? (e as { cause?: unknown }).cause;
   if (IncontextError.isInstance(cause)) return cause;
+  if (ToolChoiceViolationError.isInstance(e)) {
+    return new IncontextError('MODEL_FAILED', `${modelId} called a tool on the last allowed step, where it had to answer`, {
+      input: { key: 'maxSteps' },
+      hint: 'Raise maxSteps, or use a model that honours tool_choice "none"; the steps done are on the error.',
+      cause: e,
+    });
+  }
   const err = e as { name?: string; message?: string };
   const timeout = err.name === 'AbortError' || err.name === 'TimeoutError';
   return new IncontextError(timeout ? 'PROVIDER_TIMEOUT' : 'MODEL_FAILED', `Agent step with ${modelId} failed: ${err.message ?? String(e)}`, {
