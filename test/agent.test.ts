@@ -29,7 +29,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-const env = () => ({ OPENAI_API_KEY: 'sk-test-openai-0001', OPENAI_BASE_URL: upstream.openaiBaseURL });
+const env = () => ({ OPENAI_API_KEY: 'sk-test-openai-0001', OPENAI_BASE_URL: upstream.openaiBaseURL, ANTHROPIC_API_KEY: 'sk-ant-test-0001', ANTHROPIC_BASE_URL: upstream.anthropicBaseURL });
 
 async function setup(config: ConfigInput = {}, ingest = true): Promise<{ ic: Incontext; cwd: string }> {
   const t = openTemp({ ...config, gateway: { retry: { maxAttempts: 1 }, ...config.gateway } }, { env: env() });
@@ -81,6 +81,18 @@ describe('ic.agent() through the app', () => {
     expect(summary?.traceId).toBe(r.traceId);
     expect(summary?.costUsd).toBeGreaterThan(0);
     expect(summary?.inputTokens).toBe(r.usage.inputTokens);
+  });
+
+  it('works the same over the Anthropic Messages protocol (tool_use / tool_result), with its last step forced to answer', async () => {
+    const { ic } = await setup();
+    upstream.script({ toolCalls: [{ name: 'search', arguments: { query: 'Everest height' } }] }, { text: 'Mount Everest is 8849 metres tall.' });
+    const r = await ic.agent({ model: 'anthropic:claude-3-5-haiku-latest', maxSteps: 2 }).run('How tall is Everest?');
+    expect(r.text).toBe('Mount Everest is 8849 metres tall.');
+    expect(upstream.requests.map((q) => q.path)).toEqual(['/v1/messages', '/v1/messages']);
+    expect(body(1)).toContain('tool_result');
+    expect(body(1)).toContain('8849 metres');
+    expect((upstream.requests[1]?.body as { tool_choice?: { type: string } }).tool_choice).toEqual({ type: 'none' });
+    expect(r.stoppedBy).toBe('max-steps');
   });
 
   it('a budget that allows the first step but not the second refuses the second with BUDGET_EXCEEDED; step one stays', async () => {
