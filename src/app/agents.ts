@@ -108,8 +108,12 @@ export interface AgentDeps {
   memoryPath: string;
 }
 
-const defaultInstructions = (project: string) =>
-  `You are the assistant of the knowledge base of project "${project}". Before you answer a question about its subject, ` +
+const GENERIC_INSTRUCTIONS =
+  'You are a careful assistant. Use the tools when they help, read their results before you answer, and say so when they fail or find nothing.';
+const defaultInstructions = (project: string, which: readonly BuiltinTool[]) =>
+  !which.includes('search')
+    ? GENERIC_INSTRUCTIONS
+    : `You are the assistant of the knowledge base of project "${project}". Before you answer a question about its subject, ` +
   'search the documents with the search tool (fetch_document reads a whole document by its documentId). Answer from what ' +
   'the tools return and name the sources you used. If the tools find nothing relevant, say so instead of guessing.';
 
@@ -265,7 +269,7 @@ export function createAgents(deps: AgentDeps): Agents {
       modelId,
       tracer: deps.tracer(project),
       input,
-      instructions: o.instructions ?? defaultInstructions(project),
+      instructions: o.instructions ?? defaultInstructions(project, which),
       tools: canCallTools(modelId) ? await allTools() : [],
       ...(canCallTools(modelId) || which.length === 0
         ? {}
@@ -319,6 +323,7 @@ export function createAgents(deps: AgentDeps): Agents {
         open.delete(handle);
         const c = connections;
         connections = undefined;
+        // A connect that failed was reported to the run that needed it and left nothing open.
         if (c) await Promise.all((await c.catch(() => [])).map((x) => x.close()));
       },
     };
