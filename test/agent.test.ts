@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AgentError, connectMcp, defineTool, type ConfigInput, type Incontext } from '../src/app/index.js';
-import { createServerApp } from '../src/server/index.js';
+import { createServerApp, startServer } from '../src/server/index.js';
 import type { SpanNode } from '../src/trace/index.js';
 import { startFakeUpstream, type FakeUpstream } from '../src/testing/index.js';
 import { CLI_BIN, CORPUS, openTemp, runCli, writeTree } from './helpers.js';
@@ -315,6 +315,30 @@ describe('POST /api/agent', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
     expect(upstream.requests).toHaveLength(1);
+  });
+});
+
+describe('POST /api/mcp', () => {
+  it("serves the key's project tools to a remote MCP client with a bearer key, and refuses one without", async () => {
+    const { ic } = await setup({ server: { auth: 'required' } });
+    const key = (await ic.tenancy().createKey({ project: 'default', scopes: ['query'], name: 'ide', actor: 'test' })).secret;
+    const server = await startServer(ic, { port: 0, host: '127.0.0.1' });
+    try {
+      await expect(connectMcp({ url: `${server.url}/api/mcp` })).rejects.toMatchObject({ code: 'BAD_REQUEST', input: { key: 'mcp' } });
+      const c = await connectMcp({ url: `${server.url}/api/mcp`, headers: { authorization: `Bearer ${key}` } });
+      try {
+        expect(c.tools.map((t) => t.name)).toEqual(['search', 'fetch_document', 'ask']);
+        const span = createTracer({ store: createMemoryTraceStore(), projectId: 'client' }).startSpan('t', 'tool');
+        const out = JSON.parse((await c.tools[0]?.execute({ query: 'Battle of Hastings', k: 1 }, { toolCallId: '1', project: 'client', span, signal: new AbortController().signal })) as string) as { hits: Array<{ source: string }> };
+        expect(out.hits[0]?.source).toMatch(/normans\.md$/);
+        const { traces } = await ic.traces.listTraces('default', { limit: 1 });
+        expect(traces[0]?.name).toBe('mcp search');
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await server.close();
+    }
   });
 });
 

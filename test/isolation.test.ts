@@ -145,6 +145,13 @@ describe('two projects, every route driven with project alpha', () => {
     const agent = await alpha('POST /api/agent', '/api/agent', { body: { input: QUESTION, session: 'shared-session' } });
     expect(agent.status).toBe(200);
     expect((await ic.agent({ project: 'alpha', builtins: false }).history('shared-session'))[0]).toEqual({ role: 'user', content: QUESTION });
+    // Over MCP too, the key's project is the only one searched.
+    const mcp = await alpha('POST /api/mcp', '/api/mcp', {
+      body: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'search', arguments: { query: 'quartz vault keepers ledger', k: 10 } } },
+      headers: { accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' },
+    });
+    expect(mcp.status).toBe(200);
+    expect(JSON.stringify(mcp.json)).toContain('noon');
     const sessions = await alpha('GET /api/agent/sessions', '/api/agent/sessions');
     expect(sessions.json.sessions).toEqual([expect.objectContaining({ session: 'shared-session', turns: 1 })]);
     const conversation = await alpha('GET /api/agent/sessions/:id', '/api/agent/sessions/shared-session');

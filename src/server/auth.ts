@@ -28,6 +28,7 @@ export const ROUTE_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
   'POST /api/search': ['query'],
   'POST /api/ask': ['query'],
   'POST /api/agent': ['query'],
+  'POST /api/mcp': ['query'],
   'GET /api/agent/sessions': ['query'],
   'GET /api/agent/sessions/:id': ['query'],
   'DELETE /api/agent/sessions/:id': ['query'],

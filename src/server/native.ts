@@ -143,6 +143,9 @@ export function nativeRoutes(ic: Incontext): Hono {
     });
   });
 
+  // MCP clients (IDEs, other agents) reach the project's tools with an API key, like any other route.
+  api.post('/mcp', async (c) => ic.agent({ project: project(c), ...callerOf(c), builtins: ['search', 'fetch_document', 'ask'] }).mcpServer().handle(c.req.raw));
+
   // Conversations are per project: the same id in another project is another session, never this one.
   const agentOf = (c: Context) => ic.agent({ project: project(c), builtins: false });
   const sessionNotFound = (id: string) =>

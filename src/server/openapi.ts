@@ -68,6 +68,7 @@ export function openApiDocument(version: string) {
       '/api/search': { post: op('Hybrid / vector / keyword search', SearchRequest) },
       '/api/ask': { post: op('Answer with citations; SSE of named parts with Accept: text/event-stream; explain:true returns the prompt without calling the model', AskRequest) },
       '/api/agent': { post: op('Run the agent (search and fetch_document over the project; each step budgeted and traced); session continues a conversation; SSE of named parts with stream:true', AgentRequest) },
+      '/api/mcp': { post: op("MCP over Streamable HTTP (stateless, JSON responses): the key's project's search, fetch_document and ask tools for remote agents") },
       '/api/agent/sessions': { get: op("The project's agent conversations, newest first (?limit)") },
       '/api/agent/sessions/{id}': {
         get: withId('id', op('The messages the next run of this session would see; 404 for a session of another project')),
