@@ -28,7 +28,7 @@ const OVERRIDE: Rule[] = [
   { re: new RegExp(String.raw`\b${WEAK_VERB}\s+(?:all\s+(?:of\s+)?)?(?:your|the\s+(?:previous|prior|above|earlier|initial|original|system|safety|content)|(?:previous|prior|above|earlier|initial|original|system|safety|content|ethical|moral))\s+(?:\w+\s+){0,2}${OBJ}\b`, 'i'), s: 0.8 },
   { re: /\b(?:ignore|disregard|forget|set\s+aside|drop|abandon|discard)\s+(?:everything|anything|all|whatever|what)(?:\s+(?:else|above|before|prior|previously|that\s+came\s+before|written\s+(?:above|before)|(?:you|they|your\s+\w+)(?:'ve|\s+have|\s+were|\s+was)?\s+(?:been\s+)?(?:\w+\s+)?(?:told|said|given|configured|instructed|programmed|set\s+up|taught)))?\b/i, s: 0.7 },
   { re: /\b(?:whatever|anything|everything|what)\s+(?:your\s+(?:operator|developer|creator|admin|owner|system\s+prompt|instructions)|they|you\s+(?:were|have\s+been|'ve\s+been))\s+(?:\w+\s+)?(?:told|said|gave|instructed|configured|programmed|given)\b[^.\n]{0,40}\b(?:superseded|obsolete|irrelevant|void|overridden|doesn'?t\s+(?:matter|apply|count)|no\s+longer\s+(?:matters|applies|counts))/i, s: 0.75 },
-  { re: new RegExp(String.raw`\b(?:your|the\s+(?:previous|prior|above|earlier|initial|original|system)|previous|prior|earlier|initial|original|system|existing|current)\s+(?:\w+\s+){0,2}${OBJ}\b[^.\n]{0,60}?\b(?:is|are|was|were|has\s+been|have\s+been|now)?\s*(?:now\s+)?(?:obsolete|outdated|superseded|void(?:ed)?|null|invalid|revoked|cancel+ed|rescinded|overridden|lifted|suspended|deprecated|erased|wiped|purged|cleared|deleted|no\s+longer\s+(?:valid|in\s+effect|active|applicable|apply))\b`, 'i'), s: 0.8 },
+  { re: new RegExp(String.raw`\b(?:your|the\s+(?:previous|prior|above|earlier|initial|original|system)|previous|prior|earlier|initial|original|system|existing|current)\s+(?:\w+\s+){0,2}${OBJ}\b(?!\s+(?:about|regarding|concerning|on\s+how)\b)[^.\n]{0,60}?\b(?:is|are|was|were|has\s+been|have\s+been|now)?\s*(?:now\s+)?(?:obsolete|outdated|superseded|void(?:ed)?|null|invalid|revoked|cancel+ed|rescinded|overridden|lifted|suspended|deprecated|erased|wiped|purged|cleared|deleted|no\s+longer\s+(?:valid|in\s+effect|active|applicable|apply))\b`, 'i'), s: 0.8 },
   { re: new RegExp(String.raw`\b${OBJ}\s+(?:you\s+(?:received|were\s+given|got)|(?:given|received)\s+(?:to\s+you|earlier|before|above)|at\s+the\s+(?:top|start|beginning)\s+of\s+(?:this|the)\s+(?:chat|conversation|session))\b[^.\n]{0,60}?\b(?:obsolete|outdated|superseded|void|invalid|revoked|cancel+ed|no\s+longer\s+(?:valid|apply|applies)|don'?t\s+apply)`, 'i'), s: 0.8 },
   { re: /\b(?:only|just)\s+(?:my|these|the\s+following)\s+(?:messages?|instructions?|words|commands|directives?|rules|orders)\s+(?:count|matter|apply|are\s+valid|are\s+to\s+be\s+followed)\b/i, s: 0.7 },
   { re: /\btreat\s+(?:this|my)\s+(?:message|text|input|prompt|note)\s+as\s+(?:your\s+)?(?:only|new|sole|primary|highest[- ]priority|system|real)\s+(?:directive|instructions?|prompt|rules?|command|task)\b/i, s: 0.8 },
@@ -89,7 +89,7 @@ const JAILBREAK: Rule[] = [
   // Becoming another AI (not a chef or a tutor): the model's identity swapped for one that the prompt then defines.
   { re: /\b(?:pretend|act|roleplay|role-play|simulate|become|take\s+on\s+the\s+role|pose|you\s+are\s+(?:now|going\s+to\s+be|about\s+to\s+(?:simulate|become|be))|you\s+will\s+(?:now\s+)?be|you'?re\s+going\s+to\s+be)\b[^.\n]{0,60}?\b(?:an?\s+|the\s+)?(?:new\s+|different\s+|fictional\s+|alternate\s+|advanced\s+|another\s+|rogue\s+)?(?:ai|a\.i\.|chatbot|language\s+model|ai\s+(?:model|bot|assistant|system|persona)|bot)\s+(?:called|named|known\s+as)\b/i, s: 0.45 },
   { re: /\b(?:pretend|act|roleplay|simulate|become|you\s+are|you'?re)\b[^.\n]{0,40}\b[A-Z][A-Za-z0-9]{1,15}\b[^.\n]{0,20}\bwhich\s+stands\s+for\b/, s: 0.4 },
-  { re: /\b(?:DAN|BetterDAN|AntiGPT|Mongo\s+Tom|DevMode|JailBreak|UCAR|BasedGPT|NRAF|OPPO|Khajiit|APOPHIS|Balakula)\b[^.\n]{0,80}\b(?:stands\s+for|mode|can\s+do\s+anything|no\s+(?:rules|restrictions|filters))/i, s: 0.85 },
+  { re: /\b(?:DAN|BetterDAN|AntiGPT|Mongo\s+Tom|DevMode|JailBreak|UCAR|BasedGPT|NRAF|OPPO|Khajiit|APOPHIS|Balakula)\b[^.\n]{0,80}\b(?:stands\s+for|mode\b|can\s+do\s+anything|no\s+(?:rules|restrictions|filters))/i, s: 0.85 },
   // Persona names that are also words ("maximum likelihood ... mode", "aim"): capitalised as names only.
   { re: /\b(?:STAN|DUDE|AIM|Maximum|MAXIMUM)\b[^.\n]{0,80}\b(?:stands\s+for|[Mm]ode\b[^.\n]{0,30}\b(?:enabled|activated|on)|can\s+do\s+anything|no\s+(?:rules|restrictions|filters))/, s: 0.85 },
   { re: /\bdo\s+anything\s+now\b/i, s: 0.7 },
@@ -237,6 +237,8 @@ const ASKED_ABOUT = /\b(?:what\s+(?:does|do|is|are)(?:\s+the)?|meaning\s+of|the\
 /** An order quoted for translation ('Translate into French: "Please ignore the rules above"', the order a few words into the quote) is text to translate: a half, for override and extraction rules only (a translated "access granted" is still the hijack). */
 const TO_TRANSLATE = /\btranslat\w*\b[^"“\n]{0,40}["“][^"”\n]{0,30}$/i;
 const TRANSLATED_FAMILIES = new Set(['heuristic:override', 'heuristic:extraction']);
+/** An order reported as someone's words ('when a user says "ignore previous instructions"') is quoted, not given: a quarter, for the same families. */
+const REPORTED = /\b(?:says|said|types|typed|writes|wrote|enters|entered|sends|sent|asks|asked|pastes|pasted|submits|submitted)\s*[:,]?\s*["'“‘«]\s*$/i;
 
 function strength(rule: Rule, t: string, m: RegExpExecArray, name: string): number {
   let start = m.index;
@@ -244,13 +246,14 @@ function strength(rule: Rule, t: string, m: RegExpExecArray, name: string): numb
   while (start < t.length && /[\s"'“‘«]/.test(t[start]!) && start < m.index + 3) start++;
   const before = t.slice(Math.max(0, start - 60), start);
   if (MENTION.test(before)) return rule.s * MENTION_SHARE;
+  if (TRANSLATED_FAMILIES.has(name) && REPORTED.test(before)) return rule.s * MENTION_SHARE;
   if (TRANSLATED_FAMILIES.has(name) && TO_TRANSLATE.test(before)) return rule.s * 0.5;
   return /^\s*[<[{|]/.test(m[0]) && ASKED_ABOUT.test(before) ? rule.s * 0.5 : rule.s;
 }
 
-/** The text with example phrases (see MENTION) cut out, for signals that cannot weigh a match by its context. */
+/** The text with example and reported phrases (see MENTION, REPORTED) cut out, for signals that cannot weigh a match by its context. */
 export function withoutMentions(text: string): string {
-  return text.replace(/["'“‘«]([^"'“”‘’«»\n]{3,200})["'”’»]/g, (m: string, _inner: string, offset: number) => (MENTION.test(text.slice(Math.max(0, offset - 60), offset + 1)) ? '""' : m));
+  return text.replace(/["'“‘«]([^"'“”‘’«»\n]{3,200})["'”’»]/g, (m: string, _inner: string, offset: number) => (MENTION.test(text.slice(Math.max(0, offset - 60), offset + 1)) || REPORTED.test(text.slice(Math.max(0, offset - 60), offset + 1)) ? '""' : m));
 }
 
 function family(name: string, rules: Rule[], texts: string[]): GuardSignal | undefined {
