@@ -63,6 +63,32 @@ describe('budgets', () => {
     expect(fake.upstream.requests).toHaveLength(0);
   });
 
+  it('reserves for tool results, tool call arguments and tool definitions, not only for the message text', async () => {
+    // An agent step: a short question, a tool call, and a ~3,000-token tool result.
+    const big = 'row '.repeat(3000);
+    const reserveFor = async (withTools: boolean) => {
+      const { events, onEvent } = recorder();
+      const gateway = createGateway({ budget: { projects: { p: { dailyUsd: 100 } } }, resolve: (spec) => fake.openai.chat(spec.replace(/^openai:/, '')), retry: { maxAttempts: 1 }, onEvent });
+      await generateText({
+        model: gateway('openai:gpt-4o'),
+        maxOutputTokens: 10,
+        maxRetries: 0,
+        providerOptions: { incontext: { project: 'p' } },
+        messages: [
+          { role: 'user', content: 'Count the rows.' },
+          { role: 'assistant', content: [{ type: 'tool-call', toolCallId: 'c1', toolName: 'table', input: { name: 'orders' } }] },
+          { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c1', toolName: 'table', output: { type: 'text', value: withTools ? big : 'row' } }] },
+        ],
+      });
+      const reserve = events.find((e) => e.type === 'budget' && e.action === 'reserve');
+      return reserve?.type === 'budget' ? reserve.amountUsd : NaN;
+    };
+    const small = await reserveFor(false);
+    const large = await reserveFor(true);
+    // 3,000 more input tokens of gpt-4o must be in the reservation.
+    expect(large - small).toBeCloseTo((2999 * (gpt4o?.inputPerMTok ?? NaN)) / 1e6, 4);
+  });
+
   it('releases the whole reservation when the call fails', async () => {
     const { ask, store, day } = setup({ projects: { p: { dailyUsd: 1 } } });
     fake.upstream.script({ error: { status: 500 } });

@@ -9,7 +9,7 @@
 import type { LanguageModelV4Usage } from '@ai-sdk/provider';
 import { countTokens, priceFor } from '../model/index.js';
 import { GatewayError } from './errors.js';
-import { countPromptTokens } from './route.js';
+import { countInputTokens } from './route.js';
 import { observeStream } from './stream.js';
 import type {
   BudgetLine,
@@ -173,7 +173,7 @@ export function budgetMiddleware(options: BudgetOptions, deps: Deps): GatewayMid
     const maxOut = call.params.maxOutputTokens ?? defaultMax;
     // Pin the cap we reserved for: the provider must not be free to write more.
     let current: GatewayCall = { ...call, params: { ...call.params, maxOutputTokens: maxOut } };
-    const input = countPromptTokens(call.params.prompt);
+    const input = countInputTokens(call.params);
     const scopes = [...new Set(budgetLines.map((l) => l.scope))];
     let refused: Extract<BudgetReservation, { ok: false }> | undefined;
     const steps: Array<DegradeStep | undefined> = [undefined, ...(options.degrade ?? [])];

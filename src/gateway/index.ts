@@ -8,7 +8,7 @@ export { createGateway, asMiddleware, systemClock, targetId, type Gateway, type 
 export { GatewayError, classifyError, parseRetryAfter, type GatewayErrorReason, type ErrorClass, type ErrorInfo } from './errors.js';
 export { retryMiddleware, type RetryOptions } from './retry.js';
 export { createBreaker, type Breaker, type BreakerOptions } from './breaker.js';
-export { routeMiddleware, orderTargets, countPromptTokens, type RouteOptions, type RouteRule, type RouteMatch, type WeightedTarget } from './route.js';
+export { routeMiddleware, orderTargets, countPromptTokens, countInputTokens, type RouteOptions, type RouteRule, type RouteMatch, type WeightedTarget } from './route.js';
 export { cascadeMiddleware, schemaVerifier, nonAbstentionVerifier, judgeVerifier, selfConsistencyVerifier, answersAgree, allOf, type StandardSchemaLike } from './cascade.js';
 export { rateLimitMiddleware, MemoryRateLimitStore, type RateLimitOptions } from './rate-limit.js';
 export { budgetMiddleware, MemoryBudgetStore, budgetPeriods, type BudgetOptions, type BudgetLimit, type DegradeStep } from './budget.js';

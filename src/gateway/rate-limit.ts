@@ -7,7 +7,7 @@
  */
 import type { LanguageModelV4Usage } from '@ai-sdk/provider';
 import { GatewayError } from './errors.js';
-import { countPromptTokens } from './route.js';
+import { countInputTokens } from './route.js';
 import type {
   Clock,
   GatewayCall,
@@ -94,7 +94,7 @@ export function rateLimitMiddleware(options: RateLimitOptions, deps: { clock: Cl
   async function admit(call: GatewayCall): Promise<{ charged: number; buckets: Array<{ key: string; limit: RateLimit }> }> {
     const buckets = limitsFor(call);
     if (buckets.length === 0) return { charged: 0, buckets };
-    const charged = countPromptTokens(call.params.prompt) + (call.params.maxOutputTokens ?? defaultOutput);
+    const charged = countInputTokens(call.params) + (call.params.maxOutputTokens ?? defaultOutput);
     const taken: typeof buckets = [];
     for (const b of buckets) {
       const decision = await store.take(b.key, { requests: 1, tokens: charged }, b.limit, deps.clock.now());

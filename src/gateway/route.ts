@@ -158,7 +158,8 @@ export function orderTargets(entries: readonly (string | WeightedTarget)[], rand
 const promptTokenCache = new WeakMap<LanguageModelV4Prompt, number>();
 
 /**
- * Tokens of the text in a prompt; images and files are not counted. Routing, rate
+ * Tokens of the text in a prompt: messages, reasoning, tool calls' arguments and tool results
+ * (an agent step's prompt is mostly those); images and files are not counted. Routing, rate
  * limits and budgets all need the figure for the same prompt, so it is counted once.
  */
 export function countPromptTokens(prompt: LanguageModelV4Prompt): number {
@@ -169,11 +170,34 @@ export function countPromptTokens(prompt: LanguageModelV4Prompt): number {
   return count;
 }
 
+const json = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? '');
+
 function countText(prompt: LanguageModelV4Prompt): number {
   let text = '';
   for (const message of prompt) {
-    if (typeof message.content === 'string') text += `${message.content}\n`;
-    else for (const part of message.content) if (part.type === 'text' || part.type === 'reasoning') text += `${part.text}\n`;
+    if (typeof message.content === 'string') {
+      text += `${message.content}\n`;
+      continue;
+    }
+    for (const part of message.content) {
+      if (part.type === 'text' || part.type === 'reasoning') text += `${part.text}\n`;
+      else if (part.type === 'tool-call') text += `${part.toolName} ${json(part.input)}\n`;
+      else if (part.type === 'tool-result') {
+        const o = part.output;
+        if (o.type === 'content') for (const c of o.value) text += c.type === 'text' ? `${c.text}\n` : '';
+        else if (o.type !== 'execution-denied') text += `${json(o.value)}\n`;
+      }
+    }
   }
   return countTokens(text);
+}
+
+/**
+ * Tokens a call sends: its prompt, and the tools it offers (name, description and input schema
+ * are sent with every request, and providers bill them as input).
+ */
+export function countInputTokens(params: { prompt: LanguageModelV4Prompt; tools?: readonly unknown[] | undefined }): number {
+  const prompt = countPromptTokens(params.prompt);
+  if (!params.tools?.length) return prompt;
+  return prompt + countTokens(params.tools.map((t) => JSON.stringify(t)).join('\n'));
 }
