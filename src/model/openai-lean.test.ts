@@ -133,7 +133,7 @@ describe('leanOpenAIChat: the SDK chat model on node:http', () => {
     expect((timeout as Error).name).toBe('TimeoutError');
   });
 
-  it('keeps the SDK path for streams', async () => {
+  it('streams too (compared part by part with the SDK in openai-lean-stream.test.ts)', async () => {
     upstream.script({ text: 'Streamed answer.' });
     const { stream } = await lean.doStream(call());
     let text = '';

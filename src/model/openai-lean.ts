@@ -13,7 +13,9 @@ import https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { APICallError, InvalidResponseDataError } from '@ai-sdk/provider';
 import { getRuntimeEnvironmentUserAgent, VERSION as UTILS_VERSION, withUserAgentSuffix } from '@ai-sdk/provider-utils';
-import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Content, LanguageModelV4GenerateResult, SharedV4Warning } from '@ai-sdk/provider';
+import { VERSION as OPENAI_VERSION } from '@ai-sdk/openai';
+import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Content, LanguageModelV4GenerateResult, LanguageModelV4StreamResult, SharedV4Warning } from '@ai-sdk/provider';
+import { abortReason, chatStream, finishOf, flatHeaders, isAbort, strippedUsage, usageOf, type WireUsage } from './openai-lean-stream.js';
 
 /** What the SDK's chat model has at run time but does not declare; checked before use. */
 interface ChatInternals {
@@ -51,19 +53,6 @@ interface RawResponse {
   body: string;
 }
 
-function flatHeaders(h: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k in h) {
-    const v = h[k];
-    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-  }
-  return out;
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
-}
-
 /** One POST; rejects with the signal's reason on abort, like fetch, and with the socket error otherwise. */
 function post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal | undefined): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
@@ -98,8 +87,50 @@ function post(url: URL, headers: Record<string, string>, body: string, signal: A
   });
 }
 
-function isAbort(e: unknown): boolean {
-  return e instanceof Error || (typeof DOMException === 'function' && e instanceof DOMException) ? ['AbortError', 'ResponseAborted', 'TimeoutError'].includes((e as Error).name) : false;
+/** One POST whose body the caller reads: resolves at the response headers, rejects like post(). */
+function postHead(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal | undefined): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    const mod = url.protocol === 'https:' ? https : http;
+    const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
+    let settled = false;
+    const done = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const req = mod.request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => done(() => resolve({ req, res })));
+    const onAbort = () => {
+      req.destroy();
+      done(() => reject(abortReason(signal!)));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // After the headers, failures surface on the response and are the body reader's to report.
+    req.on('error', (e) => done(() => reject(e)));
+    req.end(body);
+  });
+}
+
+/** The rest of an error answer, for failed(); an abort or a cut-off body rejects. */
+function readRest(res: http.IncomingMessage, signal: AbortSignal | undefined): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const onAbort = () => {
+      res.destroy();
+      reject(abortReason(signal!));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    res.on('data', (d: Buffer) => chunks.push(d));
+    res.on('end', () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: flatHeaders(res.headers), body: Buffer.concat(chunks).toString('utf8') });
+    });
+    res.on('error', (e) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(e);
+    });
+  });
 }
 
 /** The SDK's error for a non-2xx answer: the provider's `error.message` when the body has one, else the status text. */
@@ -135,12 +166,7 @@ interface ChatResponse {
     finish_reason?: string | null;
     logprobs?: { content?: unknown[] | null; refusal?: unknown[] | null } | null;
   }>;
-  usage?: {
-    prompt_tokens?: number | null;
-    completion_tokens?: number | null;
-    prompt_tokens_details?: { cached_tokens?: number | null; cache_write_tokens?: number | null } | null;
-    completion_tokens_details?: { reasoning_tokens?: number | null; accepted_prediction_tokens?: number | null; rejected_prediction_tokens?: number | null } | null;
-  } | null;
+  usage?: WireUsage | null;
 }
 
 const isStr = (v: unknown) => v === undefined || v === null || typeof v === 'string';
@@ -157,36 +183,6 @@ function shapeError(j: unknown): string | undefined {
     }
   }
   return undefined;
-}
-
-function finishOf(reason: string | null | undefined, hasRefusal: boolean): LanguageModelV4GenerateResult['finishReason']['unified'] {
-  switch (reason) {
-    case 'stop':
-      return hasRefusal ? 'content-filter' : 'stop';
-    case 'length':
-      return 'length';
-    case 'content_filter':
-      return 'content-filter';
-    case 'function_call':
-    case 'tool_calls':
-      return 'tool-calls';
-    default:
-      return 'other';
-  }
-}
-
-function usageOf(u: ChatResponse['usage']): LanguageModelV4GenerateResult['usage'] {
-  if (u == null) return { inputTokens: { total: undefined, noCache: undefined, cacheRead: undefined, cacheWrite: undefined }, outputTokens: { total: undefined, text: undefined, reasoning: undefined } };
-  const input = u.prompt_tokens ?? 0;
-  const output = u.completion_tokens ?? 0;
-  const cached = u.prompt_tokens_details?.cached_tokens ?? 0;
-  const written = u.prompt_tokens_details?.cache_write_tokens ?? undefined;
-  const reasoning = u.completion_tokens_details?.reasoning_tokens ?? 0;
-  return {
-    inputTokens: { total: input, noCache: input - cached - (written ?? 0), cacheRead: cached, cacheWrite: written },
-    outputTokens: { total: output, text: Math.max(0, output - reasoning), reasoning },
-    raw: u as Record<string, never>,
-  };
 }
 
 /** The SDK's doGenerate result, built from the parsed answer. */
@@ -210,7 +206,7 @@ function toResult(response: ChatResponse, args: Record<string, unknown>, headers
   return {
     content,
     finishReason: { unified: finishOf(choice.finish_reason, hasRefusal), raw: choice.finish_reason ?? undefined },
-    usage: usageOf(response.usage),
+    usage: usageOf(response.usage == null ? response.usage : strippedUsage(response.usage)),
     request: { body: args },
     response: {
       ...(response.id == null ? {} : { id: response.id }),
@@ -230,14 +226,19 @@ async function sdkHeaders(internals: ChatInternals, extra: LanguageModelV4CallOp
   return withUserAgentSuffix(merged, `ai-sdk-provider-utils/${UTILS_VERSION}`, getRuntimeEnvironmentUserAgent());
 }
 
+/** The provider's own headers (key, organization, user agent) do not change for a model instance. */
+function headersFor(internals: ChatInternals, fixed: Fixed, options: LanguageModelV4CallOptions): Promise<Record<string, string>> {
+  if (options.headers) return sdkHeaders(internals, options.headers);
+  return (fixed.headers ??= sdkHeaders(internals, undefined).catch((e: unknown) => {
+    fixed.headers = undefined;
+    throw e;
+  }));
+}
+
 async function generate(internals: ChatInternals, fixed: Fixed, options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
   const { args, warnings } = await internals.getArgs(options);
   const url = fixed.url;
-  // The provider's own headers (key, organization, user agent) do not change for a model instance.
-  const headers = options.headers ? await sdkHeaders(internals, options.headers) : await (fixed.headers ??= sdkHeaders(internals, undefined).catch((e: unknown) => {
-        fixed.headers = undefined;
-        throw e;
-      }));
+  const headers = await headersFor(internals, fixed, options);
   let r: RawResponse;
   try {
     r = await post(fixed.target, headers, JSON.stringify(args), options.abortSignal);
@@ -259,8 +260,40 @@ async function generate(internals: ChatInternals, fixed: Fixed, options: Languag
   return toResult(json as ChatResponse, args, r.headers, warnings);
 }
 
+async function stream(internals: ChatInternals, fixed: Fixed, options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
+  const { args, warnings } = await internals.getArgs(options);
+  const body = { ...args, stream: true, stream_options: { include_usage: true } };
+  const url = fixed.url;
+  const headers = await headersFor(internals, fixed, options);
+  const cannotConnect = (e: unknown) => {
+    if (isAbort(e)) return e;
+    return new APICallError({ message: `Cannot connect to API: ${(e as Error).message}`, cause: e, url, requestBodyValues: body, isRetryable: true });
+  };
+  let head: { req: http.ClientRequest; res: http.IncomingMessage };
+  try {
+    head = await postHead(fixed.target, headers, JSON.stringify(body), options.abortSignal);
+  } catch (e) {
+    throw cannotConnect(e);
+  }
+  const { req, res } = head;
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status > 299) {
+    let r: RawResponse;
+    try {
+      r = await readRest(res, options.abortSignal);
+    } catch (e) {
+      throw cannotConnect(e);
+    }
+    throw failed(r, url, body);
+  }
+  return chatStream({ res, destroy: () => req.destroy(), url, body, warnings, options });
+}
+
+/** The chat model's doStream was mirrored from this release line; another keeps the SDK's own. */
+const STREAM_MIRRORS = /^4\.0\./;
+
 /**
- * The same model with non-streamed calls on the lean transport. `model` must be an
+ * The same model with its calls, streamed or not, on the lean transport. `model` must be an
  * @ai-sdk/openai chat model; anything else (or one with a custom fetch) is returned as is.
  */
 export function leanOpenAIChat(model: LanguageModelV4): LanguageModelV4 {
@@ -268,6 +301,7 @@ export function leanOpenAIChat(model: LanguageModelV4): LanguageModelV4 {
   if (!internals) return model;
   const url = internals.config.url({ path: '/chat/completions', modelId: internals.config.requestModelId ?? model.modelId });
   const fixed: Fixed = { url, target: new URL(url) };
+  const streams = STREAM_MIRRORS.test(OPENAI_VERSION);
   return {
     specificationVersion: 'v4',
     provider: model.provider,
@@ -276,6 +310,6 @@ export function leanOpenAIChat(model: LanguageModelV4): LanguageModelV4 {
       return model.supportedUrls;
     },
     doGenerate: (options) => generate(internals, fixed, options),
-    doStream: (options) => model.doStream(options),
+    doStream: streams ? (options) => stream(internals, fixed, options) : (options) => model.doStream(options),
   };
 }
