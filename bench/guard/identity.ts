@@ -5,11 +5,15 @@
  * leave this file byte-identical: run it once before a change, keep the file, and after the change
  * run it with `--against` the kept file. Every fifth text is also scanned by a detector with a
  * small clip and extra attacks, so the clipping and extra-index paths are covered too.
+ * It also checks the literal pre-filter (src/guard/prefilter.ts) directly: on every reading of every
+ * text, each rule regex that matches must pass the gate (`--no-gates` skips this).
  * Default output: /tmp/guard-identity.jsonl (it is tens of megabytes; not committed).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createInjectionDetector, normalizeForScan } from '../../src/guard/index.js';
+import { GATED_REGEXES } from '../../src/guard/heuristics.js';
+import { RuleGate } from '../../src/guard/prefilter.js';
 import { identityCorpus } from './corpus.js';
 
 const args = process.argv.slice(2);
@@ -44,4 +48,26 @@ if (against !== undefined) {
     for (const i of diffs.slice(0, 3)) console.error(`- ${a[i]?.slice(0, 600)}\n+ ${b[i]?.slice(0, 600)}`);
     process.exitCode = 1;
   }
+}
+
+if (!args.includes('--no-gates')) {
+  const gate = new RuleGate(GATED_REGEXES);
+  let checked = 0;
+  let skipped = 0;
+  const misses: string[] = [];
+  for (const { text } of corpus) {
+    const norm = normalizeForScan(text.length > 20_000 ? `${text.slice(0, 10_000)}\n${text.slice(-10_000)}` : text);
+    for (const r of [norm.text, ...(norm.leet !== undefined ? [norm.leet] : []), ...norm.decoded, ...(norm.variants ?? [])]) {
+      const pass = gate.pass(r);
+      GATED_REGEXES.forEach((re, k) => {
+        if (pass[k] === 0) skipped++;
+        if (!re.test(r)) return;
+        checked++;
+        if (pass[k] === 0) misses.push(`rule ${k} /${re.source.slice(0, 60)}/ matches but the gate skips: ${r.slice(0, 120)}`);
+      });
+    }
+  }
+  console.log(`gate: ${checked} rule matches checked, ${misses.length} skipped wrongly; ${skipped} regex runs skipped`);
+  for (const m of misses.slice(0, 10)) console.error(m);
+  if (misses.length > 0) process.exitCode = 1;
 }

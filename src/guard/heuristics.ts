@@ -6,8 +6,9 @@
  * which benign questions share.
  */
 import { EXFIL } from './access.js';
-import { AUTHORITY, COERCION, framingSignal, INDIRECT, PERSONA, REFUSAL, type Rule } from './intent.js';
+import { AUTHORITY, COERCION, framingSignal, HARM, INDIRECT, PERSONA, REFUSAL, type Rule } from './intent.js';
 import { foldQuotes } from './normalize.js';
+import { RuleGate } from './prefilter.js';
 import type { GuardSignal } from './types.js';
 
 // What an instruction-override attack tells the model to drop: its own instructions, not any "command" or "context".
@@ -256,12 +257,16 @@ export function withoutMentions(text: string): string {
   return text.replace(/["'“‘«]([^"'“”‘’«»\n]{3,200})["'”’»]/g, (m: string, _inner: string, offset: number) => (MENTION.test(text.slice(Math.max(0, offset - 60), offset + 1)) || REPORTED.test(text.slice(Math.max(0, offset - 60), offset + 1)) ? '""' : m));
 }
 
-function family(name: string, rules: Rule[], texts: string[]): GuardSignal | undefined {
+function family(name: string, rules: Rule[], texts: string[], gates: Uint8Array[], offset: number): GuardSignal | undefined {
   let miss = 1;
   let detail: string | undefined;
   let best = 0;
-  for (const rule of rules) {
-    for (const t of texts) {
+  for (let j = 0; j < rules.length; j++) {
+    const rule = rules[j]!;
+    for (let k = 0; k < texts.length; k++) {
+      // A reading without the rule's required words cannot match it (prefilter.ts).
+      if (gates[k]![offset + j] === 0) continue;
+      const t = texts[k]!;
       const m = rule.re.exec(t);
       if (m) {
         const s = strength(rule, t, m, name);
@@ -339,24 +344,38 @@ function mayFlood(t: string): boolean {
  * Run every rule family over the given readings of one text. `raw` is the text as received (quotes
  * folded); a harmful request found in the readings but not in `raw` was obfuscated on purpose.
  */
-export function heuristicSignals(texts: string[], raw?: string): GuardSignal[] {
+const FAMILIES: ReadonlyArray<readonly [string, Rule[]]> = [
+  ['heuristic:override', OVERRIDE],
+  ['heuristic:jailbreak', JAILBREAK],
+  ['heuristic:extraction', EXTRACTION],
+  ['heuristic:delimiter', DELIMITER],
+  ['heuristic:exfiltration', EXFIL],
+  ['heuristic:refusal', REFUSAL],
+  ['heuristic:authority', AUTHORITY],
+  ['heuristic:indirect', INDIRECT],
+  ['heuristic:coercion', COERCION],
+];
+const OFFSETS = FAMILIES.map((_, i) => FAMILIES.slice(0, i).reduce((n, [, rules]) => n + rules.length, 0));
+/** Every rule regex in family order, then the harmful-task regex of the framing signal. */
+export const GATED_REGEXES: readonly RegExp[] = [...FAMILIES.flatMap(([, rules]) => rules.map((r) => r.re)), HARM];
+const HARM_AT = GATED_REGEXES.length - 1;
+const GATE = new RuleGate(GATED_REGEXES);
+
+/**
+ * Run every rule family over the given readings of one text. `raw` is the text as received (quotes
+ * folded); a harmful request found in the readings but not in `raw` was obfuscated on purpose.
+ */
+export function heuristicSignals(readings: string[], raw?: string): GuardSignal[] {
+  // A reading equal to an earlier one cannot change any family's first match (each family takes a rule's
+  // first matching reading), nor the framing signal: scanning it once is the same.
+  const texts = readings.length > 1 ? [...new Set(readings)] : readings;
+  const gates = texts.map((t) => GATE.pass(t));
   const out: GuardSignal[] = [];
-  const families: Array<[string, Rule[]]> = [
-    ['heuristic:override', OVERRIDE],
-    ['heuristic:jailbreak', JAILBREAK],
-    ['heuristic:extraction', EXTRACTION],
-    ['heuristic:delimiter', DELIMITER],
-    ['heuristic:exfiltration', EXFIL],
-    ['heuristic:refusal', REFUSAL],
-    ['heuristic:authority', AUTHORITY],
-    ['heuristic:indirect', INDIRECT],
-    ['heuristic:coercion', COERCION],
-  ];
-  for (const [name, rules] of families) {
-    const s = family(name, rules, texts);
+  FAMILIES.forEach(([name, rules], i) => {
+    const s = family(name, rules, texts, gates, OFFSETS[i]!);
     if (s) out.push(s);
-  }
-  const framing = framingSignal(texts, raw === undefined ? undefined : foldQuotes(raw));
+  });
+  const framing = framingSignal(texts, raw === undefined ? undefined : foldQuotes(raw), (k) => gates[k]![HARM_AT] === 1);
   if (framing) out.push({ name: 'heuristic:framing', score: framing.score, detail: framing.detail });
   const f = flood(texts[0] ?? '') ?? wholeFlood(texts[0] ?? '');
   if (f) out.push(f);

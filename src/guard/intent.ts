@@ -36,13 +36,16 @@ const NO_DETAIL = /\b(?:without|no|skip(?:ping)?|avoid(?:ing)?|leave\s+out)\s+(?
 /** Strings joined by "combine", "+" or "concatenate": the payload-splitting device on its own. */
 const SPLIT = /(?:\b(?:combine|concatenate|join|merge|put\s+together|append)\b[^.\n]{0,40}\b(?:parts?|strings?|pieces|variables|[a-z]\s*(?:and|\+|,)\s*[a-z])\b|\b[a-zA-Z]\s*\+\s*[a-zA-Z]\b[^.\n]{0,30}\b(?:execute|answer|respond|do|follow|run|output)|\b(?:answer|respond\s+to|execute|follow|do)\s+(?:the\s+)?(?:combined|joined|concatenated|resulting)\s+(?:question|string|instruction|request|prompt|text)|\b(?:respond\s+to|answer|execute|do|follow|run|perform)\s+[a-zA-Z]\s*\+\s*[a-zA-Z]\b)/i;
 
+/** The harmful-task regex, for the literal pre-filter (prefilter.ts) that tells `framingSignal` which readings cannot match it. */
+export { HARM };
+
 /**
  * Harmful task × device: scored on every reading together, since a split payload shows its harm only
  * in the joined reading while the device ("combine the parts") sits in the original.
  */
-export function framingSignal(texts: string[], raw?: string): { score: number; detail: string } | undefined {
+export function framingSignal(texts: string[], raw?: string, mayHarm?: (reading: number) => boolean): { score: number; detail: string } | undefined {
   let harm: RegExpExecArray | null = null;
-  for (const t of texts) if ((harm = HARM.exec(t))) break;
+  for (let i = 0; i < texts.length; i++) if ((!mayHarm || mayHarm(i)) && (harm = HARM.exec(texts[i]!))) break;
   if (!harm) return undefined;
   const original = texts[0] ?? '';
   const split = SPLIT.test(original);
