@@ -5,7 +5,8 @@
  * by sentence, because one injected sentence inside a benign document is the
  * attack the whole-text vector would dilute.
  */
-import { hashEmbed } from '../embed/index.js';
+import { hashEmbed, words } from '../embed/index.js';
+import { embedWords } from './embed-fast.js';
 import type { GuardSignal } from './types.js';
 
 export const KNOWN_ATTACKS: readonly string[] = [
@@ -87,15 +88,26 @@ export function buildAttackIndex(extra: readonly string[] = []): AttackIndex {
   return { texts, vectors: texts.map((t) => hashEmbed(t, DIMS)) };
 }
 
-/** Windows of one to two sentences; short fragments carry too few words to compare. */
-function windows(text: string): string[] {
+/**
+ * Windows of one to two sentences; short fragments carry too few words to compare. Each window comes
+ * with its plain words: a two-sentence window's words are its sentences' words in order (sentences
+ * are joined by a space, which no token crosses), so each sentence is tokenised once.
+ */
+function windows(text: string): Array<{ text: () => string; words: string[] }> {
   const sentences = (text.match(SENTENCE) ?? []).map((s) => s.trim()).filter((s) => s.length >= 8);
-  const out: string[] = [];
+  const tokens: string[][] = [];
+  const wordsOf = (i: number): string[] => (tokens[i] ??= words(sentences[i]!));
+  const out: Array<{ text: () => string; words: string[] }> = [];
   for (let i = 0; i < sentences.length && out.length < MAX_SENTENCES; i++) {
-    out.push(sentences[i]!);
-    if (i + 1 < sentences.length) out.push(`${sentences[i]!} ${sentences[i + 1]!}`);
+    const one = sentences[i]!;
+    out.push({ text: () => one, words: wordsOf(i) });
+    if (i + 1 < sentences.length) {
+      const two = sentences[i + 1]!;
+      out.push({ text: () => `${one} ${two}`, words: [...wordsOf(i), ...wordsOf(i + 1)] });
+    }
   }
-  if (out.length === 0 && text.trim()) out.push(text.trim());
+  const whole = text.trim();
+  if (out.length === 0 && whole) out.push({ text: () => whole, words: words(whole) });
   return out;
 }
 
@@ -129,7 +141,7 @@ export function similaritySignal(index: AttackIndex, text: string): GuardSignal 
   const { ids, weights } = postings(index);
   const scores = new Float64Array(index.vectors.length);
   for (const w of windows(text)) {
-    const v = hashEmbed(w, DIMS);
+    const v = embedWords(w.words, DIMS, w.text);
     scores.fill(0);
     // Each attack's dot product gains its terms in ascending dimension order, as a dense loop
     // would (zero terms add nothing), so the scores are the same to the last bit.
