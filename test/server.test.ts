@@ -169,6 +169,34 @@ describe('OpenAI-compatible /v1 with the official openai client', () => {
     expect((r as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
   });
 
+  it('stops the upstream call when the client goes away in the middle of a stream', async () => {
+    upstream.reset();
+    upstream.script({ text: 'word '.repeat(400), chunkDelayMs: 10 });
+    const ac = new AbortController();
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai:gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Talk for a long time.' }] }),
+      signal: ac.signal,
+    });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toMatch(/^data: \{/);
+    ac.abort();
+    // The answer would take 4 s; the call's llm span ends as an error soon after the hang-up.
+    await expect
+      .poll(
+        async () => {
+          await ic.flushTraces();
+          const { traces } = await ic.traces.listTraces(ic.config.project, { limit: 1 });
+          return traces[0]?.status;
+        },
+        { timeout: 2500, interval: 100 },
+      )
+      .toBe('error');
+  });
+
   it('embeds with the configured embedder and lists models', async () => {
     const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused' });
     const e = await client.embeddings.create({ model: 'local', input: ['hello world', 'second'] });

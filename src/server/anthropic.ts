@@ -1,11 +1,11 @@
 import { Hono, type Context } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import type { JSONSchema7, LanguageModelV4CallOptions, LanguageModelV4Message, LanguageModelV4Prompt, LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { z } from 'zod';
 import { IncontextError, newId, toIncontextError, type Usage } from '../core/index.js';
 import type { Incontext } from '../app/index.js';
 import { callerOf } from './auth.js';
 import { readJson } from './errors.js';
+import { sse } from './sse.js';
 import { projectOf } from './native.js';
 import { modelSpec, RAG_MODEL } from './openai.js';
 
@@ -123,8 +123,8 @@ type Run = (sink: Sink) => Promise<{ finish: string; usage: Usage }>;
 
 /** Anthropic's event sequence, one content block at a time; a failure after the first byte becomes an `error` event, never a hung stream. */
 function streamEvents(c: Context, id: string, model: string, run: Run) {
-  return streamSSE(c, async (stream) => {
-    const send = (event: string, data: unknown) => stream.writeSSE({ event, data: JSON.stringify(data) });
+  return sse(c, async (stream) => {
+    const send = (event: string, data: unknown) => stream.write(JSON.stringify(data), event);
     let index = -1;
     let open: 'text' | 'tool_use' | undefined;
     const close = async () => {

@@ -1,10 +1,10 @@
 import { Hono, type Context } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import { IncontextError, type Filter, type Hit } from '../core/index.js';
 import type { AskOptions, Incontext, RetrieveMode } from '../app/index.js';
 import { requireProject, safeUploadName } from '../tenancy/index.js';
 import { askedProject, callerOf, principalOf } from './auth.js';
 import { readJson } from './errors.js';
+import { sse } from './sse.js';
 import { AgentRequest, AskRequest, IngestTextRequest, SearchRequest } from './schemas.js';
 
 const PROJECT_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -116,7 +116,7 @@ export function nativeRoutes(ic: Incontext): Hono {
       const a = await ic.ask(body.question, o);
       return c.json({ answer: a.answer, citations: a.citations, abstained: a.abstained, usage: a.usage, model: a.model, hits: a.hits.map(hitJson) });
     }
-    return streamSSE(c, async (stream) => {
+    return sse(c, async (stream) => {
       for await (const part of ic.askStream(body.question, o)) {
         const data =
           part.type === 'hit'
@@ -124,7 +124,7 @@ export function nativeRoutes(ic: Incontext): Hono {
             : part.type === 'done'
               ? { type: 'done', answer: { ...part.answer, hits: part.answer.hits.map(hitJson) } }
               : part;
-        await stream.writeSSE({ event: part.type, data: JSON.stringify(data) });
+        await stream.write(JSON.stringify(data), part.type);
       }
     });
   });
@@ -138,8 +138,8 @@ export function nativeRoutes(ic: Incontext): Hono {
       const r = await agent.run(body.input, run);
       return c.json({ text: r.text, stoppedBy: r.stoppedBy, model: r.model, ...(r.session ? { session: r.session } : {}), traceId: r.traceId, usage: r.usage, steps: r.steps });
     }
-    return streamSSE(c, async (stream) => {
-      for await (const part of agent.stream(body.input, run)) await stream.writeSSE({ event: part.type, data: JSON.stringify(part) });
+    return sse(c, async (stream) => {
+      for await (const part of agent.stream(body.input, run)) await stream.write(JSON.stringify(part), part.type);
     });
   });
 

@@ -2,12 +2,12 @@ import { Hono, type Context } from 'hono';
 import { simulateStreamingMiddleware, wrapLanguageModel } from 'ai';
 import type { LanguageModelV4, LanguageModelV4CallOptions } from '@ai-sdk/provider';
 import { resolvePolicy, validationMiddleware, validationOptions } from '../guard/index.js';
-import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { IncontextError, newId, toIncontextError, type Usage } from '../core/index.js';
 import type { Incontext } from '../app/index.js';
 import { callerOf } from './auth.js';
 import { readJson } from './errors.js';
+import { sse } from './sse.js';
 import { projectOf } from './native.js';
 import { ChatCompletionRequest, EmbeddingsRequest } from './schemas.js';
 import { chatCallOptions, finishReason, generateChat, streamChat, type ChatDelta } from './openai-wire.js';
@@ -108,8 +108,8 @@ type Emit = (delta: ChatDelta) => Promise<void>;
 /** OpenAI chunk framing; errors after the first byte become an `error` chunk, never a hung connection. */
 function streamChunks(c: Context, id: string, created: number, body: ChatRequest, run: (emit: Emit) => Promise<{ finish: string; usage?: Usage; extra?: Record<string, unknown> }>) {
   const base = { id, object: 'chat.completion.chunk', created, model: body.model };
-  return streamSSE(c, async (stream) => {
-    const send = (obj: unknown) => stream.writeSSE({ data: JSON.stringify(obj) });
+  return sse(c, async (stream) => {
+    const send = (obj: unknown) => stream.write(JSON.stringify(obj));
     await send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
     try {
         const r = await run((delta) => send({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: null }] }));
@@ -119,7 +119,7 @@ function streamChunks(c: Context, id: string, created: number, body: ChatRequest
       const err = toIncontextError(e);
       await send({ error: { message: err.message, type: err.code, code: err.code } });
     }
-    await stream.writeSSE({ data: '[DONE]' });
+    await stream.write('[DONE]');
   });
 }
 
