@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { createOpenAI } from '@ai-sdk/openai';
 import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4StreamPart } from '@ai-sdk/provider';
@@ -308,3 +311,56 @@ describe('leanOpenAIChat doStream on chunks only real upstreams send', () => {
     }
   });
 });
+
+/** Source text of the SDK code the lean stream mirrors, so an upgrade that changes it is noticed. */
+function mirroredSources(): Record<string, string> {
+  const openaiFile = createRequire(import.meta.url).resolve('@ai-sdk/openai');
+  const openai = readFileSync(openaiFile, 'utf8');
+  // The provider-utils the SDK itself loads.
+  const utils = readFileSync(createRequire(openaiFile).resolve('@ai-sdk/provider-utils'), 'utf8');
+  const region = (text: string, name: string) => {
+    const start = text.indexOf(`//#region ${name}\n`);
+    if (start === -1) throw new Error(`The SDK no longer has ${name}`);
+    return text.slice(start, text.indexOf('//#endregion', start));
+  };
+  const fn = (text: string, head: string) => {
+    const start = text.indexOf(head);
+    if (start === -1) throw new Error(`The SDK no longer has ${head}`);
+    return text.slice(start, text.indexOf('\n}', start) + 2);
+  };
+  const hash = (t: string) => createHash('sha256').update(t).digest('hex').slice(0, 16);
+  return {
+    'openai-error': hash(region(openai, 'src/openai-error.ts')),
+    'openai-stream-error': hash(region(openai, 'src/openai-stream-error.ts')),
+    'chat usage': hash(region(openai, 'src/chat/convert-openai-chat-usage.ts')),
+    'chat response metadata': hash(region(openai, 'src/chat/get-response-metadata.ts')),
+    'chat finish reason': hash(region(openai, 'src/chat/map-openai-finish-reason.ts')),
+    'chat schemas': hash(region(openai, 'src/chat/openai-chat-api.ts')),
+    isOpenAIChatOutputChunk: hash(fn(openai, 'function isOpenAIChatOutputChunk(')),
+    parseJsonEventStream: hash(fn(utils, 'function parseJsonEventStream(')),
+    wrapResponseBodyStream: hash(fn(utils, 'function wrapResponseBodyStream(')),
+    handleFetchError: hash(fn(utils, 'function handleFetchError(')),
+    'secure-json-parse': hash(region(utils, 'src/secure-json-parse.ts')),
+  };
+}
+
+describe('the SDK code the lean stream mirrors', () => {
+  it('is the code it was written against (if this fails after an upgrade, re-read these and update openai-lean-stream.ts, then the hashes)', () => {
+    expect(mirroredSources()).toEqual(MIRRORED);
+  });
+});
+
+/** Hashes of the SDK's source text (@ai-sdk/openai 4.0.118, @ai-sdk/provider-utils 5.0.81) as mirrored. */
+const MIRRORED = {
+  'openai-error': 'fb48ef00d3204a28',
+  'openai-stream-error': '419e6eeac7a2ffaa',
+  'chat usage': '35de7130d292690c',
+  'chat response metadata': '855651235a626720',
+  'chat finish reason': '244e64dc7e867438',
+  'chat schemas': 'cbbe30e7eac93cf3',
+  isOpenAIChatOutputChunk: 'adfc0246646efe74',
+  parseJsonEventStream: '4c2e61ff34b85229',
+  wrapResponseBodyStream: '1221a3de973fa3ca',
+  handleFetchError: '952941790c5736a6',
+  'secure-json-parse': '281e7b5a066410dc',
+};
