@@ -326,15 +326,22 @@ function wholeFlood(text: string): GuardSignal | undefined {
  * The backtracking regex tries every start and unit length, which cost more than all other rules
  * together on ordinary text; it now runs only where this finds a candidate.
  */
-function mayFlood(t: string): boolean {
+export function mayFlood(t: string): boolean {
   if (t.length < 120) return false;
   for (let p = 1; p <= 40; p++) {
     const need = Math.max(12 * p, 120 - p);
-    let run = 0;
-    for (let i = 0; i + p < t.length; i++) {
-      if (t.charCodeAt(i) === t.charCodeAt(i + p)) {
-        if (++run >= need) return true;
-      } else run = 0;
+    const end = t.length - p;
+    // Any run of `need` positions contains one at an index ≡ need − 1 (mod need): probe only those,
+    // and measure the run around a probe that holds.
+    for (let i = need - 1; i < end; i += need) {
+      if (t.charCodeAt(i) !== t.charCodeAt(i + p)) continue;
+      let lo = i;
+      while (lo > 0 && t.charCodeAt(lo - 1) === t.charCodeAt(lo - 1 + p)) lo--;
+      let hi = i + 1;
+      while (hi < end && t.charCodeAt(hi) === t.charCodeAt(hi + p)) hi++;
+      if (hi - lo >= need) return true;
+      // The next probe beyond this run starts a new one.
+      while (i + need < hi) i += need;
     }
   }
   return false;

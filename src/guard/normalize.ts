@@ -25,6 +25,10 @@ const CONFUSABLES: Record<string, string> = {
   ℓ: 'l',
 };
 const CONFUSABLE_CHARS = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'gu');
+const ANY_CONFUSABLE = new RegExp(CONFUSABLE_CHARS.source, 'u');
+function hasConfusable(text: string): boolean {
+  return ANY_CONFUSABLE.test(text);
+}
 const LATIN = /[a-zA-Z]/;
 const NON_LATIN_LETTER = /[\u0370-\u03FF\u0400-\u052F]/g;
 
@@ -52,6 +56,8 @@ export function stripInvisible(text: string): string {
 
 /** Fold look-alike letters inside words that are mostly Latin, so real Russian or Greek text is left alone. */
 export function foldConfusables(text: string): string {
+  // Without a look-alike letter every word is returned as it is: the same text, without a callback per word.
+  if (!hasConfusable(text)) return text;
   const nonLatin = (text.match(NON_LATIN_LETTER) ?? []).length;
   const latin = (text.match(/[a-zA-Z]/g) ?? []).length;
   const mostlyLatin = latin >= nonLatin;
@@ -103,13 +109,20 @@ export function rot13(text: string): string {
   });
 }
 
-function englishness(text: string): number {
+function englishness(text: string, common: ReadonlySet<string> = COMMON): number {
   const ws = text.toLowerCase().match(/[a-z]+/g) ?? [];
   if (ws.length === 0) return 0;
   let hits = 0;
-  for (const w of ws) if (COMMON.has(w)) hits++;
+  for (const w of ws) if (common.has(w)) hits++;
   return hits / ws.length;
 }
+/**
+ * The common words rot13-encoded: the englishness of rot13(text) is the share of the text's own words
+ * found here, when the text is ASCII (then lower-casing and rot13 commute, word by word), so the rot13
+ * copy is built only when it is kept.
+ */
+const ROT_COMMON = new Set([...COMMON].map((w) => rot13(w)));
+const NON_ASCII = /[^\x00-\x7f]/;
 
 function readable(decoded: string): boolean {
   if (decoded.length < 6) return false;
@@ -157,9 +170,9 @@ export function decodePayloads(text: string): string[] {
     }
   }
   // rot13 has no marker, so keep its reading only when it is clearly more English than the original.
-  const r = rot13(text);
-  const er = englishness(r);
-  if (er >= 0.25 && er > englishness(text) + 0.15) push(r);
+  const ascii = !NON_ASCII.test(text);
+  const er = ascii ? englishness(text, ROT_COMMON) : englishness(rot13(text));
+  if (er >= 0.25 && er > englishness(text) + 0.15) push(rot13(text));
   return out;
 }
 
@@ -247,7 +260,7 @@ export function normalizeForScan(text: string): NormalizedScan {
   const folded = foldConfusables(unmarked);
   // Only look-alikes inside Latin words count as obfuscation: "TNF-α" or a Greek formula is just science.
   let confusablesFolded = 0;
-  for (const word of unmarked.match(/[\p{L}\p{N}]+/gu) ?? []) {
+  if (folded !== unmarked || hasConfusable(unmarked)) for (const word of unmarked.match(/[\p{L}\p{N}]+/gu) ?? []) {
     if (!LATIN.test(word)) continue;
     for (const ch of word) if (CONFUSABLES[ch] !== undefined) confusablesFolded++;
   }

@@ -316,6 +316,17 @@ export class RuleGate {
   private readonly outIds: Int32Array;
   private readonly seen: Uint32Array;
   private stamp = 0;
+  /** Regexes without clauses pass every text. */
+  private readonly always: Uint8Array;
+  /** Clauses of each literal (flattened, by `litStart`), the regex of each clause, clauses per regex. */
+  private readonly litStart: Int32Array;
+  private readonly litClauses: Int32Array;
+  private readonly clauseRule: Int32Array;
+  private readonly ruleNeed: Int32Array;
+  /** Per-pass marks (the pass's stamp): a clause satisfied; per regex, the clauses satisfied so far. */
+  private readonly clauseSeen: Uint32Array;
+  private readonly ruleStamp: Uint32Array;
+  private readonly ruleCount: Int32Array;
 
   constructor(regexes: readonly RegExp[]) {
     const ids = new Map<string, number>();
@@ -385,40 +396,59 @@ export class RuleGate {
     for (let s = 0; s < n; s++) this.outStart[s + 1] = this.outStart[s]! + outs[s]!.length;
     this.outIds = Int32Array.from(outs.flat());
     this.seen = new Uint32Array(literals.length);
+    this.always = Uint8Array.from(this.clauseIds, (c) => (c.length === 0 ? 1 : 0));
+    this.ruleNeed = Int32Array.from(this.clauseIds, (c) => c.length);
+    const byLiteral: number[][] = literals.map(() => []);
+    const clauseRule: number[] = [];
+    this.clauseIds.forEach((clauses, r) => {
+      for (const clause of clauses) {
+        const c = clauseRule.length;
+        clauseRule.push(r);
+        for (const lit of clause) byLiteral[lit]!.push(c);
+      }
+    });
+    this.clauseRule = Int32Array.from(clauseRule);
+    this.litStart = new Int32Array(literals.length + 1);
+    for (let k = 0; k < literals.length; k++) this.litStart[k + 1] = this.litStart[k]! + byLiteral[k]!.length;
+    this.litClauses = Int32Array.from(byLiteral.flat());
+    this.clauseSeen = new Uint32Array(clauseRule.length);
+    this.ruleStamp = new Uint32Array(regexes.length);
+    this.ruleCount = new Int32Array(regexes.length);
   }
 
   /** For each regex, whether its literals are in `text` (1) or it cannot match there (0). */
   pass(text: string, into: Uint8Array = new Uint8Array(this.clauseIds.length)): Uint8Array {
+    if (this.stamp === 0xffffffff) {
+      // Marks are per-pass stamps; before the stamp wraps, forget every old mark.
+      this.seen.fill(0);
+      this.clauseSeen.fill(0);
+      this.ruleStamp.fill(0);
+      this.stamp = 0;
+    }
     const stamp = ++this.stamp;
-    const { classOf, delta, width, outStart, outIds, seen } = this;
+    const { classOf, delta, width, outStart, outIds, seen, litClauses, clauseRule, clauseSeen, ruleStamp, ruleCount, ruleNeed } = this;
+    into.set(this.always);
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       state = delta[state * width + classOf[text.charCodeAt(i)]!]!;
-      for (let k = outStart[state]!; k < outStart[state + 1]!; k++) seen[outIds[k]!] = stamp;
-    }
-    const clauseIds = this.clauseIds;
-    for (let r = 0; r < clauseIds.length; r++) {
-      let ok = 1;
-      for (const clause of clauseIds[r]!) {
-        let any = false;
-        for (let k = 0; k < clause.length; k++) {
-          if (seen[clause[k]!] === stamp) {
-            any = true;
-            break;
+      for (let k = outStart[state]!; k < outStart[state + 1]!; k++) {
+        const lit = outIds[k]!;
+        if (seen[lit] === stamp) continue;
+        seen[lit] = stamp;
+        // A literal's first sighting satisfies its clauses; a regex passes once all its clauses are.
+        for (let c = this.litStart[lit]!; c < this.litStart[lit + 1]!; c++) {
+          const clause = litClauses[c]!;
+          if (clauseSeen[clause] === stamp) continue;
+          clauseSeen[clause] = stamp;
+          const r = clauseRule[clause]!;
+          if (ruleStamp[r] !== stamp) {
+            ruleStamp[r] = stamp;
+            ruleCount[r] = 0;
           }
-        }
-        if (!any) {
-          ok = 0;
-          break;
+          if (++ruleCount[r]! === ruleNeed[r]) into[r] = 1;
         }
       }
-      into[r] = ok;
     }
     return into;
-  }
-
-  /** The clauses of regex `r`, for tests and diagnostics. */
-  clausesOf(r: number): number {
-    return this.clauseIds[r]?.length ?? 0;
   }
 }
