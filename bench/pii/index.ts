@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectPii, PII_LABELS } from '../../src/guard/pii/index.js';
 import { PEER_LABELS, peerSpans } from './peer.js';
+import { writeResultsBlock } from '../gateway/results.js';
 
 interface Span {
   start: number;
@@ -183,6 +184,23 @@ Notes
 - Few or no gold rows for \`ip_address\`, \`ssn\`, \`driver_license\`; \`kr_rrn\` has none. Unit tests cover them.
 - The project is also judged on other data: the detectors are general rules and checksums, not fitted to these rows.
 `,
+  );
+  // The record of every benchmark (bench/RESULTS.md) carries the same tables in its PII block.
+  writeResultsBlock(
+    'PII',
+    [
+      '## PII',
+      '',
+      `\`npm run bench:pii\` on ${new Date().toISOString().slice(0, 10)} (${machine}); the notes and method are in bench/pii/RESULTS.md. Matching: a span is correct when it overlaps a gold span of the same label by IoU ≥ 0.5.`,
+      '',
+      table,
+      '',
+      'Side by side with llm-guard (npm) on the labels it covers, same run:',
+      '',
+      sideTable,
+      '',
+      latency,
+    ].join('\n'),
   );
 }
 
