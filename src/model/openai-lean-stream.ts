@@ -174,7 +174,7 @@ export function chatStream({ res, destroy, url, body, warnings, options }: Strea
   };
 
   /** One event, in order; before any output it also plays the SDK's pre-output check. */
-  const process = (p: Parsed) => {
+  const step = (p: Parsed) => {
     if (!open) {
       if (p.success && 'error' in p) {
         // The SDK drains the rest of the body and throws; the caller never sees a stream.
@@ -196,8 +196,9 @@ export function chatStream({ res, destroy, url, body, warnings, options }: Strea
         if (item.kind === 'fail') {
           fail(item.error);
         } else if (item.kind === 'end') {
-          flush();
+          // The SDK hands out the stream at the end too; a throw in its flush then errors that stream.
           openStream();
+          flush();
           closed = true;
           finishExchange();
           controller.close();
@@ -210,7 +211,7 @@ export function chatStream({ res, destroy, url, body, warnings, options }: Strea
                 waiting = false;
                 if (!closed) {
                   try {
-                    process(r);
+                    step(r);
                   } catch (e) {
                     fail(e);
                     destroy();
@@ -224,7 +225,7 @@ export function chatStream({ res, destroy, url, body, warnings, options }: Strea
                 destroy();
               },
             );
-          } else process(p);
+          } else step(p);
         }
       } catch (e) {
         // A throw in the SDK's transform (e.g. the tool-call tracker on a nameless new call) errors its stream.
