@@ -4,7 +4,7 @@
  * weights in model/injection-lr.json.
  */
 import { IncontextError } from '../core/index.js';
-import { FEATURE_BITS, featurize, linearLogit } from './features.js';
+import { FEATURE_BITS, featureLogit } from './features.js';
 import modelFile from './model/injection-lr.json' with { type: 'json' };
 
 export interface LinearModelFile {
@@ -63,5 +63,5 @@ export function loadInjectionModel(): LinearModel {
 
 /** Logit of the classifier for one text. */
 export function classifierLogit(model: LinearModel, text: string): number {
-  return linearLogit(featurize(text), model.weights, model.bias);
+  return featureLogit(text, model.weights, model.bias);
 }
