@@ -15,6 +15,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInjectionDetector, loadInjectionModel, POLICY_THRESHOLDS } from '../../src/guard/index.js';
+import { shortMessages } from './corpus.js';
 import { heldoutFigures } from './heldout.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -154,6 +155,19 @@ const BLIND2_NOTE: string[] = [
   'After that measurement the five false positives were fixed in the older rules, each in a general way and tested on other wordings in src/guard/intent.test.ts: "mode" had to be a whole word after a persona name (it matched "models"); "the previous instructions about X no longer apply" is about a topic, not the model; an order quoted as someone\'s words ("when a user says ...") counts a quarter, like a mentioned phrase; "the password format / settings / expiry" and a password given in the text itself are not a request for the secret. The eight missed attacks were left as they are, so the attack figure is still the blind one.',
 ];
 
+/** Mean CPU time (user + system) per scan over `texts` in a warm loop; the best of three rounds, as the machine is shared. */
+function cpuPerScan(detector: ReturnType<typeof createInjectionDetector>, texts: string[]): number {
+  for (const t of texts) detector.scan(t);
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t0 = process.cpuUsage();
+    for (const t of texts) detector.scan(t);
+    const d = process.cpuUsage(t0);
+    best = Math.min(best, (d.user + d.system) / 1000 / texts.length);
+  }
+  return best;
+}
+
 async function main(): Promise<void> {
   const write = !process.argv.includes('--no-write');
   if (!existsSync(DATA)) {
@@ -274,6 +288,15 @@ async function main(): Promise<void> {
     ...BLIND2_NOTE,
     '',
     'Run `npx tsx bench/guard/heldout.ts --list` (or `--blind --list`, `--blind2 --list`) for the mistakes.',
+    '',
+    '## CPU per scan (warm loop, process.cpuUsage)',
+    '',
+    'The cost a guarded proxy request pays (`/v1/chat/completions` scans the last user message). `npx tsx bench/guard/speed.ts` measures the same on 20,000 short messages and 1,000 SciFact abstracts too; `npx tsx bench/guard/identity.ts` checks that speed work leaves every scan result byte-identical.',
+    '',
+    '| texts | now | at 94c04a7 (before the speed work) |',
+    '|---|---|---|',
+    `| 5,000 distinct short chat messages ("Write one short greeting for request abc123.") | ${cpuPerScan(detector, shortMessages(5000)).toFixed(3)} ms | 0.202 ms |`,
+    `| dev set rows (mean 897 characters) | ${cpuPerScan(detector, rows.map((r) => r.text)).toFixed(3)} ms | 3.383 ms |`,
     '',
     '## Before the intent-family work (commit ea09fae)',
     '',
