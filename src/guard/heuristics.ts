@@ -366,7 +366,8 @@ const OFFSETS = FAMILIES.map((_, i) => FAMILIES.slice(0, i).reduce((n, [, rules]
 /** Every rule regex in family order, then the harmful-task regex of the framing signal. */
 export const GATED_REGEXES: readonly RegExp[] = [...FAMILIES.flatMap(([, rules]) => rules.map((r) => r.re)), HARM];
 const HARM_AT = GATED_REGEXES.length - 1;
-const GATE = new RuleGate(GATED_REGEXES);
+/** Built on the first scan, not at import: reading the literals off ~270 regexes takes tens of milliseconds. */
+let gate: RuleGate | undefined;
 
 /**
  * Run every rule family over the given readings of one text. `raw` is the text as received (quotes
@@ -376,7 +377,8 @@ export function heuristicSignals(readings: string[], raw?: string): GuardSignal[
   // A reading equal to an earlier one cannot change any family's first match (each family takes a rule's
   // first matching reading), nor the framing signal: scanning it once is the same.
   const texts = readings.length > 1 ? [...new Set(readings)] : readings;
-  const gates = texts.map((t) => GATE.pass(t));
+  gate ??= new RuleGate(GATED_REGEXES);
+  const gates = texts.map((t) => gate!.pass(t));
   const out: GuardSignal[] = [];
   FAMILIES.forEach(([name, rules], i) => {
     const s = family(name, rules, texts, gates, OFFSETS[i]!);

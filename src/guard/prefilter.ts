@@ -21,6 +21,8 @@ interface Info {
 
 /** Exact sets larger than this are forgotten: they would make the automaton big for little gain. */
 const LIMIT = 64;
+/** Classes shared by all non-ASCII code units in the gate's automaton (a power of two). */
+const WIDE_BUCKETS = 16;
 const UNKNOWN: Info = { exact: null, clauses: [] };
 const EMPTY: Info = { exact: [''], clauses: [] };
 
@@ -309,9 +311,11 @@ export function requiredLiterals(re: RegExp, max = 4): Clauses {
 export class RuleGate {
   /** Per regex, its clauses as literal ids. */
   private readonly clauseIds: Int32Array[][];
-  private readonly classOf = new Uint16Array(65536);
+  /** Class of each ASCII code unit (0: in no literal); code units from 128 up fall in `WIDE_BUCKETS` classes from `wide`. */
+  private readonly ascii = new Uint8Array(128);
+  private readonly wide: number;
   private readonly width: number;
-  private readonly delta: Int32Array;
+  private readonly delta: Uint16Array | Int32Array;
   private readonly outStart: Int32Array;
   private readonly outIds: Int32Array;
   private readonly seen: Uint32Array;
@@ -341,23 +345,29 @@ export class RuleGate {
       return k;
     };
     this.clauseIds = regexes.map((re) => requiredLiterals(re).map((c) => Int32Array.from(c.map(id))));
-    // Alphabet: every code unit of a literal; upper-case ASCII shares its lower-case letter's class.
+    // Alphabet: every ASCII code unit of a literal, upper-case letters sharing their lower-case class,
+    // and 16 buckets for all other code units by their low bits. Merging characters into one class can
+    // only find more literals, never fewer, and keeps the table small (the CJK and Hangul literals alone
+    // would add some 180 classes to every state).
     let width = 1;
     for (const s of literals) {
       for (let i = 0; i < s.length; i++) {
         const code = s.charCodeAt(i);
-        if (this.classOf[code] === 0) this.classOf[code] = width++;
+        if (code < 128 && this.ascii[code] === 0) this.ascii[code] = width++;
       }
     }
-    for (let code = 65; code <= 90; code++) this.classOf[code] = this.classOf[code + 32]!;
+    for (let code = 65; code <= 90; code++) this.ascii[code] = this.ascii[code + 32]!;
+    this.wide = width;
+    width += WIDE_BUCKETS;
     this.width = width;
+    const classOf = (code: number): number => (code < 128 ? this.ascii[code]! : this.wide + (code & (WIDE_BUCKETS - 1)));
     // Trie, then breadth-first failure links and a full transition table.
     const next: Array<Map<number, number>> = [new Map()];
     const own: number[][] = [[]];
     literals.forEach((s, k) => {
       let state = 0;
       for (let i = 0; i < s.length; i++) {
-        const cls = this.classOf[s.charCodeAt(i)]!;
+        const cls = classOf(s.charCodeAt(i));
         let to = next[state]!.get(cls);
         if (to === undefined) {
           to = next.length;
@@ -370,7 +380,7 @@ export class RuleGate {
       own[state]!.push(k);
     });
     const n = next.length;
-    const delta = new Int32Array(n * width);
+    const delta = n <= 0xffff ? new Uint16Array(n * width) : new Int32Array(n * width);
     const fail = new Int32Array(n);
     const outs: number[][] = own.map((o) => [...o]);
     const queue: number[] = [];
@@ -380,15 +390,14 @@ export class RuleGate {
     }
     for (let q = 0; q < queue.length; q++) {
       const s = queue[q]!;
-      outs[s]!.push(...outs[fail[s]!]!);
-      for (let cls = 0; cls < width; cls++) {
-        const to = next[s]!.get(cls);
-        if (to === undefined) delta[s * width + cls] = delta[fail[s]! * width + cls]!;
-        else {
-          fail[to] = delta[fail[s]! * width + cls]!;
-          delta[s * width + cls] = to;
-          queue.push(to);
-        }
+      const f = fail[s]!;
+      outs[s]!.push(...outs[f]!);
+      // A state moves as its failure state does, except on its own children.
+      delta.copyWithin(s * width, f * width, f * width + width);
+      for (const [cls, to] of next[s]!) {
+        fail[to] = delta[f * width + cls]!;
+        delta[s * width + cls] = to;
+        queue.push(to);
       }
     }
     this.delta = delta;
@@ -426,11 +435,12 @@ export class RuleGate {
       this.stamp = 0;
     }
     const stamp = ++this.stamp;
-    const { classOf, delta, width, outStart, outIds, seen, litClauses, clauseRule, clauseSeen, ruleStamp, ruleCount, ruleNeed } = this;
+    const { ascii, wide, delta, width, outStart, outIds, seen, litClauses, clauseRule, clauseSeen, ruleStamp, ruleCount, ruleNeed } = this;
     into.set(this.always);
     let state = 0;
     for (let i = 0; i < text.length; i++) {
-      state = delta[state * width + classOf[text.charCodeAt(i)]!]!;
+      const code = text.charCodeAt(i);
+      state = delta[state * width + (code < 128 ? ascii[code]! : wide + (code & (WIDE_BUCKETS - 1)))]!;
       for (let k = outStart[state]!; k < outStart[state + 1]!; k++) {
         const lit = outIds[k]!;
         if (seen[lit] === stamp) continue;
