@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { GATED_REGEXES } from './heuristics.js';
 import { normalizeForScan } from './normalize.js';
-import { requiredLiterals, RuleGate } from './prefilter.js';
+import { requiredLiterals } from './literals.js';
+import { RuleGate } from './prefilter.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
