@@ -148,8 +148,8 @@ export function syntheticTexts(attacks: string[], benign: string[], abstracts: s
   return out;
 }
 
-/** Every text of the identity check, in a fixed order. */
-export function identityCorpus(): CorpusText[] {
+/** Every text of the identity check, in a fixed order; another `seed` gives other synthetic texts. */
+export function identityCorpus(seed = 0): CorpusText[] {
   const dev = jsonl<{ text: string; label: string }>('injection-dev.jsonl');
   const out: CorpusText[] = dev.map((r) => ({ kind: 'dev', text: r.text }));
   const attacks = dev.filter((r) => r.label === 'malicious').map((r) => r.text);
@@ -158,8 +158,8 @@ export function identityCorpus(): CorpusText[] {
   for (const f of ['attacks.txt', 'hard-benign.txt']) for (const text of lines(join(ROOT, 'src', 'guard', 'data', f))) out.push({ kind: `data:${f}`, text });
   const abstracts = scifactTexts(2000);
   for (const text of abstracts) out.push({ kind: 'scifact', text });
-  for (const text of shortMessages(500, 99)) out.push({ kind: 'short', text });
+  for (const text of shortMessages(500, 99 + seed)) out.push({ kind: 'short', text });
   const handAttacks = [...readHeldout('attacks.txt'), ...lines(join(ROOT, 'src', 'guard', 'data', 'attacks.txt'))];
-  out.push(...syntheticTexts([...handAttacks, ...attacks.filter((_, i) => i % 3 === 0)], benign, abstracts));
+  out.push(...syntheticTexts([...handAttacks, ...attacks.filter((_, i) => i % 3 === seed % 3)], benign, abstracts, 7 + seed));
   return out;
 }
