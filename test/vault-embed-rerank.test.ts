@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { generateText } from 'ai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createIncontext, type Incontext } from '../src/app/index.js';
 import { createServerApp } from '../src/server/index.js';
@@ -125,6 +126,25 @@ describe('embeddings and reranking on the project\'s own provider keys', () => {
     });
     expect(r.status).toBe(200);
     expect(keysOn('/embeddings')).toEqual([`Bearer ${ALPHA_OPENAI}`]);
+  });
+
+  it('embeds the semantic cache\'s questions with the calling project\'s key', async () => {
+    const cached = createIncontext({
+      cwd,
+      env: { OPENAI_API_KEY: SERVER_OPENAI, OPENAI_BASE_URL: `${base}/v1`, INCONTEXT_MASTER_KEY: MASTER_KEY },
+      config: { home: join(cwd, '.incontext'), embed: { model: 'openai:text-embedding-3-small' }, logLevel: 'silent', cache: { semantic: true } },
+    });
+    try {
+      for (const project of ['alpha', 'beta']) {
+        const { model } = cached.languageModel('openai:gpt-4o-mini', { project });
+        await generateText({ model, prompt: `A question only ${project} asks about tides and moons?`, maxRetries: 0 });
+      }
+      expect(keysOn('/embeddings')).toEqual([`Bearer ${ALPHA_OPENAI}`, `Bearer ${SERVER_OPENAI}`]);
+      // The model calls themselves went out on the same keys.
+      expect(keysOn('/chat/completions')).toEqual([`Bearer ${ALPHA_OPENAI}`, `Bearer ${SERVER_OPENAI}`]);
+    } finally {
+      await cached.close();
+    }
   });
 
   it('uses a rotated key from the next call, and never sends the server\'s key to a project\'s own base URL', async () => {

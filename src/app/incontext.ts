@@ -181,7 +181,16 @@ export function createIncontext(options: CreateIncontextOptions = {}): Incontext
   });
 
   let tenancyHandle: Tenancy | undefined;
-  const stack = createModelStack({ config, env, dbPath: options.store ? undefined : join(homeDir, 'incontext.db'), embedder, logger, guard: guard.modelGuard });
+  const stack = createModelStack({
+    config,
+    env,
+    dbPath: options.store ? undefined : join(homeDir, 'incontext.db'),
+    embedder,
+    // Called on the first semantic-cache lookup, after embedderFor below is set.
+    projectEmbedder: (p) => embedderFor(p),
+    logger,
+    guard: guard.modelGuard,
+  });
   // A project's own provider keys (vault) pay for its embeddings and reranking too; an injected embedder is used as is.
   const embedderFor = options.embedder
     ? () => embedder()

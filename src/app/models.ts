@@ -58,6 +58,8 @@ export interface ModelStackDeps {
   /** Where the SQLite cache tables live; undefined keeps the cache in memory. */
   dbPath: string | undefined;
   embedder: () => Promise<Embedder>;
+  /** The embedder of one project (its own provider keys, when its vault has them); the semantic cache embeds each call's question with the calling project's. */
+  projectEmbedder?: (project: string) => Promise<Embedder>;
   logger: Logger;
   /** The project's guard policy as middleware; it may hand back a tracer to give the trace middleware (to find the llm span). */
   guard?: ModelGuardHook;
@@ -152,6 +154,20 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
   });
   const gateway = shared.gateway;
 
+  /** The shared embedder's id and size, embedding with the calling project's embedder (same model, its own keys). */
+  const callerEmbedder = (base: Embedder): Embedder => {
+    const forProject = deps.projectEmbedder;
+    if (!forProject) return base;
+    return {
+      id: base.id,
+      dimensions: base.dimensions,
+      embed: async (texts, o) => {
+        const project = current.getStore()?.project;
+        return (project === undefined ? base : await forProject(project)).embed(texts, o);
+      },
+    };
+  };
+
   // The cache needs the embedder (semantic) and is built on first use, so a CLI that never calls a model never opens it.
   let cacheP: Promise<{ middleware: LanguageModelV4Middleware; backend: CacheBackend }> | undefined;
   const cacheOn = config.cache.exact || config.cache.semantic;
@@ -165,7 +181,7 @@ export function createModelStack(deps: ModelStackDeps): ModelStack {
           : createMemoryCacheBackend(backendOptions);
       const middleware = cacheMiddleware({
         ...(config.cache.exact ? { exact: { backend } } : {}),
-        ...(config.cache.semantic ? { semantic: { backend, embedder: await deps.embedder(), threshold: config.cache.threshold, routeThresholds: config.cache.routeThresholds } } : {}),
+        ...(config.cache.semantic ? { semantic: { backend, embedder: callerEmbedder(await deps.embedder()), threshold: config.cache.threshold, routeThresholds: config.cache.routeThresholds } } : {}),
         onEvent: (e: CacheEvent) => {
           if (e.type === 'error') logger.warn('cache bypassed', { code: e.error.code, message: e.error.message });
           const call = current.getStore();
