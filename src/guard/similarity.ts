@@ -111,25 +111,28 @@ function windows(text: string): Array<{ text: () => string; words: string[] }> {
   return out;
 }
 
-/** Per dimension, the attacks with a non-zero weight there: a window meets few of them. */
+/** Per dimension, the attacks with a non-zero weight there (a window meets few of them), flattened: dimension d's entries are [start[d], start[d + 1]). */
 interface Postings {
-  ids: Int32Array[];
-  weights: Float32Array[];
+  start: Int32Array;
+  ids: Int32Array;
+  weights: Float32Array;
 }
 const postingsOf = new WeakMap<AttackIndex, Postings>();
 function postings(index: AttackIndex): Postings {
   let p = postingsOf.get(index);
   if (!p) {
-    const ids: number[][] = Array.from({ length: DIMS }, () => []);
-    const weights: number[][] = Array.from({ length: DIMS }, () => []);
-    index.vectors.forEach((a, i) => {
-      for (let d = 0; d < DIMS; d++) {
-        if (a[d] === 0) continue;
-        ids[d]!.push(i);
-        weights[d]!.push(a[d]!);
-      }
-    });
-    p = { ids: ids.map((x) => Int32Array.from(x)), weights: weights.map((x) => Float32Array.from(x)) };
+    const start = new Int32Array(DIMS + 1);
+    const ids: number[] = [];
+    const weights: number[] = [];
+    for (let d = 0; d < DIMS; d++) {
+      index.vectors.forEach((a, i) => {
+        if (a[d] === 0) return;
+        ids.push(i);
+        weights.push(a[d]!);
+      });
+      start[d + 1] = ids.length;
+    }
+    p = { start, ids: Int32Array.from(ids), weights: Float32Array.from(weights) };
     postingsOf.set(index, p);
   }
   return p;
@@ -138,7 +141,7 @@ function postings(index: AttackIndex): Postings {
 export function similaritySignal(index: AttackIndex, text: string): GuardSignal | undefined {
   let best = 0;
   let which = -1;
-  const { ids, weights } = postings(index);
+  const { start, ids, weights } = postings(index);
   const scores = new Float64Array(index.vectors.length);
   for (const w of windows(text)) {
     const v = embedWords(w.words, DIMS, w.text);
@@ -148,9 +151,7 @@ export function similaritySignal(index: AttackIndex, text: string): GuardSignal 
     for (let d = 0; d < DIMS; d++) {
       const x = v[d]!;
       if (x === 0) continue;
-      const di = ids[d]!;
-      const dw = weights[d]!;
-      for (let k = 0; k < di.length; k++) scores[di[k]!]! += x * dw[k]!;
+      for (let k = start[d]!, end = start[d + 1]!; k < end; k++) scores[ids[k]!]! += x * weights[k]!;
     }
     for (let i = 0; i < scores.length; i++) if (scores[i]! > best) [best, which] = [scores[i]!, i];
   }
