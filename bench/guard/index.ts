@@ -15,6 +15,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInjectionDetector, loadInjectionModel, POLICY_THRESHOLDS } from '../../src/guard/index.js';
+import { writeResultsBlock } from '../gateway/results.js';
 import { shortMessages } from './corpus.js';
 import { heldoutFigures } from './heldout.js';
 
@@ -93,6 +94,32 @@ async function loadLlmGuard(): Promise<{ guard?: LlmGuardLike; version?: string;
     return { guard: new mod.LLMGuard(config), version };
   } catch (e) {
     return { why: `llm-guard is not usable here: ${(e as Error).message}` };
+  }
+}
+
+interface GuardrailVerdict {
+  allowed: boolean;
+  detected: boolean;
+}
+
+/**
+ * `llm_guardrail` (npm): TF-IDF + logistic regression models for injection, jailbreak and
+ * "malicious" content. Its injection and jailbreak models are the ones that answer this
+ * benchmark's question; a row is flagged when either detects it.
+ */
+async function loadLlmGuardrail(): Promise<{ check?: (text: string) => Promise<boolean>; version?: string; why?: string }> {
+  const require = createRequire(import.meta.url);
+  try {
+    const version = (JSON.parse(readFileSync(require.resolve('llm_guardrail/package.json'), 'utf8')) as { version: string }).version;
+    const specifier = 'llm_guardrail';
+    const mod = (await import(specifier)) as { checkInjection(t: string): Promise<GuardrailVerdict>; checkJailbreak(t: string): Promise<GuardrailVerdict> };
+    const check = async (text: string) => {
+      const [a, b] = await Promise.all([mod.checkInjection(text), mod.checkJailbreak(text)]);
+      return a.detected || b.detected;
+    };
+    return { check, version };
+  } catch (e) {
+    return { why: `llm_guardrail is not usable here: ${(e as Error).message}` };
   }
 }
 
@@ -178,16 +205,20 @@ async function main(): Promise<void> {
   const rows = readFileSync(DATA, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
   const detector = createInjectionDetector();
   const lg = await loadLlmGuard();
-  // Warm up both so JIT and lazy loading do not land in the first rows' times.
+  const gr = await loadLlmGuardrail();
+  // Warm up all three so JIT and lazy model loading do not land in the first rows' times.
   for (const r of rows.slice(0, 30)) {
     detector.scan(r.text);
     if (lg.guard) await lg.guard.validate(r.text);
+    if (gr.check) await gr.check(r.text);
   }
   const ours: boolean[] = [];
   const ourScores: number[] = [];
   const ourTimes: number[] = [];
   const theirs: boolean[] = [];
   const theirTimes: number[] = [];
+  const grFlags: boolean[] = [];
+  const grTimes: number[] = [];
   // Interleaved row by row so load from other processes on the shared machine hits both alike.
   for (const r of rows) {
     let t0 = performance.now();
@@ -200,6 +231,11 @@ async function main(): Promise<void> {
       theirs.push(!(await lg.guard.validate(r.text)).isValid);
       theirTimes.push(performance.now() - t0);
     }
+    if (gr.check) {
+      t0 = performance.now();
+      grFlags.push(await gr.check(r.text));
+      grTimes.push(performance.now() - t0);
+    }
   }
   const cpu = cpus();
   const meta = loadInjectionModel().meta;
@@ -211,7 +247,7 @@ async function main(): Promise<void> {
     `- Data: ../shared/datasets/injection-dev.jsonl, ${rows.length} rows`,
     '- Reproduce: `npm run bench:guard` (this file); retrain the classifier and combiner with `npx tsx src/guard/train.ts`',
     `- incontext detector: default policy (threshold ${detector.threshold})`,
-    `- Peers: llm-guard ${lg.version ?? '(not run)'} (npm, regex rules; only its promptInjection and jailbreak guards, the PII, profanity, toxicity and relevance guards turned off); llm_guardrail is a Python package and is not run from this TypeScript benchmark`,
+    `- Peers: llm-guard ${lg.version ?? '(not run)'} (npm, regex rules; only its promptInjection and jailbreak guards, the PII, profanity, toxicity and relevance guards turned off); llm_guardrail ${gr.version ?? '(not run)'} (npm, TF-IDF + logistic regression; a row is flagged when its injection or its jailbreak model detects it, its "malicious content" model is not asked)`,
     '',
     '## incontext (in-sample: the classifier was trained on these rows, see cross-source below)',
     '',
@@ -234,15 +270,23 @@ async function main(): Promise<void> {
       theirDoc = 0;
       for (const d of docs) if (!(await lg.guard.validate(d)).isValid) theirDoc++;
     }
+    let grDoc = NaN;
+    if (gr.check) {
+      grDoc = 0;
+      for (const d of docs) if (await gr.check(d)) grDoc++;
+    }
     out.push(
       '### Benign documents (retrieved-chunk false positives)',
       '',
-      `${docs.length} SciFact abstracts (../shared/datasets/scifact-corpus.jsonl, first rows; not used in training): incontext flags ${ourDoc} (FPR ${fmt(ourDoc / docs.length)}), llm-guard flags ${Number.isNaN(theirDoc) ? '–' : `${theirDoc} (FPR ${fmt(theirDoc / docs.length)})`}.`,
+      `${docs.length} SciFact abstracts (../shared/datasets/scifact-corpus.jsonl, first rows; not used in training): incontext flags ${ourDoc} (FPR ${fmt(ourDoc / docs.length)}), llm-guard flags ${Number.isNaN(theirDoc) ? '–' : `${theirDoc} (FPR ${fmt(theirDoc / docs.length)})`}, llm_guardrail flags ${Number.isNaN(grDoc) ? '–' : `${grDoc} (FPR ${fmt(grDoc / docs.length)})`}.`,
       '',
     );
   }
   if (lg.guard) out.push(`## llm-guard ${lg.version ?? ''}`, '', ...table('source', rows, theirs, theirTimes), '');
   else out.push('## llm-guard', '', lg.why ?? 'not run', '');
+  if (gr.check) out.push(`## llm_guardrail ${gr.version ?? ''}`, '', ...table('source', rows, grFlags, grTimes), '');
+  else out.push('## llm_guardrail', '', gr.why ?? 'not run', '');
+  const peersEnd = out.length;
   const held = heldoutFigures(detector);
   const blind = heldoutFigures(detector, 'blind');
   const blind2 = heldoutFigures(detector, 'blind2');
@@ -307,7 +351,18 @@ async function main(): Promise<void> {
   );
   const text = out.join('\n');
   console.log(text);
-  if (write) writeFileSync(join(ROOT, 'bench', 'guard', 'RESULTS.md'), `${text}\n`);
+  if (write) {
+    writeFileSync(join(ROOT, 'bench', 'guard', 'RESULTS.md'), `${text}\n`);
+    // bench/RESULTS.md records the headline figures and the three detectors side by side.
+    const h = out.indexOf('## Against the goal (TPR ≥ 0.95 at FPR ≤ 0.02, p50 ≤ 5 ms)');
+    const goalEnd = out.indexOf('', h + 2);
+    const goal = ['', '**Against the goal (TPR ≥ 0.95 at FPR ≤ 0.02, p50 ≤ 5 ms)**', '', ...out.slice(h + 2, goalEnd).map((l) => l.replace(/\((last line )?below\)/g, '(bench/guard/RESULTS.md)').replace(/, below\)/g, ', bench/guard/RESULTS.md)'))];
+    const peers = out.slice(out.findIndex((l) => l.startsWith('## incontext')), peersEnd).map((l) => (l.startsWith('#') ? `#${l}` : l));
+    writeResultsBlock(
+      'Guard',
+      ['## Guard', '', `\`npm run bench:guard\` on ${new Date().toISOString().slice(0, 10)}; the whole record (held-out by source, hand-written and blind sets, CPU per scan) is bench/guard/RESULTS.md.`, ...goal, '', ...peers].join('\n'),
+    );
+  }
 }
 
 await main();
