@@ -65,6 +65,9 @@ const scalarOf = (q: AnnQuantization) => q as ScalarKind;
  * chunk seqs. usearch refuses a key twice, so `upsert` removes before it adds:
  * that makes replaying the change log idempotent.
  */
+/** Batches smaller than this are inserted serially. */
+const SERIAL_BELOW = 1024;
+
 export class HnswIndex {
   private index: Index;
   private readonly keyBuf = new BigUint64Array(1);
@@ -95,7 +98,10 @@ export class HnswIndex {
     const big = BigUint64Array.from(Array.from(keys, (k) => BigInt(k)));
     const present = this.index.contains(big) as boolean[];
     if (present.some(Boolean)) this.index.remove(BigUint64Array.from(big.filter((_, i) => present[i])));
-    this.index.add(big, vectors, threads);
+    // Small batches are added on one thread: as fast, and the graph is then the same on every run
+    // (rows inserted concurrently link in a varying order, and a graph built so can miss a neighbour
+    // that a serial build finds).
+    this.index.add(big, vectors, keys.length < SERIAL_BELOW ? 1 : threads);
   }
 
   /** Removes keys that are present; absent keys are ignored. Returns how many left. */
