@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prng as rng } from '../../src/core/index.js';
 import { readHeldout, type HeldoutFile } from './heldout.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -21,17 +22,6 @@ export interface CorpusText {
   text: string;
 }
 
-/** mulberry32: a tiny seeded generator, so the synthetic texts never change between runs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function jsonl<T>(file: string): T[] {
   return readFileSync(join(DATASETS, file), 'utf8')

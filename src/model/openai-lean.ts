@@ -62,38 +62,10 @@ interface RawResponse {
   body: string;
 }
 
-/** One POST; rejects with the signal's reason on abort, like fetch, and with the socket error otherwise. */
-function post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal | undefined): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortReason(signal));
-    const mod = url.protocol === 'https:' ? https : http;
-    const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
-    let settled = false;
-    const done = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      fn();
-    };
-    const req = mod.request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () =>
-        done(() =>
-          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: flatHeaders(res.headers), body: Buffer.concat(chunks).toString('utf8') }),
-        ),
-      );
-      res.on('error', (e) => done(() => reject(e)));
-      res.on('aborted', () => done(() => reject(Object.assign(new Error('The response was cut off before its end'), { code: 'ECONNRESET' }))));
-    });
-    const onAbort = () => {
-      req.destroy();
-      done(() => reject(abortReason(signal!)));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (e) => done(() => reject(e)));
-    req.end(body);
-  });
+/** One POST read whole; rejects with the signal's reason on abort, like fetch, and with the socket error otherwise. */
+async function post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal | undefined): Promise<RawResponse> {
+  const { res } = await postHead(url, headers, body, signal);
+  return readRest(res, signal);
 }
 
 /** One POST whose body the caller reads: resolves at the response headers, rejects like post(). */
@@ -121,24 +93,29 @@ function postHead(url: URL, headers: Record<string, string>, body: string, signa
   });
 }
 
-/** The rest of an error answer, for failed(); an abort or a cut-off body rejects. */
+/** The rest of an answer (a whole non-streamed one, or an error's body for failed()); an abort or a cut-off body rejects. */
 function readRest(res: http.IncomingMessage, signal: AbortSignal | undefined): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let settled = false;
+    const done = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
     const onAbort = () => {
       res.destroy();
-      reject(abortReason(signal!));
+      done(() => reject(abortReason(signal!)));
     };
+    if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     res.on('data', (d: Buffer) => chunks.push(d));
-    res.on('end', () => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: flatHeaders(res.headers), body: Buffer.concat(chunks).toString('utf8') });
-    });
-    res.on('error', (e) => {
-      signal?.removeEventListener('abort', onAbort);
-      reject(e);
-    });
+    res.on('end', () =>
+      done(() => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: flatHeaders(res.headers), body: Buffer.concat(chunks).toString('utf8') })),
+    );
+    res.on('error', (e) => done(() => reject(e)));
+    res.on('aborted', () => done(() => reject(Object.assign(new Error('The response was cut off before its end'), { code: 'ECONNRESET' }))));
   });
 }
 
