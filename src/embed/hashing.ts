@@ -15,14 +15,14 @@ export interface HashingEmbedderOptions {
   dimensions?: number;
 }
 
-// Whole words carry more meaning than any one of their n-grams; bigrams add word order.
-const UNIGRAM_WEIGHT = 1;
-const BIGRAM_WEIGHT = 0.7;
-const NGRAM_WEIGHT = 0.35;
-// Separate seeds keep the word "the" and the trigram "the" in different buckets.
-const SEED_WORD = 0x811c9dc5;
-const SEED_BIGRAM = 0x01000193;
-const SEED_NGRAM = 0x9e3779b9;
+/**
+ * Weights and hash seeds of the hashing embedder; exported for the guard's faster, bit-identical
+ * copy of hashEmbed (src/guard/embed-fast.ts). Whole words carry more meaning than any one of
+ * their n-grams; bigrams add word order. Separate seeds keep the word "the" and the trigram "the"
+ * in different buckets.
+ */
+export const HASH_EMBED = { UNIGRAM_WEIGHT: 1, BIGRAM_WEIGHT: 0.7, NGRAM_WEIGHT: 0.35, SEED_WORD: 0x811c9dc5, SEED_BIGRAM: 0x01000193, SEED_NGRAM: 0x9e3779b9 } as const;
+const { UNIGRAM_WEIGHT, BIGRAM_WEIGHT, NGRAM_WEIGHT, SEED_WORD, SEED_BIGRAM, SEED_NGRAM } = HASH_EMBED;
 
 export function createHashingEmbedder(options: HashingEmbedderOptions = {}): Embedder {
   const dimensions = options.dimensions ?? 384;

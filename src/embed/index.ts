@@ -1,7 +1,8 @@
 export type * from './types.js';
 export { normalize, dot, cosine } from './normalize.js';
 export { foldText, rawTokens, splitToken, words } from './tokenize.js';
-export { createHashingEmbedder, hashEmbed, type HashingEmbedderOptions } from './hashing.js';
+export { createHashingEmbedder, hashEmbed, HASH_EMBED, type HashingEmbedderOptions } from './hashing.js';
+export { fmix32 } from './hash.js';
 export {
   createGloveEmbedder,
   loadGloveCache,

@@ -7,25 +7,10 @@
  * order, so the vector is the same to the last bit. On a true hash collision between two different
  * features it falls back to `hashEmbed` itself. embed-fast.test.ts compares the two on many texts.
  */
-import { hashEmbed, normalize } from '../embed/index.js';
+import { fmix32, HASH_EMBED, hashEmbed, normalize } from '../embed/index.js';
 
-const UNIGRAM_WEIGHT = 1;
-const BIGRAM_WEIGHT = 0.7;
-const NGRAM_WEIGHT = 0.35;
-const SEED_WORD = 0x811c9dc5;
-const SEED_BIGRAM = 0x01000193;
-const SEED_NGRAM = 0x9e3779b9;
+const { UNIGRAM_WEIGHT, BIGRAM_WEIGHT, NGRAM_WEIGHT, SEED_WORD, SEED_BIGRAM, SEED_NGRAM } = HASH_EMBED;
 const PRIME = 0x01000193;
-
-function fmix32(value: number): number {
-  let h = value >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 function fnv(text: string, h: number): number {
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), PRIME);
@@ -141,7 +126,7 @@ export function embedWords(ws: readonly string[], dimensions: number, text: () =
       const padded = `<${w}>`;
       for (let n = 3; n <= 5; n++) {
         for (let s = 0; s + n <= padded.length; s++) {
-          let h = SEED_NGRAM;
+          let h: number = SEED_NGRAM;
           for (let k = s; k < s + n; k++) h = Math.imul(h ^ padded.charCodeAt(k), PRIME);
           key = h >>> 0;
           at = grams.find(key);

@@ -68,19 +68,24 @@ async function post(url: URL, headers: Record<string, string>, body: string, sig
   return readRest(res, signal);
 }
 
+/** Runs the first outcome only, and then stops listening for the abort (`listener` is read at that time). */
+function once(signal: AbortSignal | undefined, listener: () => () => void): (fn: () => void) => void {
+  let settled = false;
+  return (fn) => {
+    if (settled) return;
+    settled = true;
+    signal?.removeEventListener('abort', listener());
+    fn();
+  };
+}
+
 /** One POST whose body the caller reads: resolves at the response headers, rejects like post(). */
 function postHead(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal | undefined): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortReason(signal));
     const mod = url.protocol === 'https:' ? https : http;
     const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
-    let settled = false;
-    const done = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      fn();
-    };
+    const done = once(signal, () => onAbort);
     const req = mod.request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => done(() => resolve({ req, res })));
     const onAbort = () => {
       req.destroy();
@@ -97,13 +102,7 @@ function postHead(url: URL, headers: Record<string, string>, body: string, signa
 function readRest(res: http.IncomingMessage, signal: AbortSignal | undefined): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    let settled = false;
-    const done = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      fn();
-    };
+    const done = once(signal, () => onAbort);
     const onAbort = () => {
       res.destroy();
       done(() => reject(abortReason(signal!)));
